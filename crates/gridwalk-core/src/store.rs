@@ -1,0 +1,165 @@
+//! The device store: one SQLite file holding the documents, the outbox, the
+//! photos and the projections. Every write that touches a document and its
+//! projection happens in one transaction, so a crash leaves either both or
+//! neither.
+
+mod schema;
+
+use gridwalk_domain::sync::WireChange;
+use gridwalk_domain::{DeviceId, DocId, GridId};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+
+use crate::error::{CoreError, Result};
+
+/// The grid a device reports into until accounts assign one (next milestone).
+pub const DEFAULT_SCOPE: &str = "demo-grid-1";
+
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) conn: Connection,
+    device: DeviceId,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                CoreError::Invalid(format!("cannot create data folder {}: {e}", dir.display()))
+            })?;
+        }
+        Self::init(Connection::open(path)?)
+    }
+
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        let device = match get_meta(&conn, "device_id")? {
+            Some(s) => DeviceId::parse(&s).map_err(|e| CoreError::Invalid(e.to_string()))?,
+            None => {
+                let id = DeviceId::from_random_bytes(*uuid::Uuid::new_v4().as_bytes());
+                set_meta(&conn, "device_id", &id.to_string())?;
+                id
+            }
+        };
+        Ok(Self { conn, device })
+    }
+
+    pub fn device(&self) -> DeviceId {
+        self.device
+    }
+
+    pub fn scope(&self) -> Result<GridId> {
+        let s = self.meta("scope")?.unwrap_or_else(|| DEFAULT_SCOPE.to_owned());
+        GridId::parse(&s).map_err(|e| CoreError::Invalid(e.to_string()))
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        get_meta(&self.conn, key)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        set_meta(&self.conn, key, value)
+    }
+}
+
+impl Store {
+    fn document(&self, id: &DocId) -> Result<Option<automerge::AutoCommit>> {
+        let bytes: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT bytes FROM documents WHERE doc_id = ?1", [id.to_string()], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        bytes.map(|b| crate::document::load(&b, &id.to_string())).transpose()
+    }
+
+    /// The document's heads (hex hashes, sorted): two replicas with the same
+    /// heads hold the same document.
+    pub fn document_heads(&self, id: &DocId) -> Result<Option<Vec<String>>> {
+        Ok(self.document(id)?.map(|mut d| {
+            let mut h: Vec<String> = d.get_heads().iter().map(|h| h.to_string()).collect();
+            h.sort();
+            h
+        }))
+    }
+
+    /// Every change of one document as it would travel, e.g. to re-send it.
+    pub fn document_changes(&self, id: &DocId) -> Result<Vec<WireChange>> {
+        let scope = self.scope()?;
+        Ok(match self.document(id)? {
+            None => Vec::new(),
+            Some(mut d) => d
+                .get_changes(&[])
+                .into_iter()
+                .map(|c| WireChange { doc: *id, scope: scope.clone(), bytes: c.raw_bytes().to_vec() })
+                .collect(),
+        })
+    }
+}
+
+fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let version = usize::try_from(version).unwrap_or(usize::MAX);
+    if version > schema::MIGRATIONS.len() {
+        return Err(CoreError::Invalid(format!(
+            "this database was written by a newer Gridwalk (schema {version}): update the app"
+        )));
+    }
+    for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_id_is_made_once_and_kept_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.sqlite");
+        let first = Store::open(&path).unwrap().device();
+        let again = Store::open(&path).unwrap().device();
+        assert_eq!(first, again, "a device must keep its identity (its Automerge actor)");
+    }
+
+    #[test]
+    fn a_database_from_a_newer_app_is_refused_not_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.sqlite");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Store::open(&path).unwrap_err();
+        assert!(err.to_string().contains("newer Gridwalk"), "{err}");
+    }
+}

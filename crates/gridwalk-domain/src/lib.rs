@@ -1,0 +1,22 @@
+//! Gridwalk's domain: the pure vocabulary every other crate speaks.
+//!
+//! Everything here is data and pure functions — no I/O, no clock, no randomness —
+//! so the same types compile into the native engine, the sync server and the
+//! wasm UI, and the wire contracts between them cannot drift apart.
+//!
+//! Values from outside (a form, a file, another device) enter through `parse`
+//! constructors that refuse what is malformed with a message saying what to do;
+//! once a value exists, it is valid.
+
+pub mod category;
+pub mod geo;
+pub mod ids;
+pub mod ipc;
+pub mod report;
+pub mod sync;
+pub mod sync_state;
+
+pub use category::{Category, CategoryCatalog, CategoryCode};
+pub use geo::{Coordinates, Location, LocationSource};
+pub use ids::{BlobHash, DeviceId, DocId, GridId};
+pub use report::{HazardReport, PhotoRef, ReportDraft};

@@ -1,0 +1,183 @@
+//! A 随手拍 hazard report: photos, a category, a few words and a place.
+//!
+//! `ReportDraft` is what a form sends; `HazardReport::from_draft` is the only
+//! way to turn it into a report, so every stored report has a known category,
+//! at least one photo and a bounded description.
+
+use crate::category::{CategoryCatalog, CategoryCode, CategoryError};
+use crate::geo::Location;
+use crate::ids::{BlobHash, DeviceId, DocId, GridId};
+use serde::{Deserialize, Serialize};
+
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+pub const MAX_PHOTOS: usize = 9;
+pub const MAX_REPORTER_CHARS: usize = 40;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ReportError {
+    #[error(transparent)]
+    Category(#[from] CategoryError),
+    #[error("add at least one photo of the problem")]
+    NoPhoto,
+    #[error("too many photos ({0}): keep at most {MAX_PHOTOS}")]
+    TooManyPhotos(usize),
+    #[error("the description is too long ({0} characters): keep it under {MAX_DESCRIPTION_CHARS}")]
+    LongDescription(usize),
+    #[error("the reporter name is too long ({0} characters): keep it under {MAX_REPORTER_CHARS}")]
+    LongReporter(usize),
+}
+
+impl ReportError {
+    /// A stable code the UI matches on to show its own (Chinese) wording.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Category(_) => "report.category",
+            Self::NoPhoto => "report.no_photo",
+            Self::TooManyPhotos(_) => "report.too_many_photos",
+            Self::LongDescription(_) => "report.long_description",
+            Self::LongReporter(_) => "report.long_reporter",
+        }
+    }
+}
+
+/// A processed photo as a document references it: the shrunk, stripped JPEG
+/// and its thumbnail, both by content hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoRef {
+    pub hash: BlobHash,
+    pub thumb: BlobHash,
+    pub bytes: u64,
+    pub mime: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// What the report form submits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportDraft {
+    pub category: String,
+    pub description: String,
+    pub location: Location,
+    pub photos: Vec<PhotoRef>,
+    pub reporter: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HazardReport {
+    pub id: DocId,
+    pub scope: GridId,
+    pub category: CategoryCode,
+    pub description: String,
+    pub location: Location,
+    pub photos: Vec<PhotoRef>,
+    pub reporter: String,
+    pub reporter_device: DeviceId,
+    /// Milliseconds since the Unix epoch on the reporting device's clock.
+    pub created_at_ms: i64,
+}
+
+impl HazardReport {
+    pub fn from_draft(
+        draft: ReportDraft,
+        id: DocId,
+        scope: GridId,
+        reporter_device: DeviceId,
+        created_at_ms: i64,
+        catalog: &CategoryCatalog,
+    ) -> Result<Self, ReportError> {
+        let category = catalog.get(draft.category.trim())?.code.clone();
+        if draft.photos.is_empty() {
+            return Err(ReportError::NoPhoto);
+        }
+        if draft.photos.len() > MAX_PHOTOS {
+            return Err(ReportError::TooManyPhotos(draft.photos.len()));
+        }
+        let description = draft.description.trim().to_owned();
+        let n = description.chars().count();
+        if n > MAX_DESCRIPTION_CHARS {
+            return Err(ReportError::LongDescription(n));
+        }
+        let reporter = draft.reporter.trim().to_owned();
+        let n = reporter.chars().count();
+        if n > MAX_REPORTER_CHARS {
+            return Err(ReportError::LongReporter(n));
+        }
+        Ok(Self {
+            id,
+            scope,
+            category,
+            description,
+            location: draft.location,
+            photos: draft.photos,
+            reporter,
+            reporter_device,
+            created_at_ms,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geo::Location;
+
+    fn catalog() -> CategoryCatalog {
+        CategoryCatalog::parse_json(r#"[{"code":"garbage","zh":"垃圾堆积","en":"Garbage"}]"#)
+            .unwrap()
+    }
+
+    fn photo() -> PhotoRef {
+        PhotoRef {
+            hash: BlobHash::from_digest(&[1; 32]),
+            thumb: BlobHash::from_digest(&[2; 32]),
+            bytes: 1000,
+            mime: "image/jpeg".into(),
+            width: 1600,
+            height: 1200,
+        }
+    }
+
+    fn draft() -> ReportDraft {
+        ReportDraft {
+            category: "garbage".into(),
+            description: "  楼下垃圾三天没清  ".into(),
+            location: Location::address("幸福小区2号楼").unwrap(),
+            photos: vec![photo()],
+            reporter: "王师傅".into(),
+        }
+    }
+
+    fn build(d: ReportDraft) -> Result<HazardReport, ReportError> {
+        HazardReport::from_draft(
+            d,
+            DocId::from_random_bytes([1; 16]),
+            GridId::parse("demo-grid-1").unwrap(),
+            DeviceId::from_random_bytes([2; 16]),
+            1_700_000_000_000,
+            &catalog(),
+        )
+    }
+
+    #[test]
+    fn a_complete_draft_becomes_a_trimmed_report() {
+        let r = build(draft()).unwrap();
+        assert_eq!(r.description, "楼下垃圾三天没清");
+        assert_eq!(r.category.as_str(), "garbage");
+    }
+
+    #[test]
+    fn drafts_missing_what_the_office_needs_are_refused() {
+        let mut d = draft();
+        d.photos.clear();
+        assert_eq!(build(d).unwrap_err(), ReportError::NoPhoto);
+        let mut d = draft();
+        d.category = "unknown".into();
+        assert_eq!(build(d).unwrap_err().code(), "report.category");
+        let mut d = draft();
+        d.description = "字".repeat(MAX_DESCRIPTION_CHARS + 1);
+        assert!(matches!(build(d), Err(ReportError::LongDescription(_))));
+        let mut d = draft();
+        d.photos = vec![photo(); MAX_PHOTOS + 1];
+        assert!(matches!(build(d), Err(ReportError::TooManyPhotos(_))));
+    }
+}

@@ -1,0 +1,114 @@
+//! The sync wire contract between a device and the sync server.
+//!
+//! Sync is a change feed: one `POST /v1/sync` carries the device's unsent
+//! Automerge changes (its outbox) and the cursor of what it has already pulled;
+//! the answer acknowledges what was stored and returns the next page of
+//! changes after the cursor. Change bytes travel base64-encoded in JSON; the
+//! server decodes and checks every one itself before storing it.
+
+use crate::ids::{DeviceId, DocId, GridId};
+use serde::{Deserialize, Serialize};
+
+/// Bumped when the contract changes incompatibly; the server refuses others.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// At most this many changes in one push; a larger outbox goes in batches.
+pub const MAX_CHANGES_PER_PUSH: usize = 500;
+/// One Automerge change may be at most this large (photos never travel inside).
+pub const MAX_CHANGE_BYTES: usize = 256 * 1024;
+/// The sync request body limit; base64 makes a full batch ~4/3 of its bytes.
+pub const MAX_SYNC_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// A stored photo or thumbnail is at most this large.
+pub const MAX_BLOB_BYTES: usize = 8 * 1024 * 1024;
+/// The server answers at most this many changes per sync; `more` says to ask again.
+pub const PULL_PAGE_CHANGES: usize = 500;
+
+/// One Automerge change of one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireChange {
+    pub doc: DocId,
+    pub scope: GridId,
+    #[serde(with = "b64")]
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub protocol: u32,
+    pub device: DeviceId,
+    /// The server sequence number of the last change this device has applied.
+    pub cursor: u64,
+    pub changes: Vec<WireChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// Hex hashes of the pushed changes that are now durably stored (new or
+    /// already known): the device may drop them from its outbox.
+    pub acked: Vec<String>,
+    /// Changes after the request's cursor, oldest first.
+    pub changes: Vec<WireChange>,
+    /// Store this cursor in the same transaction that applies `changes`.
+    pub cursor: u64,
+    /// More changes wait after `cursor`: sync again.
+    pub more: bool,
+}
+
+/// The one error shape every server route answers with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+}
+
+mod b64 {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        // Borrowed when the input allows it, owned otherwise (e.g. from a Value).
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        // Refuse before decoding, so a hostile string cannot make us allocate.
+        if s.len() > super::MAX_CHANGE_BYTES.div_ceil(3) * 4 {
+            return Err(serde::de::Error::custom("change bytes over the size limit"));
+        }
+        STANDARD.decode(s.as_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(bytes: Vec<u8>) -> WireChange {
+        WireChange {
+            doc: DocId::from_random_bytes([3; 16]),
+            scope: GridId::parse("demo-grid-1").unwrap(),
+            bytes,
+        }
+    }
+
+    #[test]
+    fn requests_round_trip_through_json() {
+        let req = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device: DeviceId::from_random_bytes([9; 16]),
+            cursor: 42,
+            changes: vec![change(vec![0, 1, 2, 255])],
+        };
+        let json = serde_json::to_string(&req).unwrap();
+        assert_eq!(serde_json::from_str::<SyncRequest>(&json).unwrap(), req);
+    }
+
+    #[test]
+    fn oversized_or_non_base64_change_bytes_are_refused() {
+        let big = serde_json::to_string(&change(vec![0; MAX_CHANGE_BYTES + 3])).unwrap();
+        assert!(serde_json::from_str::<WireChange>(&big).is_err());
+        let bad = r#"{"doc":"03030303-0303-4303-8303-030303030303","scope":"g","bytes":"!!"}"#;
+        assert!(serde_json::from_str::<WireChange>(bad).is_err());
+    }
+}

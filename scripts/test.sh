@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every check and test of Gridwalk, installing what is missing first.
+# This is what CI runs (.ci/run); run it yourself before pushing.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "tools"
+bash scripts/setup.sh
+
+step "formatting"
+cargo fmt --all --check
+
+step "UI (wasm)"
+bash scripts/build-ui.sh
+cargo clippy -p gridwalk-ui --target wasm32-unknown-unknown -- -D warnings
+
+step "lints"
+cargo clippy --workspace -- -D warnings
+
+step "tests (unit, server, two-device sync, real window via WebDriver)"
+cargo nextest run --workspace --no-fail-fast
+
+echo
+echo "Screenshots of the E2E run: target/e2e-artifacts/*.png"

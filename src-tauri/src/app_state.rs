@@ -1,0 +1,102 @@
+//! What the commands work on: the device store and the sync service, with
+//! the small amount of glue (clock, settings, raw bodies) a shell owns.
+
+use gridwalk_core::Store;
+use gridwalk_core::catalog::builtin_catalog;
+use gridwalk_core::photo::process_photo;
+use gridwalk_domain::ipc::{AppError, AppInfo, ReportListScope, ReportSummary, Settings, StagedPhoto};
+use gridwalk_domain::sync_state::SyncStatus;
+use gridwalk_domain::{BlobHash, DocId, ReportDraft};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tauri::ipc::InvokeBody;
+
+use crate::options::parse_server_url;
+use crate::sync_loop::{SyncService, now_ms};
+
+const LIST_LIMIT: u32 = 500;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Arc<Mutex<Store>>,
+    pub sync: Arc<SyncService>,
+}
+
+fn poisoned() -> AppError {
+    AppError::new("store.poisoned", "the local store is unavailable; restart the app")
+}
+
+impl AppState {
+    fn store(&self) -> Result<MutexGuard<'_, Store>, AppError> {
+        self.store.lock().map_err(|_| poisoned())
+    }
+
+    pub fn info(&self) -> Result<AppInfo, AppError> {
+        let store = self.store()?;
+        Ok(AppInfo {
+            device: store.device(),
+            scope: store.scope()?,
+            reporter: store.meta("reporter")?.unwrap_or_default(),
+            server_url: self.sync.status(&self.store).server_url,
+            categories: builtin_catalog().all().to_vec(),
+        })
+    }
+
+    /// Decoding a phone photo takes ~0.2–0.4 s of CPU: it runs on a blocking
+    /// worker, and the store is locked only to keep the result.
+    pub async fn stage_photo(&self, body: &InvokeBody) -> Result<StagedPhoto, AppError> {
+        let InvokeBody::Raw(bytes) = body else {
+            return Err(AppError::new("photo.not_raw", "send the photo bytes as the raw body"));
+        };
+        let bytes = bytes.clone();
+        let processed = tauri::async_runtime::spawn_blocking(move || process_photo(&bytes))
+            .await
+            .map_err(|e| AppError::new("photo.worker", e.to_string()))?
+            .map_err(gridwalk_core::CoreError::from)?;
+        Ok(self.store()?.keep_photo(&processed, now_ms())?)
+    }
+
+    pub fn create_report(&self, draft: ReportDraft) -> Result<DocId, AppError> {
+        let reporter = draft.reporter.trim().to_owned();
+        let id = {
+            let mut store = self.store()?;
+            let id = store.create_report(draft, now_ms())?;
+            // Remember the name so the next report is one tap shorter.
+            store.set_meta("reporter", &reporter)?;
+            id
+        };
+        self.sync.nudge();
+        Ok(id)
+    }
+
+    pub fn list_reports(&self, which: ReportListScope) -> Result<Vec<ReportSummary>, AppError> {
+        let status = self.sync.status(&self.store);
+        Ok(self.store()?.list_reports(which, &status, LIST_LIMIT)?)
+    }
+
+    pub fn photo(&self, hash: &str) -> Result<Option<String>, AppError> {
+        let hash = BlobHash::parse(hash).map_err(|e| AppError::new("photo.bad_hash", e.to_string()))?;
+        Ok(self.store()?.photo_data_url(&hash)?)
+    }
+
+    pub fn sync_status(&self) -> SyncStatus {
+        self.sync.status(&self.store)
+    }
+
+    pub async fn sync_now(&self) -> SyncStatus {
+        // The outcome is recorded in the status, which is what the UI shows.
+        let _ = self.sync.run_pass(&self.store).await;
+        self.sync.status(&self.store)
+    }
+
+    pub fn save_settings(&self, settings: Settings) -> Result<AppInfo, AppError> {
+        let url = parse_server_url(&settings.server_url)
+            .map_err(|m| AppError::new("settings.server_url", m))?;
+        {
+            let store = self.store()?;
+            store.set_meta("reporter", settings.reporter.trim())?;
+            store.set_meta("server_url", &url)?;
+        }
+        self.sync.set_server(&url);
+        self.info()
+    }
+}

@@ -1,0 +1,55 @@
+//! Tauri commands: each is one call into `AppState`, which calls core.
+//! Errors cross the boundary as `{code, message}` (`AppError`).
+
+use gridwalk_domain::ipc::{
+    AppError, AppInfo, ReportListScope, ReportSummary, Settings, StagedPhoto,
+};
+use gridwalk_domain::sync_state::SyncStatus;
+use gridwalk_domain::{DocId, ReportDraft};
+use tauri::State;
+use tauri::ipc::Request;
+
+use crate::app_state::AppState;
+
+type Res<T> = Result<T, AppError>;
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
+    state.info()
+}
+
+/// The photo arrives as the raw request body (a `Uint8Array`), not JSON.
+#[tauri::command]
+pub async fn stage_photo(request: Request<'_>, state: State<'_, AppState>) -> Res<StagedPhoto> {
+    state.stage_photo(request.body()).await
+}
+
+#[tauri::command]
+pub fn create_report(draft: ReportDraft, state: State<'_, AppState>) -> Res<DocId> {
+    state.create_report(draft)
+}
+
+#[tauri::command]
+pub fn list_reports(which: ReportListScope, state: State<'_, AppState>) -> Res<Vec<ReportSummary>> {
+    state.list_reports(which)
+}
+
+#[tauri::command]
+pub fn photo(hash: String, state: State<'_, AppState>) -> Res<Option<String>> {
+    state.photo(&hash)
+}
+
+#[tauri::command]
+pub fn sync_status(state: State<'_, AppState>) -> Res<SyncStatus> {
+    Ok(state.sync_status())
+}
+
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> Res<SyncStatus> {
+    Ok(state.sync_now().await)
+}
+
+#[tauri::command]
+pub fn save_settings(settings: Settings, state: State<'_, AppState>) -> Res<AppInfo> {
+    state.save_settings(settings)
+}

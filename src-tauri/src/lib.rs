@@ -1,0 +1,70 @@
+//! Gridwalk's app shell: opens the device store, starts background sync and
+//! exposes one thin command per UI action. Business rules live in core.
+//!
+//! `run()` is the mobile entry point too; nothing here assumes a desktop.
+
+mod app_state;
+mod commands;
+pub mod options;
+pub mod sync_loop;
+pub mod transport;
+
+use gridwalk_core::Store;
+use std::sync::{Arc, Mutex};
+use tauri::Manager;
+
+pub use app_state::AppState;
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .try_init();
+    let options = options::AppOptions::from_env_and_args(std::env::args().skip(1));
+    let result = tauri::Builder::default()
+        .setup(move |app| {
+            let data_dir = match &options.data_dir {
+                Some(d) => d.clone(),
+                None => app.path().app_data_dir()?,
+            };
+            let state = open_state(&data_dir, options.server_url.as_deref())?;
+            tracing::info!(data = %data_dir.display(), "device store opened");
+            tauri::async_runtime::spawn(state.sync.clone().run_forever(state.store.clone()));
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::stage_photo,
+            commands::create_report,
+            commands::list_reports,
+            commands::photo,
+            commands::sync_status,
+            commands::sync_now,
+            commands::save_settings,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!("Gridwalk could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Opens the device at `data_dir`. The server is, in order: the one given at
+/// start, the one saved in settings, the local default.
+pub fn open_state(
+    data_dir: &std::path::Path,
+    server_url: Option<&str>,
+) -> Result<AppState, gridwalk_core::CoreError> {
+    let store = Store::open(&data_dir.join("gridwalk.sqlite"))?;
+    let url = match server_url {
+        Some(u) => u.to_owned(),
+        None => store.meta("server_url")?.unwrap_or_else(|| options::DEFAULT_SERVER_URL.to_owned()),
+    };
+    Ok(AppState {
+        sync: Arc::new(sync_loop::SyncService::new(&url)),
+        store: Arc::new(Mutex::new(store)),
+    })
+}

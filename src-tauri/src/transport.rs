@@ -1,0 +1,131 @@
+//! The network half of sync: HTTP calls to the sync server with hard
+//! timeouts, and answers read with a size cap, because a server (or whatever
+//! answers at its address) is as untrusted as any other input.
+
+use gridwalk_domain::BlobHash;
+use gridwalk_domain::sync::{
+    ApiError, MAX_BLOB_BYTES, MAX_SYNC_BODY_BYTES, SyncRequest, SyncResponse,
+};
+use std::time::Duration;
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub const READ_TIMEOUT: Duration = Duration::from_secs(20);
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
+/// A sync answer is JSON of at most one page of changes.
+const MAX_SYNC_ANSWER_BYTES: usize = 4 * MAX_SYNC_BODY_BYTES;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("cannot reach the sync server at {url}: {detail}")]
+    Unreachable { url: String, detail: String },
+    #[error("the sync server did not answer in time")]
+    Timeout,
+    #[error("the sync server refused the request ({status}, {code}): {message}")]
+    Refused { status: u16, code: String, message: String },
+    #[error("the sync server failed ({0}); it will be retried")]
+    Server(u16),
+    #[error("the sync server's answer was invalid: {0}")]
+    BadAnswer(String),
+}
+
+impl TransportError {
+    pub fn code(&self) -> String {
+        match self {
+            Self::Unreachable { .. } => "sync.unreachable".into(),
+            Self::Timeout => "sync.timeout".into(),
+            Self::Refused { code, .. } => code.clone(),
+            Self::Server(_) => "sync.server_error".into(),
+            Self::BadAnswer(_) => "sync.bad_server_data".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpTransport {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl HttpTransport {
+    pub fn new(base_url: &str) -> Self {
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(READ_TIMEOUT)
+            .timeout(TOTAL_TIMEOUT)
+            .build()
+            .unwrap_or_else(|e| {
+                tracing::error!("HTTP client with timeouts failed to build ({e}); using defaults");
+                reqwest::Client::new()
+            });
+        Self { client, base: base_url.trim_end_matches('/').to_owned() }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
+        let url = format!("{}/v1/sync", self.base);
+        let resp = self.client.post(&url).json(req).send().await.map_err(|e| self.net(e))?;
+        let body = self.read(resp, MAX_SYNC_ANSWER_BYTES).await?;
+        serde_json::from_slice(&body).map_err(|e| TransportError::BadAnswer(e.to_string()))
+    }
+
+    pub async fn put_blob(&self, hash: &BlobHash, bytes: Vec<u8>) -> Result<(), TransportError> {
+        let url = format!("{}/v1/blobs/{hash}", self.base);
+        let resp = self
+            .client
+            .put(&url)
+            .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
+            .body(bytes)
+            .send()
+            .await
+            .map_err(|e| self.net(e))?;
+        self.read(resp, 64 * 1024).await.map(drop)
+    }
+
+    /// `None` when the server does not have the photo (yet).
+    pub async fn get_blob(&self, hash: &BlobHash) -> Result<Option<Vec<u8>>, TransportError> {
+        let url = format!("{}/v1/blobs/{hash}", self.base);
+        let resp = self.client.get(&url).send().await.map_err(|e| self.net(e))?;
+        if resp.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        self.read(resp, MAX_BLOB_BYTES).await.map(Some)
+    }
+
+    fn net(&self, e: reqwest::Error) -> TransportError {
+        if e.is_timeout() {
+            TransportError::Timeout
+        } else {
+            TransportError::Unreachable { url: self.base.clone(), detail: e.to_string() }
+        }
+    }
+
+    /// Reads a body of at most `cap` bytes, turning error statuses into errors.
+    async fn read(&self, mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, TransportError> {
+        let status = resp.status();
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.net(e))? {
+            if body.len() + chunk.len() > cap {
+                return Err(TransportError::BadAnswer(format!("answer larger than {cap} bytes")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if status.is_server_error() {
+            return Err(TransportError::Server(status.as_u16()));
+        }
+        if !status.is_success() {
+            let err: ApiError = serde_json::from_slice(&body).unwrap_or(ApiError {
+                code: "sync.refused".into(),
+                message: String::from_utf8_lossy(&body).chars().take(200).collect(),
+            });
+            return Err(TransportError::Refused {
+                status: status.as_u16(),
+                code: err.code,
+                message: err.message,
+            });
+        }
+        Ok(body)
+    }
+}

@@ -1,0 +1,198 @@
+//! The real app window, driven through WebDriver (tauri-driver →
+//! WebKitWebDriver) on a virtual display: device A reports a hazard with a
+//! real photo and syncs; device B syncs and shows it in the office inbox.
+//! Screenshots land in `target/e2e-artifacts/` to be looked at.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{photo, server_at};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// Kills the child when the test ends, whichever way it ends.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn need(tool: &str) -> PathBuf {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let candidates = std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .map(PathBuf::from)
+        .chain([PathBuf::from(home).join(".cargo/bin"), PathBuf::from("/usr/bin")])
+        .map(|d| d.join(tool))
+        .collect::<Vec<_>>();
+    candidates.into_iter().find(|p| p.is_file()).unwrap_or_else(|| {
+        panic!("{tool} is not installed: run scripts/test.sh (it installs the E2E tools)")
+    })
+}
+
+/// A private X display, so the test neither needs nor disturbs a real screen.
+fn start_xvfb() -> (Reaped, String) {
+    let xvfb = need("Xvfb");
+    for n in 90..140 {
+        if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            continue;
+        }
+        let display = format!(":{n}");
+        let child = Command::new(&xvfb)
+            .args([display.as_str(), "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb starts");
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return (Reaped(child), display);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    panic!("no free X display between :90 and :139");
+}
+
+fn start_driver(display: &str) -> (Reaped, u16) {
+    let port = free_port();
+    let child = Command::new(need("tauri-driver"))
+        .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+        .env("DISPLAY", display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver starts");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "tauri-driver did not listen");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (Reaped(child), port)
+}
+
+async fn open_app(driver_port: u16, data_dir: &Path, server_url: &str) -> Client {
+    let app = env!("CARGO_BIN_EXE_gridwalk-app");
+    let caps = serde_json::json!({
+        "browserName": "wry",
+        "tauri:options": {
+            "application": app,
+            "args": ["--data-dir", data_dir.to_str().unwrap(), "--server", server_url],
+        }
+    });
+    let serde_json::Value::Object(caps) = caps else { unreachable!() };
+    let client = ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("WebDriver session with the app");
+    // The UI is loaded once the tab bar exists.
+    client.wait().at_most(WAIT).for_element(Locator::Css("#tab-snap")).await.expect("UI loads");
+    client
+}
+
+fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../e2e-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn css(c: &Client, sel: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(sel))
+        .await
+        .unwrap_or_else(|e| panic!("{sel} never appeared: {e}"))
+}
+
+/// Waits until the element's text satisfies `ok`, returning the text.
+async fn text_until(c: &Client, sel: &str, ok: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        let text = match c.find(Locator::Css(sel)).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if ok(&text) {
+            return text;
+        }
+        assert!(started.elapsed() < WAIT, "{sel} never showed what was expected; last text: {text:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
+    let (_xvfb, display) = start_xvfb();
+    let (_driver, port) = start_driver(&display);
+
+    // Device A: a rider fills the form; a broken photo is refused in Chinese
+    // and what was typed stays.
+    let a = open_app(port, &tmp.path().join("device-a"), &server.url()).await;
+    css(&a, "#description").await.send_keys("3号楼东侧井盖松动").await.unwrap();
+    css(&a, "#cat-manhole_cover").await.click().await.unwrap();
+    let broken = photo("broken/corrupted.jpg");
+    css(&a, "#photo-input").await.send_keys(broken.to_str().unwrap()).await.unwrap();
+    let err = text_until(&a, "#photo-error", |t| !t.is_empty()).await;
+    assert!(err.contains("照片"), "the broken-photo message is in Chinese: {err}");
+    let kept = css(&a, "#description").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(kept, "3号楼东侧井盖松动", "a broken photo must not clear the form");
+    shot(&a, "a-1-broken-photo").await;
+
+    let good = photo("gps/DSCN0010.jpg");
+    css(&a, "#photo-input").await.send_keys(good.to_str().unwrap()).await.unwrap();
+    css(&a, ".staged img").await;
+    let gps = text_until(&a, "#gps-from-photo", |t| t.contains(',')).await;
+    assert!(gps.contains("照片定位"), "location is prefilled from the photo's GPS: {gps}");
+    shot(&a, "a-2-form-filled").await;
+    css(&a, "#submit").await.click().await.unwrap();
+
+    // Saved locally and listed under 我的上报; then synced by hand.
+    css(&a, "#my-list .report-card").await;
+    css(&a, "#sync-now").await.click().await.unwrap();
+    text_until(&a, "#my-list .report-card .chip", |t| t.contains("已同步")).await;
+    shot(&a, "a-3-my-reports-synced").await;
+    a.close().await.unwrap();
+
+    // Device B: an office desktop syncs and sees the report with its photo.
+    let b = open_app(port, &tmp.path().join("device-b"), &server.url()).await;
+    css(&b, "#sync-now").await.click().await.unwrap();
+    css(&b, "#tab-office").await.click().await.unwrap();
+    let card = text_until(&b, "#office-list .report-card", |t| t.contains("井盖松动")).await;
+    assert!(card.contains("井盖破损"), "the category shows in Chinese: {card}");
+    // The photo arrives in the same pass; the card shows its thumbnail.
+    css(&b, "#office-list .report-card img.thumb").await;
+    shot(&b, "b-1-office-inbox").await;
+    css(&b, "#office-list .report-card").await.click().await.unwrap();
+    css(&b, "#report-detail img.full").await;
+    shot(&b, "b-2-report-detail").await;
+
+    // The same screen on a phone-sized window, then in English.
+    b.set_window_size(360, 800).await.unwrap();
+    css(&b, "#report-detail .close").await.click().await.unwrap();
+    shot(&b, "b-3-phone-360x800").await;
+    css(&b, "#lang-switch").await.click().await.unwrap();
+    text_until(&b, "#tab-office", |t| t.contains("Office")).await;
+    shot(&b, "b-4-phone-english").await;
+    b.close().await.unwrap();
+    server.shutdown().await;
+}

@@ -1,0 +1,87 @@
+//! Every byte a device sends is checked here before anything is stored.
+//!
+//! Changes are decoded with automerge's change parser only — never its sync
+//! protocol — inside `catch_unwind`, so a crafted change that trips a bug in
+//! the parser becomes a 400 for that request instead of a dead worker.
+
+use automerge::Change;
+use gridwalk_domain::sync::{MAX_CHANGE_BYTES, MAX_CHANGES_PER_PUSH, PROTOCOL_VERSION, SyncRequest};
+
+use crate::storage::CheckedChange;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RejectReason {
+    #[error("the request is not a valid sync request: {0}")]
+    Malformed(String),
+    #[error("protocol {0} is not supported (this server speaks {PROTOCOL_VERSION}): update the app")]
+    Protocol(u32),
+    #[error("{0} changes in one request; send at most {MAX_CHANGES_PER_PUSH} at a time")]
+    TooManyChanges(usize),
+    #[error("change #{index} is {len} bytes; at most {MAX_CHANGE_BYTES} are allowed")]
+    ChangeTooLarge { index: usize, len: usize },
+    #[error("change #{index} for document {doc} is not a valid Automerge change: {reason}")]
+    BadChange { index: usize, doc: String, reason: String },
+}
+
+impl RejectReason {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "sync.malformed",
+            Self::Protocol(_) => "sync.protocol",
+            Self::TooManyChanges(_) => "sync.too_many_changes",
+            Self::ChangeTooLarge { .. } => "sync.change_too_large",
+            Self::BadChange { .. } => "sync.bad_change",
+        }
+    }
+}
+
+/// Parses and checks a whole request; one bad change rejects all of it.
+pub fn check_request(body: &[u8]) -> Result<(SyncRequest, Vec<CheckedChange>), RejectReason> {
+    let req: SyncRequest =
+        serde_json::from_slice(body).map_err(|e| RejectReason::Malformed(e.to_string()))?;
+    if req.protocol != PROTOCOL_VERSION {
+        return Err(RejectReason::Protocol(req.protocol));
+    }
+    if req.changes.len() > MAX_CHANGES_PER_PUSH {
+        return Err(RejectReason::TooManyChanges(req.changes.len()));
+    }
+    let mut checked = Vec::with_capacity(req.changes.len());
+    for (index, wire) in req.changes.iter().enumerate() {
+        if wire.bytes.len() > MAX_CHANGE_BYTES {
+            return Err(RejectReason::ChangeTooLarge { index, len: wire.bytes.len() });
+        }
+        let hash = decode_change_hash(&wire.bytes).map_err(|reason| RejectReason::BadChange {
+            index,
+            doc: wire.doc.to_string(),
+            reason,
+        })?;
+        checked.push(CheckedChange { hash, wire: wire.clone() });
+    }
+    Ok((req, checked))
+}
+
+/// Decodes one change and returns its hash (hex), computed by us.
+pub fn decode_change_hash(bytes: &[u8]) -> Result<String, String> {
+    let owned = bytes.to_vec();
+    match std::panic::catch_unwind(move || Change::from_bytes(owned)) {
+        Ok(Ok(change)) if change.is_empty() => Err("it contains no operations".into()),
+        Ok(Ok(change)) => Ok(change.hash().to_string()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the change parser failed on it".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_refused_with_the_reason() {
+        assert!(matches!(check_request(b"not json"), Err(RejectReason::Malformed(_))));
+        let body = br#"{"protocol":99,"device":"03030303-0303-4303-8303-030303030303","cursor":0,"changes":[]}"#;
+        assert_eq!(check_request(body).unwrap_err(), RejectReason::Protocol(99));
+        for bad in [&b""[..], b"\x85\x6f\x4a\x83", &[0u8; 64]] {
+            assert!(decode_change_hash(bad).is_err(), "{bad:?} must not decode as a change");
+        }
+    }
+}

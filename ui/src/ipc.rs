@@ -1,0 +1,83 @@
+//! The only place that talks to the Tauri shell: one typed function per
+//! command. Everything else in the UI calls these, never `invoke` itself.
+
+use gridwalk_domain::ipc::{AppError, AppInfo, ReportListScope, ReportSummary, Settings, StagedPhoto};
+use gridwalk_domain::sync_state::SyncStatus;
+use gridwalk_domain::{DocId, ReportDraft};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    // `tauri-sys` is not on crates.io; the global API (withGlobalTauri) is.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
+    async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, AppError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| AppError::new("ui.encode", e.to_string()))
+}
+
+async fn call<T: DeserializeOwned>(cmd: &str, args: JsValue) -> Result<T, AppError> {
+    match invoke(cmd, args).await {
+        Ok(v) => serde_wasm_bindgen::from_value(v).map_err(|e| AppError::new("ui.decode", e.to_string())),
+        Err(e) => Err(serde_wasm_bindgen::from_value::<AppError>(e.clone()).unwrap_or_else(|_| {
+            AppError::new("ipc", e.as_string().unwrap_or_else(|| format!("{e:?}")))
+        })),
+    }
+}
+
+#[derive(Serialize)]
+struct Draft<'a> {
+    draft: &'a ReportDraft,
+}
+
+#[derive(Serialize)]
+struct Which {
+    which: ReportListScope,
+}
+
+#[derive(Serialize)]
+struct Hash<'a> {
+    hash: &'a str,
+}
+
+#[derive(Serialize)]
+struct SettingsArg<'a> {
+    settings: &'a Settings,
+}
+
+pub async fn app_info() -> Result<AppInfo, AppError> {
+    call("app_info", JsValue::UNDEFINED).await
+}
+
+/// Sends the photo's bytes as the raw body: no JSON number arrays.
+pub async fn stage_photo(bytes: js_sys::Uint8Array) -> Result<StagedPhoto, AppError> {
+    call("stage_photo", bytes.into()).await
+}
+
+pub async fn create_report(draft: &ReportDraft) -> Result<DocId, AppError> {
+    call("create_report", to_js(&Draft { draft })?).await
+}
+
+pub async fn list_reports(which: ReportListScope) -> Result<Vec<ReportSummary>, AppError> {
+    call("list_reports", to_js(&Which { which })?).await
+}
+
+pub async fn photo(hash: &str) -> Result<Option<String>, AppError> {
+    call("photo", to_js(&Hash { hash })?).await
+}
+
+pub async fn sync_status() -> Result<SyncStatus, AppError> {
+    call("sync_status", JsValue::UNDEFINED).await
+}
+
+pub async fn sync_now() -> Result<SyncStatus, AppError> {
+    call("sync_now", JsValue::UNDEFINED).await
+}
+
+pub async fn save_settings(settings: &Settings) -> Result<AppInfo, AppError> {
+    call("save_settings", to_js(&SettingsArg { settings })?).await
+}

@@ -1,0 +1,208 @@
+//! 随手拍: photos, one category tap, a few words, a place — and done.
+//! Saving never needs the network. A photo that fails is reported on its
+//! own line and everything else typed so far stays.
+
+use gridwalk_domain::ipc::StagedPhoto;
+use gridwalk_domain::{Coordinates, Location, LocationSource, ReportDraft};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::app::{Ctx, Tab};
+use crate::browser::{device_position, file_bytes};
+use crate::i18n::use_i18n;
+use crate::ipc;
+
+#[component]
+pub fn ReportForm() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = expect_context::<Ctx>();
+    let photos = RwSignal::new(Vec::<StagedPhoto>::new());
+    let photo_error = RwSignal::new(None::<String>);
+    let processing = RwSignal::new(0u32);
+    let category = RwSignal::new(None::<String>);
+    let description = RwSignal::new(String::new());
+    let address = RwSignal::new(String::new());
+    let device_pos = RwSignal::new(None::<Coordinates>);
+    let locating = RwSignal::new(false);
+    let reporter = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<(bool, String)>);
+    let saving = RwSignal::new(false);
+
+    Effect::new(move |_| {
+        if let Some(info) = ctx.info.get() {
+            if reporter.get_untracked().is_empty() {
+                reporter.set(info.reporter.clone());
+            }
+        }
+    });
+
+    let on_files = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let files: Vec<web_sys::File> = match input.files() {
+            Some(list) => (0..list.length()).filter_map(|i| list.get(i)).collect(),
+            None => Vec::new(),
+        };
+        photo_error.set(None);
+        for file in files {
+            processing.update(|n| *n += 1);
+            leptos::task::spawn_local(async move {
+                let staged = match file_bytes(&file).await {
+                    Ok(bytes) => ipc::stage_photo(bytes).await,
+                    Err(m) => Err(gridwalk_domain::ipc::AppError::new("photo.read", m)),
+                };
+                match staged {
+                    Ok(p) => photos.update(|v| {
+                        if !v.iter().any(|q| q.photo.hash == p.photo.hash) {
+                            v.push(p)
+                        }
+                    }),
+                    Err(e) => photo_error.set(Some(format!(
+                        "{}（{}）",
+                        i18n.error(&e.code, &e.message),
+                        file.name()
+                    ))),
+                }
+                processing.update(|n| *n = n.saturating_sub(1));
+            });
+        }
+        // Lets the same file be picked again after removing it.
+        input.set_value("");
+    };
+
+    let locate = move |_| {
+        locating.set(true);
+        leptos::task::spawn_local(async move {
+            let pos = device_position().await;
+            if pos.is_none() {
+                message.set(Some((false, i18n.t("form.no_device_location"))));
+            }
+            device_pos.set(pos);
+            locating.set(false);
+        });
+    };
+
+    let photo_gps = move || photos.get().iter().find_map(|p| p.gps);
+
+    let submit = move |_| {
+        message.set(None);
+        let note = address.get_untracked().trim().to_owned();
+        let location = match (photo_gps(), device_pos.get_untracked()) {
+            (Some(coords), _) => Location::Point { coords, source: LocationSource::PhotoExif, note },
+            (None, Some(coords)) => Location::Point { coords, source: LocationSource::Device, note },
+            (None, None) => match Location::address(&note) {
+                Ok(l) => l,
+                Err(_) => {
+                    message.set(Some((false, i18n.t("err.location"))));
+                    return;
+                }
+            },
+        };
+        let draft = ReportDraft {
+            category: category.get_untracked().unwrap_or_default(),
+            description: description.get_untracked(),
+            location,
+            photos: photos.get_untracked().into_iter().map(|p| p.photo).collect(),
+            reporter: reporter.get_untracked(),
+        };
+        saving.set(true);
+        leptos::task::spawn_local(async move {
+            match ipc::create_report(&draft).await {
+                Ok(_) => {
+                    photos.set(Vec::new());
+                    category.set(None);
+                    description.set(String::new());
+                    address.set(String::new());
+                    device_pos.set(None);
+                    photo_error.set(None);
+                    ctx.tab.set(Tab::Mine);
+                    ctx.toast.set(Some(i18n.t("form.saved")));
+                }
+                Err(e) => message.set(Some((false, i18n.error(&e.code, &e.message)))),
+            }
+            saving.set(false);
+        });
+    };
+
+    let categories = move || ctx.info.get().map(|i| i.categories).unwrap_or_default();
+
+    view! {
+        <section class="form">
+            <h2>{move || i18n.t("form.photos")}</h2>
+            <div class="photo-strip">
+                <For each=move || photos.get() key=|p| p.photo.hash.clone() let:p>
+                    <figure class="staged">
+                        <img src=p.thumb_data_url.clone() alt="" />
+                        <button class="remove" on:click={
+                            let h = p.photo.hash.clone();
+                            move |_| photos.update(|v| v.retain(|q| q.photo.hash != h))
+                        }>"×"</button>
+                    </figure>
+                </For>
+                <label class="add-photo">
+                    <input id="photo-input" type="file" accept="image/*" capture="environment"
+                        multiple on:change=on_files />
+                    <span>{move || i18n.t("form.add_photo")}</span>
+                </label>
+            </div>
+            <Show when=move || { processing.get() > 0 }>
+                <p class="progress" id="photo-progress"><span class="spinner"></span>{move || i18n.t("form.processing")}</p>
+            </Show>
+            {move || photo_error.get().map(|m| view! { <p class="error" id="photo-error">{m}</p> })}
+
+            <h2>{move || i18n.t("form.category")}</h2>
+            <div class="categories">
+                <For each=categories key=|c| c.code.clone() let:c>
+                    {
+                        let code = c.code.as_str().to_owned();
+                        let code2 = code.clone();
+                        let id = format!("cat-{code}");
+                        let c2 = c.clone();
+                        view! {
+                            <button id=id class="category" class:selected=move || category.get().as_deref() == Some(code.as_str())
+                                on:click=move |_| category.set(Some(code2.clone()))>
+                                <span class="icon">{c.icon.clone()}</span>
+                                <span>{move || c2.label(i18n.lang.get() == crate::i18n::Lang::En).to_owned()}</span>
+                            </button>
+                        }
+                    }
+                </For>
+            </div>
+
+            <h2>{move || i18n.t("form.location")}</h2>
+            <div class="location">
+                {move || photo_gps().map(|c| view! {
+                    <p class="gps" id="gps-from-photo">{i18n.t("form.gps_from_photo")}": "{c.display()}</p>
+                })}
+                {move || (photo_gps().is_none()).then(|| device_pos.get()).flatten().map(|c| view! {
+                    <p class="gps">{i18n.t("form.gps_from_device")}": "{c.display()}</p>
+                })}
+                <button class="secondary" on:click=locate disabled=move || locating.get()>
+                    {move || if locating.get() { i18n.t("form.locating") } else { i18n.t("form.use_device") }}
+                </button>
+                <input id="address" type="text" placeholder=move || i18n.t("form.address_ph")
+                    prop:value=move || address.get() on:input=move |ev| address.set(event_target_value(&ev)) />
+            </div>
+
+            <h2>{move || i18n.t("form.description")}</h2>
+            <textarea id="description" rows="3" placeholder=move || i18n.t("form.description_ph")
+                prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+
+            <label class="field">
+                <span>{move || i18n.t("form.reporter")}</span>
+                <input id="reporter" type="text" placeholder=move || i18n.t("form.reporter_ph")
+                    prop:value=move || reporter.get() on:input=move |ev| reporter.set(event_target_value(&ev)) />
+            </label>
+
+            {move || message.get().map(|(ok, m)| view! {
+                <p id="form-message" class=if ok { "notice" } else { "error" }>{m}</p>
+            })}
+            <button id="submit" class="primary" on:click=submit
+                disabled=move || { saving.get() || processing.get() > 0 }>
+                {move || if saving.get() { i18n.t("form.saving") } else { i18n.t("form.submit") }}
+            </button>
+        </section>
+    }
+}

@@ -1,0 +1,53 @@
+//! Settings: the reporter's name and the sync server address, plus the
+//! device id and grid for support calls.
+
+use gridwalk_domain::ipc::Settings;
+use leptos::prelude::*;
+
+use crate::app::Ctx;
+use crate::i18n::use_i18n;
+use crate::ipc;
+
+#[component]
+pub fn SettingsView() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = expect_context::<Ctx>();
+    let info = ctx.info.get_untracked();
+    let reporter = RwSignal::new(info.as_ref().map(|i| i.reporter.clone()).unwrap_or_default());
+    let server = RwSignal::new(info.as_ref().map(|i| i.server_url.clone()).unwrap_or_default());
+    let message = RwSignal::new(None::<(bool, String)>);
+    let save = move |_| {
+        let s = Settings { reporter: reporter.get_untracked(), server_url: server.get_untracked() };
+        leptos::task::spawn_local(async move {
+            match ipc::save_settings(&s).await {
+                Ok(info) => {
+                    ctx.info.set(Some(info));
+                    message.set(Some((true, i18n.t("settings.saved"))));
+                }
+                Err(e) => message.set(Some((false, i18n.error(&e.code, &e.message)))),
+            }
+        });
+    };
+    view! {
+        <section class="form settings">
+            <label class="field">
+                <span>{move || i18n.t("settings.reporter")}</span>
+                <input id="settings-reporter" type="text" prop:value=move || reporter.get()
+                    on:input=move |ev| reporter.set(event_target_value(&ev)) />
+            </label>
+            <label class="field">
+                <span>{move || i18n.t("settings.server")}</span>
+                <input id="settings-server" type="url" prop:value=move || server.get()
+                    on:input=move |ev| server.set(event_target_value(&ev)) />
+            </label>
+            {move || message.get().map(|(ok, m)| view! { <p class=if ok { "notice" } else { "error" }>{m}</p> })}
+            <button class="primary" id="settings-save" on:click=save>{move || i18n.t("settings.save")}</button>
+            <dl class="device">
+                <dt>{move || i18n.t("settings.device")}</dt>
+                <dd>{move || ctx.info.get().map(|i| i.device.to_string()).unwrap_or_default()}</dd>
+                <dt>{move || i18n.t("settings.grid")}</dt>
+                <dd>{move || ctx.info.get().map(|i| i.scope.to_string()).unwrap_or_default()}</dd>
+            </dl>
+        </section>
+    }
+}
