@@ -6,7 +6,7 @@ set -euo pipefail
 
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev libxdo-dev
-  libayatana-appindicator3-dev librsvg2-dev xvfb webkit2gtk-driver imagemagick fonts-noto-cjk
+  libayatana-appindicator3-dev librsvg2-dev xvfb webkit2gtk-driver imagemagick fonts-noto-cjk fonts-noto-color-emoji
 )
 TRUNK_VERSION=0.21.14
 # Must equal the wasm-bindgen crate pinned in ui/Cargo.toml.

@@ -4,7 +4,9 @@
 use gridwalk_core::Store;
 use gridwalk_core::catalog::builtin_catalog;
 use gridwalk_core::photo::process_photo;
-use gridwalk_domain::ipc::{AppError, AppInfo, ReportListScope, ReportSummary, Settings, StagedPhoto};
+use gridwalk_domain::ipc::{
+    AppError, AppInfo, ReportListScope, ReportSummary, Settings, StagedPhoto,
+};
 use gridwalk_domain::sync_state::SyncStatus;
 use gridwalk_domain::{BlobHash, DocId, ReportDraft};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,7 +24,10 @@ pub struct AppState {
 }
 
 fn poisoned() -> AppError {
-    AppError::new("store.poisoned", "the local store is unavailable; restart the app")
+    AppError::new(
+        "store.poisoned",
+        "the local store is unavailable; restart the app",
+    )
 }
 
 impl AppState {
@@ -36,7 +41,7 @@ impl AppState {
             device: store.device(),
             scope: store.scope()?,
             reporter: store.meta("reporter")?.unwrap_or_default(),
-            server_url: self.sync.status(&self.store).server_url,
+            server_url: self.sync.server_url(),
             categories: builtin_catalog().all().to_vec(),
         })
     }
@@ -45,7 +50,10 @@ impl AppState {
     /// worker, and the store is locked only to keep the result.
     pub async fn stage_photo(&self, body: &InvokeBody) -> Result<StagedPhoto, AppError> {
         let InvokeBody::Raw(bytes) = body else {
-            return Err(AppError::new("photo.not_raw", "send the photo bytes as the raw body"));
+            return Err(AppError::new(
+                "photo.not_raw",
+                "send the photo bytes as the raw body",
+            ));
         };
         let bytes = bytes.clone();
         let processed = tauri::async_runtime::spawn_blocking(move || process_photo(&bytes))
@@ -74,7 +82,8 @@ impl AppState {
     }
 
     pub fn photo(&self, hash: &str) -> Result<Option<String>, AppError> {
-        let hash = BlobHash::parse(hash).map_err(|e| AppError::new("photo.bad_hash", e.to_string()))?;
+        let hash =
+            BlobHash::parse(hash).map_err(|e| AppError::new("photo.bad_hash", e.to_string()))?;
         Ok(self.store()?.photo_data_url(&hash)?)
     }
 

@@ -61,7 +61,9 @@ pub fn open_state(
     let store = Store::open(&data_dir.join("gridwalk.sqlite"))?;
     let url = match server_url {
         Some(u) => u.to_owned(),
-        None => store.meta("server_url")?.unwrap_or_else(|| options::DEFAULT_SERVER_URL.to_owned()),
+        None => store
+            .meta("server_url")?
+            .unwrap_or_else(|| options::DEFAULT_SERVER_URL.to_owned()),
     };
     Ok(AppState {
         sync: Arc::new(sync_loop::SyncService::new(&url)),

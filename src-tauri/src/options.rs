@@ -37,10 +37,14 @@ impl AppOptions {
 /// A server URL a person typed: http(s) with a host, no trailing slash.
 pub fn parse_server_url(s: &str) -> Result<String, String> {
     let s = s.trim().trim_end_matches('/');
-    let rest = s.strip_prefix("http://").or_else(|| s.strip_prefix("https://"));
+    let rest = s
+        .strip_prefix("http://")
+        .or_else(|| s.strip_prefix("https://"));
     match rest {
         Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(s.to_owned()),
-        _ => Err(format!("{s:?} is not a server address like http://192.168.1.10:8787")),
+        _ => Err(format!(
+            "{s:?} is not a server address like http://192.168.1.10:8787"
+        )),
     }
 }
 
@@ -59,7 +63,10 @@ mod tests {
 
     #[test]
     fn server_urls_must_be_http() {
-        assert_eq!(parse_server_url(" http://10.0.0.2:8787/ ").unwrap(), "http://10.0.0.2:8787");
+        assert_eq!(
+            parse_server_url(" http://10.0.0.2:8787/ ").unwrap(),
+            "http://10.0.0.2:8787"
+        );
         assert!(parse_server_url("ftp://x").is_err());
         assert!(parse_server_url("http://").is_err());
     }

@@ -69,7 +69,10 @@ pub struct PassReport {
 impl SyncService {
     pub fn new(server_url: &str) -> Self {
         Self {
-            status: Mutex::new(SyncStatus { server_url: server_url.to_owned(), ..Default::default() }),
+            status: Mutex::new(SyncStatus {
+                server_url: server_url.to_owned(),
+                ..Default::default()
+            }),
             transport: Mutex::new(HttpTransport::new(server_url)),
             pass: tokio::sync::Mutex::new(()),
             wake: Notify::new(),
@@ -78,11 +81,22 @@ impl SyncService {
 
     pub fn status(&self, store: &Mutex<Store>) -> SyncStatus {
         let mut s = self.status.lock().map(|s| s.clone()).unwrap_or_default();
-        if let Ok((changes, photos)) = store.lock().map_err(drop).and_then(|st| st.pending_counts().map_err(drop)) {
+        if let Ok((changes, photos)) = store
+            .lock()
+            .map_err(drop)
+            .and_then(|st| st.pending_counts().map_err(drop))
+        {
             s.pending_changes = changes;
             s.pending_photos = photos;
         }
         s
+    }
+
+    pub fn server_url(&self) -> String {
+        self.status
+            .lock()
+            .map(|s| s.server_url.clone())
+            .unwrap_or_default()
     }
 
     pub fn set_server(&self, url: &str) {
@@ -165,7 +179,9 @@ pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport,
     let mut report = PassReport::default();
     let uploads = lock(store)?.blobs_to_upload()?;
     for hash in uploads {
-        let Some(bytes) = lock(store)?.blob_bytes(&hash)? else { continue };
+        let Some(bytes) = lock(store)?.blob_bytes(&hash)? else {
+            continue;
+        };
         t.put_blob(&hash, bytes).await?;
         lock(store)?.mark_blob_uploaded(&hash)?;
         report.photos_up += 1;

@@ -21,7 +21,11 @@ pub enum TransportError {
     #[error("the sync server did not answer in time")]
     Timeout,
     #[error("the sync server refused the request ({status}, {code}): {message}")]
-    Refused { status: u16, code: String, message: String },
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
     #[error("the sync server failed ({0}); it will be retried")]
     Server(u16),
     #[error("the sync server's answer was invalid: {0}")]
@@ -57,7 +61,10 @@ impl HttpTransport {
                 tracing::error!("HTTP client with timeouts failed to build ({e}); using defaults");
                 reqwest::Client::new()
             });
-        Self { client, base: base_url.trim_end_matches('/').to_owned() }
+        Self {
+            client,
+            base: base_url.trim_end_matches('/').to_owned(),
+        }
     }
 
     pub fn base_url(&self) -> &str {
@@ -66,7 +73,13 @@ impl HttpTransport {
 
     pub async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
         let url = format!("{}/v1/sync", self.base);
-        let resp = self.client.post(&url).json(req).send().await.map_err(|e| self.net(e))?;
+        let resp = self
+            .client
+            .post(&url)
+            .json(req)
+            .send()
+            .await
+            .map_err(|e| self.net(e))?;
         let body = self.read(resp, MAX_SYNC_ANSWER_BYTES).await?;
         serde_json::from_slice(&body).map_err(|e| TransportError::BadAnswer(e.to_string()))
     }
@@ -87,7 +100,12 @@ impl HttpTransport {
     /// `None` when the server does not have the photo (yet).
     pub async fn get_blob(&self, hash: &BlobHash) -> Result<Option<Vec<u8>>, TransportError> {
         let url = format!("{}/v1/blobs/{hash}", self.base);
-        let resp = self.client.get(&url).send().await.map_err(|e| self.net(e))?;
+        let resp = self
+            .client
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| self.net(e))?;
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -98,17 +116,26 @@ impl HttpTransport {
         if e.is_timeout() {
             TransportError::Timeout
         } else {
-            TransportError::Unreachable { url: self.base.clone(), detail: e.to_string() }
+            TransportError::Unreachable {
+                url: self.base.clone(),
+                detail: e.to_string(),
+            }
         }
     }
 
     /// Reads a body of at most `cap` bytes, turning error statuses into errors.
-    async fn read(&self, mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, TransportError> {
+    async fn read(
+        &self,
+        mut resp: reqwest::Response,
+        cap: usize,
+    ) -> Result<Vec<u8>, TransportError> {
         let status = resp.status();
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.net(e))? {
             if body.len() + chunk.len() > cap {
-                return Err(TransportError::BadAnswer(format!("answer larger than {cap} bytes")));
+                return Err(TransportError::BadAnswer(format!(
+                    "answer larger than {cap} bytes"
+                )));
             }
             body.extend_from_slice(&chunk);
         }

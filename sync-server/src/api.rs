@@ -42,9 +42,14 @@ pub fn router(state: Shared) -> Router {
         )
         .route(
             "/v1/blobs/{hash}",
-            put(put_blob).get(get_blob).layer(DefaultBodyLimit::max(MAX_BLOB_BYTES)),
+            put(put_blob)
+                .get(get_blob)
+                .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES)),
         )
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .with_state(state)
 }
 
@@ -63,7 +68,9 @@ pub enum ApiError {
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
-            StorageError::ScopeMismatch { .. } => ApiError::BadRequest("sync.scope_mismatch", e.to_string()),
+            StorageError::ScopeMismatch { .. } => {
+                ApiError::BadRequest("sync.scope_mismatch", e.to_string())
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -77,10 +84,21 @@ impl IntoResponse for ApiError {
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such photo".into()),
             Self::Internal(detail) => {
                 tracing::error!("internal error: {detail}");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "server error; try again later".into())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "server error; try again later".into(),
+                )
             }
         };
-        (status, axum::Json(ApiErrorBody { code: code.into(), message })).into_response()
+        (
+            status,
+            axum::Json(ApiErrorBody {
+                code: code.into(),
+                message,
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -93,12 +111,18 @@ fn now_ms() -> i64 {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
-async fn sync(State(state): State<Shared>, body: Bytes) -> Result<axum::Json<SyncResponse>, ApiError> {
+async fn sync(
+    State(state): State<Shared>,
+    body: Bytes,
+) -> Result<axum::Json<SyncResponse>, ApiError> {
     let (req, checked) = check_request(&body)?;
-    let resp = blocking(move || respond(&state, &req.device.to_string(), req.cursor, &checked)).await?;
+    let resp =
+        blocking(move || respond(&state, &req.device.to_string(), req.cursor, &checked)).await?;
     Ok(axum::Json(resp))
 }
 
@@ -143,20 +167,38 @@ async fn put_blob(
         ));
     }
     if !is_jpeg(&body) {
-        return Err(ApiError::BadRequest("blob.not_jpeg", "only JPEG photos are accepted".into()));
+        return Err(ApiError::BadRequest(
+            "blob.not_jpeg",
+            "only JPEG photos are accepted".into(),
+        ));
     }
     let created = blocking(move || {
-        state.blobs.put(&hash, &body).map_err(|e| ApiError::Internal(e.to_string()))
+        state
+            .blobs
+            .put(&hash, &body)
+            .map_err(|e| ApiError::Internal(e.to_string()))
     })
     .await?;
-    Ok(if created { StatusCode::CREATED } else { StatusCode::OK })
+    Ok(if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    })
 }
 
-async fn get_blob(State(state): State<Shared>, Path(hash): Path<String>) -> Result<Response, ApiError> {
+async fn get_blob(
+    State(state): State<Shared>,
+    Path(hash): Path<String>,
+) -> Result<Response, ApiError> {
     let hash = parse_hash(&hash)?;
-    let bytes = blocking(move || state.blobs.get(&hash).map_err(|e| ApiError::Internal(e.to_string())))
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let bytes = blocking(move || {
+        state
+            .blobs
+            .get(&hash)
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?
+    .ok_or(ApiError::NotFound)?;
     Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
 }
 
@@ -170,10 +212,13 @@ pub async fn seed_demo(state: &Shared) -> Result<(), ServerError> {
     }
     let outcome = state.storage.append("demo", &checked, now_ms())?;
     for (hash, bytes) in &seed.blobs {
-        state.blobs.put(hash, bytes).map_err(|source| ServerError::Blobs {
-            path: hash.to_string(),
-            source,
-        })?;
+        state
+            .blobs
+            .put(hash, bytes)
+            .map_err(|source| ServerError::Blobs {
+                path: hash.to_string(),
+                source,
+            })?;
     }
     tracing::info!(new = outcome.inserted, "demo community seeded");
     Ok(())

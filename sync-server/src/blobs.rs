@@ -15,9 +15,13 @@ pub struct BlobStore {
 
 impl BlobStore {
     pub fn open(root: &Path) -> Result<Self, ServerError> {
-        std::fs::create_dir_all(root.join("tmp"))
-            .map_err(|source| ServerError::Blobs { path: root.display().to_string(), source })?;
-        Ok(Self { root: root.to_owned() })
+        std::fs::create_dir_all(root.join("tmp")).map_err(|source| ServerError::Blobs {
+            path: root.display().to_string(),
+            source,
+        })?;
+        Ok(Self {
+            root: root.to_owned(),
+        })
     }
 
     fn path(&self, hash: &BlobHash) -> PathBuf {
@@ -59,7 +63,11 @@ impl BlobStore {
 fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let name = format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+    let name = format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
     let path = dir.join(name);
     let file = std::fs::File::create(&path)?;
     Ok((path, file))

@@ -24,12 +24,20 @@ use tokio::task::JoinHandle;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    #[error("cannot listen on {addr}: {source}. Pick another --listen address or stop what uses it")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(
+        "cannot listen on {addr}: {source}. Pick another --listen address or stop what uses it"
+    )]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Storage(#[from] storage::StorageError),
     #[error("cannot prepare the blob folder {path}: {source}")]
-    Blobs { path: String, source: std::io::Error },
+    Blobs {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Config(String),
 }
@@ -75,8 +83,14 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|source| ServerError::Bind { addr: config.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| ServerError::Bind { addr: config.listen, source })?;
+        .map_err(|source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServerError::Bind {
+        addr: config.listen,
+        source,
+    })?;
     let app = api::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -87,5 +101,10 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
             tracing::error!("server stopped with an error: {e}");
         }
     });
-    Ok(RunningServer { addr, state, stop: Some(tx), task })
+    Ok(RunningServer {
+        addr,
+        state,
+        stop: Some(tx),
+        task,
+    })
 }

@@ -16,9 +16,16 @@ pub enum StorageError {
     #[error("sync database failed: {0}")]
     Db(#[from] rusqlite::Error),
     #[error("cannot create {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("document {doc} belongs to grid {stored}, not {claimed}")]
-    ScopeMismatch { doc: String, stored: String, claimed: String },
+    ScopeMismatch {
+        doc: String,
+        stored: String,
+        claimed: String,
+    },
     #[error("a storage worker panicked")]
     Poisoned,
 }
@@ -71,15 +78,19 @@ CREATE TABLE IF NOT EXISTS documents (
 impl Storage {
     pub fn open(path: &Path) -> Result<Self, StorageError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| StorageError::Io { path: dir.display().to_string(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
         }
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StorageError> {
@@ -101,15 +112,26 @@ impl Storage {
             let doc = c.wire.doc.to_string();
             let scope = c.wire.scope.as_str();
             let stored: Option<String> = tx
-                .query_row("SELECT scope FROM documents WHERE doc_id = ?1", [&doc], |r| r.get(0))
+                .query_row(
+                    "SELECT scope FROM documents WHERE doc_id = ?1",
+                    [&doc],
+                    |r| r.get(0),
+                )
                 .optional()?;
             match stored {
                 Some(s) if s != scope => {
-                    return Err(StorageError::ScopeMismatch { doc, stored: s, claimed: scope.into() });
+                    return Err(StorageError::ScopeMismatch {
+                        doc,
+                        stored: s,
+                        claimed: scope.into(),
+                    });
                 }
                 Some(_) => {}
                 None => {
-                    tx.execute("INSERT INTO documents(doc_id, scope) VALUES (?1, ?2)", [&doc, scope])?;
+                    tx.execute(
+                        "INSERT INTO documents(doc_id, scope) VALUES (?1, ?2)",
+                        [&doc, scope],
+                    )?;
                 }
             }
             inserted += tx.execute(
@@ -119,7 +141,10 @@ impl Storage {
             )?;
         }
         tx.commit()?;
-        Ok(AppendOutcome { acked: changes.iter().map(|c| c.hash.clone()).collect(), inserted })
+        Ok(AppendOutcome {
+            acked: changes.iter().map(|c| c.hash.clone()).collect(),
+            inserted,
+        })
     }
 
     /// The next page of the feed after `cursor`.
@@ -151,16 +176,24 @@ impl Storage {
         let more = changes.len() > limit;
         changes.truncate(limit);
         let cursor = changes.last().map_or(cursor, |(seq, _, _)| *seq);
-        Ok(Page { changes, cursor, more })
+        Ok(Page {
+            changes,
+            cursor,
+            more,
+        })
     }
 
     pub fn change_count(&self) -> Result<u64, StorageError> {
-        let n: i64 = self.lock()?.query_row("SELECT COUNT(*) FROM changes", [], |r| r.get(0))?;
+        let n: i64 = self
+            .lock()?
+            .query_row("SELECT COUNT(*) FROM changes", [], |r| r.get(0))?;
         Ok(n as u64)
     }
 
     /// Runs SQLite's own consistency check; "ok" when healthy.
     pub fn integrity_check(&self) -> Result<String, StorageError> {
-        Ok(self.lock()?.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        Ok(self
+            .lock()?
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 }

@@ -5,7 +5,9 @@
 //! the parser becomes a 400 for that request instead of a dead worker.
 
 use automerge::Change;
-use gridwalk_domain::sync::{MAX_CHANGE_BYTES, MAX_CHANGES_PER_PUSH, PROTOCOL_VERSION, SyncRequest};
+use gridwalk_domain::sync::{
+    MAX_CHANGE_BYTES, MAX_CHANGES_PER_PUSH, PROTOCOL_VERSION, SyncRequest,
+};
 
 use crate::storage::CheckedChange;
 
@@ -13,14 +15,20 @@ use crate::storage::CheckedChange;
 pub enum RejectReason {
     #[error("the request is not a valid sync request: {0}")]
     Malformed(String),
-    #[error("protocol {0} is not supported (this server speaks {PROTOCOL_VERSION}): update the app")]
+    #[error(
+        "protocol {0} is not supported (this server speaks {PROTOCOL_VERSION}): update the app"
+    )]
     Protocol(u32),
     #[error("{0} changes in one request; send at most {MAX_CHANGES_PER_PUSH} at a time")]
     TooManyChanges(usize),
     #[error("change #{index} is {len} bytes; at most {MAX_CHANGE_BYTES} are allowed")]
     ChangeTooLarge { index: usize, len: usize },
     #[error("change #{index} for document {doc} is not a valid Automerge change: {reason}")]
-    BadChange { index: usize, doc: String, reason: String },
+    BadChange {
+        index: usize,
+        doc: String,
+        reason: String,
+    },
 }
 
 impl RejectReason {
@@ -48,14 +56,20 @@ pub fn check_request(body: &[u8]) -> Result<(SyncRequest, Vec<CheckedChange>), R
     let mut checked = Vec::with_capacity(req.changes.len());
     for (index, wire) in req.changes.iter().enumerate() {
         if wire.bytes.len() > MAX_CHANGE_BYTES {
-            return Err(RejectReason::ChangeTooLarge { index, len: wire.bytes.len() });
+            return Err(RejectReason::ChangeTooLarge {
+                index,
+                len: wire.bytes.len(),
+            });
         }
         let hash = decode_change_hash(&wire.bytes).map_err(|reason| RejectReason::BadChange {
             index,
             doc: wire.doc.to_string(),
             reason,
         })?;
-        checked.push(CheckedChange { hash, wire: wire.clone() });
+        checked.push(CheckedChange {
+            hash,
+            wire: wire.clone(),
+        });
     }
     Ok((req, checked))
 }
@@ -77,11 +91,17 @@ mod tests {
 
     #[test]
     fn garbage_is_refused_with_the_reason() {
-        assert!(matches!(check_request(b"not json"), Err(RejectReason::Malformed(_))));
+        assert!(matches!(
+            check_request(b"not json"),
+            Err(RejectReason::Malformed(_))
+        ));
         let body = br#"{"protocol":99,"device":"03030303-0303-4303-8303-030303030303","cursor":0,"changes":[]}"#;
         assert_eq!(check_request(body).unwrap_err(), RejectReason::Protocol(99));
         for bad in [&b""[..], b"\x85\x6f\x4a\x83", &[0u8; 64]] {
-            assert!(decode_change_hash(bad).is_err(), "{bad:?} must not decode as a change");
+            assert!(
+                decode_change_hash(bad).is_err(),
+                "{bad:?} must not decode as a change"
+            );
         }
     }
 }

@@ -9,7 +9,12 @@ use gridwalk_sync_server::{RunningServer, ServerConfig, spawn};
 use reqwest::StatusCode;
 
 async fn start(dir: &std::path::Path) -> RunningServer {
-    spawn(ServerConfig::new("127.0.0.1:0".parse().unwrap(), dir.to_owned())).await.unwrap()
+    spawn(ServerConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        dir.to_owned(),
+    ))
+    .await
+    .unwrap()
 }
 
 fn change(n: i64, scope: &str) -> WireChange {
@@ -32,10 +37,18 @@ fn request(cursor: u64, changes: Vec<WireChange>) -> SyncRequest {
 }
 
 async fn post(url: &str, body: Vec<u8>) -> (StatusCode, serde_json::Value) {
-    let resp = reqwest::Client::new().post(format!("{url}/v1/sync")).body(body).send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/sync"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     let status = resp.status();
     let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
 }
 
 async fn sync(url: &str, req: &SyncRequest) -> SyncResponse {
@@ -52,15 +65,28 @@ async fn changes_are_stored_once_and_fed_to_others_after_their_cursor() {
     let pushed = vec![change(1, "grid-a"), change(2, "grid-a")];
     let first = sync(&url, &request(0, pushed.clone())).await;
     assert_eq!(first.acked.len(), 2);
-    assert!(first.changes.is_empty(), "a device is not sent back what it just pushed");
+    assert!(
+        first.changes.is_empty(),
+        "a device is not sent back what it just pushed"
+    );
     assert_eq!(first.cursor, 2);
 
     let again = sync(&url, &request(0, pushed.clone())).await;
-    assert_eq!(again.acked, first.acked, "a repeated push is acknowledged again");
-    assert_eq!(server.storage().change_count().unwrap(), 2, "a repeated push stores nothing new");
+    assert_eq!(
+        again.acked, first.acked,
+        "a repeated push is acknowledged again"
+    );
+    assert_eq!(
+        server.storage().change_count().unwrap(),
+        2,
+        "a repeated push stores nothing new"
+    );
 
     let other = sync(&url, &request(0, vec![])).await;
-    assert_eq!(other.changes, pushed, "another device receives both, in order");
+    assert_eq!(
+        other.changes, pushed,
+        "another device receives both, in order"
+    );
     let later = sync(&url, &request(other.cursor, vec![])).await;
     assert!(later.changes.is_empty() && later.cursor == other.cursor);
     server.shutdown().await;
@@ -75,11 +101,22 @@ async fn malformed_changes_get_400_and_store_nothing() {
 
     let mut bad = change(2, "grid-a");
     bad.bytes[10] ^= 0x55; // breaks the checksum
-    let (status, body) = post(&url, serde_json::to_vec(&request(0, vec![change(3, "grid-a"), bad])).unwrap()).await;
+    let (status, body) = post(
+        &url,
+        serde_json::to_vec(&request(0, vec![change(3, "grid-a"), bad])).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["code"], "sync.bad_change", "{body}");
-    assert!(body["message"].as_str().unwrap().contains("change #1"), "the error names the bad change: {body}");
-    assert_eq!(server.storage().change_count().unwrap(), 1, "the good change beside a bad one is not stored");
+    assert!(
+        body["message"].as_str().unwrap().contains("change #1"),
+        "the error names the bad change: {body}"
+    );
+    assert_eq!(
+        server.storage().change_count().unwrap(),
+        1,
+        "the good change beside a bad one is not stored"
+    );
 
     for junk in [&b"{not json"[..], br#"{"protocol":1}"#, b""] {
         let (status, body) = post(&url, junk.to_vec()).await;
@@ -97,8 +134,16 @@ async fn a_document_cannot_move_to_another_grid() {
     let server = start(dir.path()).await;
     let c = change(1, "grid-a");
     sync(&server.url(), &request(0, vec![c.clone()])).await;
-    let moved = WireChange { scope: GridId::parse("grid-b").unwrap(), bytes: change(2, "x").bytes, ..c };
-    let (status, body) = post(&server.url(), serde_json::to_vec(&request(0, vec![moved])).unwrap()).await;
+    let moved = WireChange {
+        scope: GridId::parse("grid-b").unwrap(),
+        bytes: change(2, "x").bytes,
+        ..c
+    };
+    let (status, body) = post(
+        &server.url(),
+        serde_json::to_vec(&request(0, vec![moved])).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["code"], "sync.scope_mismatch", "{body}");
     assert_eq!(server.storage().change_count().unwrap(), 1);
@@ -130,21 +175,53 @@ async fn photos_upload_idempotently_and_only_under_their_own_hash() {
     let client = reqwest::Client::new();
     let jpeg = gridwalk_core::demo::demo_seed().unwrap().blobs.remove(0).1;
     let hash = sha256_hash(&jpeg);
-    let put = |h: String, body: Vec<u8>| client.put(format!("{}/v1/blobs/{h}", server.url())).body(body).send();
+    let put = |h: String, body: Vec<u8>| {
+        client
+            .put(format!("{}/v1/blobs/{h}", server.url()))
+            .body(body)
+            .send()
+    };
 
-    assert_eq!(put(hash.to_string(), jpeg.clone()).await.unwrap().status(), StatusCode::CREATED);
-    assert_eq!(put(hash.to_string(), jpeg.clone()).await.unwrap().status(), StatusCode::OK, "a repeat upload is fine");
-    let wrong = put(sha256_hash(b"other").to_string(), jpeg.clone()).await.unwrap();
-    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST, "bytes must match the hash they are put under");
-    let not_jpeg = put(sha256_hash(b"text").to_string(), b"text".to_vec()).await.unwrap();
+    assert_eq!(
+        put(hash.to_string(), jpeg.clone()).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        put(hash.to_string(), jpeg.clone()).await.unwrap().status(),
+        StatusCode::OK,
+        "a repeat upload is fine"
+    );
+    let wrong = put(sha256_hash(b"other").to_string(), jpeg.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        wrong.status(),
+        StatusCode::BAD_REQUEST,
+        "bytes must match the hash they are put under"
+    );
+    let not_jpeg = put(sha256_hash(b"text").to_string(), b"text".to_vec())
+        .await
+        .unwrap();
     assert_eq!(not_jpeg.status(), StatusCode::BAD_REQUEST);
-    let traversal = client.get(format!("{}/v1/blobs/..%2F..%2Fsync.sqlite", server.url())).send().await.unwrap();
+    let traversal = client
+        .get(format!("{}/v1/blobs/..%2F..%2Fsync.sqlite", server.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(traversal.status(), StatusCode::BAD_REQUEST);
 
-    let got = client.get(format!("{}/v1/blobs/{hash}", server.url())).send().await.unwrap();
+    let got = client
+        .get(format!("{}/v1/blobs/{hash}", server.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.status(), StatusCode::OK);
     assert_eq!(got.bytes().await.unwrap().to_vec(), jpeg);
-    let missing = client.get(format!("{}/v1/blobs/{}", server.url(), sha256_hash(b"x"))).send().await.unwrap();
+    let missing = client
+        .get(format!("{}/v1/blobs/{}", server.url(), sha256_hash(b"x")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     server.shutdown().await;
 }
@@ -159,7 +236,11 @@ async fn the_demo_community_seeds_once() {
     assert_eq!(seeded, 3);
     server.shutdown().await;
     let server = spawn(config).await.unwrap();
-    assert_eq!(server.storage().change_count().unwrap(), seeded, "reseeding stores nothing new");
+    assert_eq!(
+        server.storage().change_count().unwrap(),
+        seeded,
+        "reseeding stores nothing new"
+    );
     let feed = sync(&server.url(), &request(0, vec![])).await;
     assert_eq!(feed.changes.len(), 3);
     server.shutdown().await;

@@ -32,7 +32,11 @@ pub struct Ctx {
 #[component]
 pub fn App() -> impl IntoView {
     provide_context(I18n::new());
-    let ctx = Ctx { info: RwSignal::new(None), tab: RwSignal::new(Tab::Snap), toast: RwSignal::new(None) };
+    let ctx = Ctx {
+        info: RwSignal::new(None),
+        tab: RwSignal::new(Tab::Snap),
+        toast: RwSignal::new(None),
+    };
     provide_context(ctx);
     let status = RwSignal::new(SyncStatus::default());
     let load_error = RwSignal::new(None::<String>);

@@ -25,7 +25,11 @@ fn table(lang: Lang) -> &'static Table {
 
 /// The translation of `key`, or the key itself so a gap is visible, not blank.
 pub fn text(lang: Lang, key: &str) -> String {
-    table(lang).get(key).or_else(|| table(Lang::Zh).get(key)).cloned().unwrap_or_else(|| key.to_owned())
+    table(lang)
+        .get(key)
+        .or_else(|| table(Lang::Zh).get(key))
+        .cloned()
+        .unwrap_or_else(|| key.to_owned())
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -36,8 +40,14 @@ pub struct I18n {
 impl I18n {
     pub fn new() -> Self {
         let saved = local_storage().and_then(|s| s.get_item("lang").ok().flatten());
-        let lang = if saved.as_deref() == Some("en") { Lang::En } else { Lang::Zh };
-        Self { lang: RwSignal::new(lang) }
+        let lang = if saved.as_deref() == Some("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        };
+        Self {
+            lang: RwSignal::new(lang),
+        }
     }
 
     /// Reactive: re-renders where it is read when the language changes.
@@ -46,7 +56,11 @@ impl I18n {
     }
 
     pub fn toggle(&self) {
-        let next = if self.lang.get_untracked() == Lang::Zh { Lang::En } else { Lang::Zh };
+        let next = if self.lang.get_untracked() == Lang::Zh {
+            Lang::En
+        } else {
+            Lang::Zh
+        };
         self.lang.set(next);
         if let Some(s) = local_storage() {
             let _ = s.set_item("lang", if next == Lang::En { "en" } else { "zh" });
@@ -65,7 +79,11 @@ impl I18n {
         if table(lang).contains_key(&family) {
             return text(lang, &family);
         }
-        if message.is_empty() { text(lang, "err.unknown") } else { message.to_owned() }
+        if message.is_empty() {
+            text(lang, "err.unknown")
+        } else {
+            message.to_owned()
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! The only place that talks to the Tauri shell: one typed function per
 //! command. Everything else in the UI calls these, never `invoke` itself.
 
-use gridwalk_domain::ipc::{AppError, AppInfo, ReportListScope, ReportSummary, Settings, StagedPhoto};
+use gridwalk_domain::ipc::{
+    AppError, AppInfo, ReportListScope, ReportSummary, Settings, StagedPhoto,
+};
 use gridwalk_domain::sync_state::SyncStatus;
 use gridwalk_domain::{DocId, ReportDraft};
 use serde::Serialize;
@@ -22,10 +24,14 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, AppError> {
 
 async fn call<T: DeserializeOwned>(cmd: &str, args: JsValue) -> Result<T, AppError> {
     match invoke(cmd, args).await {
-        Ok(v) => serde_wasm_bindgen::from_value(v).map_err(|e| AppError::new("ui.decode", e.to_string())),
-        Err(e) => Err(serde_wasm_bindgen::from_value::<AppError>(e.clone()).unwrap_or_else(|_| {
-            AppError::new("ipc", e.as_string().unwrap_or_else(|| format!("{e:?}")))
-        })),
+        Ok(v) => {
+            serde_wasm_bindgen::from_value(v).map_err(|e| AppError::new("ui.decode", e.to_string()))
+        }
+        Err(e) => Err(
+            serde_wasm_bindgen::from_value::<AppError>(e.clone()).unwrap_or_else(|_| {
+                AppError::new("ipc", e.as_string().unwrap_or_else(|| format!("{e:?}")))
+            }),
+        ),
     }
 }
 

@@ -37,7 +37,9 @@ pub fn ReportForm() -> impl IntoView {
     });
 
     let on_files = move |ev: leptos::ev::Event| {
-        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
         else {
             return;
         };
@@ -90,8 +92,16 @@ pub fn ReportForm() -> impl IntoView {
         message.set(None);
         let note = address.get_untracked().trim().to_owned();
         let location = match (photo_gps(), device_pos.get_untracked()) {
-            (Some(coords), _) => Location::Point { coords, source: LocationSource::PhotoExif, note },
-            (None, Some(coords)) => Location::Point { coords, source: LocationSource::Device, note },
+            (Some(coords), _) => Location::Point {
+                coords,
+                source: LocationSource::PhotoExif,
+                note,
+            },
+            (None, Some(coords)) => Location::Point {
+                coords,
+                source: LocationSource::Device,
+                note,
+            },
             (None, None) => match Location::address(&note) {
                 Ok(l) => l,
                 Err(_) => {
@@ -104,7 +114,11 @@ pub fn ReportForm() -> impl IntoView {
             category: category.get_untracked().unwrap_or_default(),
             description: description.get_untracked(),
             location,
-            photos: photos.get_untracked().into_iter().map(|p| p.photo).collect(),
+            photos: photos
+                .get_untracked()
+                .into_iter()
+                .map(|p| p.photo)
+                .collect(),
             reporter: reporter.get_untracked(),
         };
         saving.set(true);

@@ -48,8 +48,19 @@ pub fn ReportList(which: ReportListScope) -> impl IntoView {
             .map(|c| format!("{} {}", c.icon, c.label(en)))
             .unwrap_or_else(|| code.to_owned())
     };
+    let reporter_name = move |name: &str| {
+        if name.is_empty() {
+            i18n.t("list.anonymous")
+        } else {
+            name.to_owned()
+        }
+    };
     let office = which == ReportListScope::All;
-    let empty_key = if office { "list.office_empty" } else { "list.empty" };
+    let empty_key = if office {
+        "list.office_empty"
+    } else {
+        "list.empty"
+    };
 
     view! {
         <section class="reports" id=if office { "office-list" } else { "my-list" }>
@@ -66,12 +77,12 @@ pub fn ReportList(which: ReportListScope) -> impl IntoView {
                                 None => view! { <div class="thumb missing">{i18n.t("list.photo_missing")}</div> }.into_any(),
                             }}
                             <div class="meta">
-                                <p class="category">{category_label(&r.category)}</p>
+                                <p class="cat-label">{category_label(&r.category)}</p>
                                 <p class="when">{short_time(r.created_at_ms)}</p>
                                 <p class="where">{r.location.clone()}</p>
                                 {(!r.description.is_empty()).then(|| view! { <p class="desc">{r.description.clone()}</p> })}
                                 {office.then(|| view! {
-                                    <p class="who">{i18n.t("list.reporter")}": "{r.reporter.clone()}</p>
+                                    <p class="who">{i18n.t("list.reporter")}": "{reporter_name(&r.reporter)}</p>
                                 })}
                                 <StateChip state=r.sync.clone() />
                             </div>
@@ -79,13 +90,19 @@ pub fn ReportList(which: ReportListScope) -> impl IntoView {
                     }
                 }).collect_view().into_any(),
             }}
-            {move || open.get().map(|r| view! { <ReportDetail report=r on_close=move || open.set(None) /> })}
+            {move || open.get().map(|r| view! {
+                <ReportDetail label=category_label(&r.category) report=r on_close=move || open.set(None) />
+            })}
         </section>
     }
 }
 
 #[component]
-fn ReportDetail(report: ReportSummary, on_close: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+fn ReportDetail(
+    report: ReportSummary,
+    label: String,
+    on_close: impl Fn() + Send + Sync + 'static,
+) -> impl IntoView {
     let i18n = use_i18n();
     let photos = RwSignal::new(Vec::<Option<String>>::new());
     let hashes = report.photos.clone();
@@ -100,8 +117,10 @@ fn ReportDetail(report: ReportSummary, on_close: impl Fn() + Send + Sync + 'stat
         <div class="overlay" id="report-detail">
             <div class="sheet">
                 <button class="close" on:click=move |_| on_close()>{move || i18n.t("detail.close")}</button>
+                <p class="cat-label">{label}</p>
+                <p class="when">{short_time(report.created_at_ms)}</p>
                 <p class="where">{report.location.clone()}</p>
-                {report.coords.map(|c| view! { <p class="gps">{c.display()}</p> })}
+                {report.coords.map(|c| c.display()).filter(|c| *c != report.location).map(|c| view! { <p class="gps">{c}</p> })}
                 <p class="desc">{report.description.clone()}</p>
                 <p class="who">{move || i18n.t("list.reporter")}": "{report.reporter.clone()}</p>
                 {move || photos.get().into_iter().map(|p| match p {

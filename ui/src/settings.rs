@@ -13,11 +13,22 @@ pub fn SettingsView() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = expect_context::<Ctx>();
     let info = ctx.info.get_untracked();
-    let reporter = RwSignal::new(info.as_ref().map(|i| i.reporter.clone()).unwrap_or_default());
-    let server = RwSignal::new(info.as_ref().map(|i| i.server_url.clone()).unwrap_or_default());
+    let reporter = RwSignal::new(
+        info.as_ref()
+            .map(|i| i.reporter.clone())
+            .unwrap_or_default(),
+    );
+    let server = RwSignal::new(
+        info.as_ref()
+            .map(|i| i.server_url.clone())
+            .unwrap_or_default(),
+    );
     let message = RwSignal::new(None::<(bool, String)>);
     let save = move |_| {
-        let s = Settings { reporter: reporter.get_untracked(), server_url: server.get_untracked() };
+        let s = Settings {
+            reporter: reporter.get_untracked(),
+            server_url: server.get_untracked(),
+        };
         leptos::task::spawn_local(async move {
             match ipc::save_settings(&s).await {
                 Ok(info) => {

@@ -38,9 +38,15 @@ pub fn SyncBadge(status: RwSignal<SyncStatus>) -> impl IntoView {
         if s.running {
             ("running", i18n.t("sync.running"))
         } else if let Some(code) = &s.last_error {
-            ("failed", format!("{}：{}", i18n.t("sync.failed"), i18n.error(code, "")))
+            (
+                "failed",
+                format!("{}：{}", i18n.t("sync.failed"), i18n.error(code, "")),
+            )
         } else if waiting > 0 {
-            ("pending", i18n.t("sync.pending").replace("{n}", &waiting.to_string()))
+            (
+                "pending",
+                i18n.t("sync.pending").replace("{n}", &waiting.to_string()),
+            )
         } else if let Some(ms) = s.last_success_ms {
             ("ok", i18n.t("sync.last").replace("{t}", &short_time(ms)))
         } else {
@@ -66,9 +72,10 @@ pub fn StateChip(state: SyncState) -> impl IntoView {
         SyncState::Pending => ("pending", i18n.t("state.pending")),
         SyncState::Syncing => ("running", i18n.t("state.syncing")),
         SyncState::Synced => ("ok", i18n.t("state.synced")),
-        SyncState::Failed { reason } => {
-            ("failed", format!("{}：{}", i18n.t("state.failed"), i18n.error(reason, "")))
-        }
+        SyncState::Failed { reason } => (
+            "failed",
+            format!("{}：{}", i18n.t("state.failed"), i18n.error(reason, "")),
+        ),
     };
     view! { <span class=format!("chip {class}")>{label}</span> }
 }

@@ -30,8 +30,18 @@ mod tests {
     #[test]
     fn the_shipped_catalogue_parses_and_has_the_rider_categories() {
         let cat = CategoryCatalog::parse_json(CATEGORIES_JSON).expect("assets/categories.json");
-        for zh in ["井盖破损", "垃圾堆积", "安全隐患", "占道经营", "乱贴乱画", "其他"] {
-            assert!(cat.all().iter().any(|c| c.zh == zh), "riders need the category {zh}");
+        for zh in [
+            "井盖破损",
+            "垃圾堆积",
+            "安全隐患",
+            "占道经营",
+            "乱贴乱画",
+            "其他",
+        ] {
+            assert!(
+                cat.all().iter().any(|c| c.zh == zh),
+                "riders need the category {zh}"
+            );
         }
     }
 }

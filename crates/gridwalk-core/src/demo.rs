@@ -59,11 +59,18 @@ struct DemoReport {
 
 pub fn demo_seed() -> Result<DemoSeed> {
     let bad = |e: String| CoreError::Invalid(format!("assets/demo/community.json: {e}"));
-    let community: Community = serde_json::from_str(COMMUNITY_JSON).map_err(|e| bad(e.to_string()))?;
-    let grid = community.grids.first().ok_or_else(|| bad("no grid".into()))?;
+    let community: Community =
+        serde_json::from_str(COMMUNITY_JSON).map_err(|e| bad(e.to_string()))?;
+    let grid = community
+        .grids
+        .first()
+        .ok_or_else(|| bad("no grid".into()))?;
     let scope = GridId::parse(&grid.code).map_err(|e| bad(e.to_string()))?;
     let device = DeviceId::from_random_bytes(DEMO_DEVICE);
-    let mut seed = DemoSeed { changes: Vec::new(), blobs: Vec::new() };
+    let mut seed = DemoSeed {
+        changes: Vec::new(),
+        blobs: Vec::new(),
+    };
     for r in community.reports {
         let photo = process_photo(&demo_picture(r.color)?)?;
         let location = match (r.lat, r.lon, r.address) {
@@ -78,7 +85,11 @@ pub fn demo_seed() -> Result<DemoSeed> {
         let report = HazardReport {
             id: DocId::parse(&r.id).map_err(|e| bad(e.to_string()))?,
             scope: scope.clone(),
-            category: builtin_catalog().get(&r.category).map_err(|e| bad(e.to_string()))?.code.clone(),
+            category: builtin_catalog()
+                .get(&r.category)
+                .map_err(|e| bad(e.to_string()))?
+                .code
+                .clone(),
             description: r.description,
             location,
             photos: vec![PhotoRef {
@@ -148,7 +159,10 @@ mod tests {
     #[test]
     fn rfc3339_times_convert_to_unix_ms() {
         assert_eq!(parse_rfc3339_ms("1970-01-01T08:00:00+08:00"), Some(0));
-        assert_eq!(parse_rfc3339_ms("2026-11-01T00:00:00+00:00"), Some(1_793_491_200_000));
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-01T00:00:00+00:00"),
+            Some(1_793_491_200_000)
+        );
     }
 
     #[test]

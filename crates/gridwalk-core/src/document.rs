@@ -114,16 +114,24 @@ pub fn kind(doc: &AutoCommit) -> Option<String> {
 
 /// Reads the body back into a domain type, re-validating it.
 pub fn read_body<T: DeserializeOwned>(doc: &AutoCommit, doc_label: &str) -> Result<T> {
-    let fail = |reason: String| CoreError::Document { doc: doc_label.to_owned(), reason };
+    let fail = |reason: String| CoreError::Document {
+        doc: doc_label.to_owned(),
+        reason,
+    };
     let json = serde_json::to_value(AutoSerde::from(doc)).map_err(|e| fail(e.to_string()))?;
-    let body = json.get("body").cloned().ok_or_else(|| fail("it has no body".into()))?;
+    let body = json
+        .get("body")
+        .cloned()
+        .ok_or_else(|| fail("it has no body".into()))?;
     serde_json::from_value(body).map_err(|e| fail(e.to_string()))
 }
 
 /// Loads stored document bytes.
 pub fn load(bytes: &[u8], doc_label: &str) -> Result<AutoCommit> {
-    AutoCommit::load(bytes)
-        .map_err(|e| CoreError::Document { doc: doc_label.to_owned(), reason: e.to_string() })
+    AutoCommit::load(bytes).map_err(|e| CoreError::Document {
+        doc: doc_label.to_owned(),
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -163,7 +171,9 @@ mod tests {
 
         // A second replica built from the change alone reads the same body.
         let mut other = AutoCommit::new();
-        other.apply_changes([Change::from_bytes(change.raw_bytes().to_vec()).unwrap()]).unwrap();
+        other
+            .apply_changes([Change::from_bytes(change.raw_bytes().to_vec()).unwrap()])
+            .unwrap();
         assert_eq!(read_body::<Sample>(&other, "t").unwrap(), body);
         assert_eq!(other.get_heads(), doc.get_heads());
     }

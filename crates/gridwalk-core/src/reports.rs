@@ -87,7 +87,12 @@ impl Store {
         )?;
         tx.execute(
             "INSERT INTO outbox(change_hash, doc_id, scope, bytes) VALUES (?1, ?2, ?3, ?4)",
-            params![change.hash().to_string(), id_s, report.scope.as_str(), change.raw_bytes()],
+            params![
+                change.hash().to_string(),
+                id_s,
+                report.scope.as_str(),
+                change.raw_bytes()
+            ],
         )?;
         project_report(&tx, &report)?;
         tx.commit()?;
@@ -147,7 +152,9 @@ impl Store {
                 category,
                 description,
                 location,
-                coords: lat.zip(lon).and_then(|(a, o)| Coordinates::parse(a, o).ok()),
+                coords: lat
+                    .zip(lon)
+                    .and_then(|(a, o)| Coordinates::parse(a, o).ok()),
                 reporter,
                 created_at_ms: at,
                 mine: dev == device,
@@ -163,9 +170,11 @@ impl Store {
     pub fn report(&self, id: &DocId) -> Result<Option<HazardReport>> {
         let bytes: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT bytes FROM documents WHERE doc_id = ?1", [id.to_string()], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT bytes FROM documents WHERE doc_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
             .optional()?;
         match bytes {
             None => Ok(None),
@@ -185,7 +194,11 @@ impl Store {
     pub(crate) fn blob(&self, hash: &BlobHash) -> Result<Option<Vec<u8>>> {
         Ok(self
             .conn
-            .query_row("SELECT bytes FROM blobs WHERE hash = ?1", [hash.as_str()], |r| r.get(0))
+            .query_row(
+                "SELECT bytes FROM blobs WHERE hash = ?1",
+                [hash.as_str()],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
@@ -200,7 +213,10 @@ impl Store {
         for row in rows {
             let (h, t) = row?;
             let bad = |e: gridwalk_domain::ids::IdError| CoreError::Invalid(e.to_string());
-            out.push((BlobHash::parse(&h).map_err(bad)?, BlobHash::parse(&t).map_err(bad)?));
+            out.push((
+                BlobHash::parse(&h).map_err(bad)?,
+                BlobHash::parse(&t).map_err(bad)?,
+            ));
         }
         Ok(out)
     }
@@ -245,7 +261,10 @@ pub(crate) fn project_report(tx: &Transaction<'_>, r: &HazardReport) -> Result<(
 }
 
 pub fn jpeg_data_url(bytes: &[u8]) -> String {
-    format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+    format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
 }
 
 #[cfg(test)]
@@ -268,17 +287,35 @@ mod tests {
     fn reports_list_newest_first_with_thumbnail_and_state() {
         let mut s = Store::open_in_memory().unwrap();
         let p = s.stage_photo(&png(300, 200, [200, 0, 0]), 0).unwrap();
-        let older = s.create_report(draft(vec![p.photo.clone()]), 1_000).unwrap();
+        let older = s
+            .create_report(draft(vec![p.photo.clone()]), 1_000)
+            .unwrap();
         let newer = s.create_report(draft(vec![p.photo]), 2_000).unwrap();
-        let list = s.list_reports(ReportListScope::Mine, &SyncStatus::default(), 10).unwrap();
+        let list = s
+            .list_reports(ReportListScope::Mine, &SyncStatus::default(), 10)
+            .unwrap();
         let ids: Vec<_> = list.iter().map(|r| r.id).collect();
         assert_eq!(ids, [newer, older], "newest first");
-        assert!(list[0].thumb_data_url.as_deref().unwrap().starts_with("data:image/jpeg;base64,"));
+        assert!(
+            list[0]
+                .thumb_data_url
+                .as_deref()
+                .unwrap()
+                .starts_with("data:image/jpeg;base64,")
+        );
         assert_eq!(list[0].sync, SyncState::Pending);
         assert_eq!(list[0].location, "3号楼东侧");
-        let status = SyncStatus { last_error: Some("sync.unreachable".into()), ..Default::default() };
+        let status = SyncStatus {
+            last_error: Some("sync.unreachable".into()),
+            ..Default::default()
+        };
         let list = s.list_reports(ReportListScope::Mine, &status, 10).unwrap();
-        assert_eq!(list[0].sync, SyncState::Failed { reason: "sync.unreachable".into() });
+        assert_eq!(
+            list[0].sync,
+            SyncState::Failed {
+                reason: "sync.unreachable".into()
+            }
+        );
     }
 
     #[test]
@@ -290,8 +327,15 @@ mod tests {
         assert_eq!(err.code(), "report.missing_photo");
         let err = s.create_report(draft(vec![]), 1_000).unwrap_err();
         assert_eq!(err.code(), "report.no_photo");
-        assert!(s.list_reports(ReportListScope::All, &SyncStatus::default(), 10).unwrap().is_empty());
-        assert!(s.sync_request().unwrap().changes.is_empty(), "a refused report queues nothing");
+        assert!(
+            s.list_reports(ReportListScope::All, &SyncStatus::default(), 10)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            s.sync_request().unwrap().changes.is_empty(),
+            "a refused report queues nothing"
+        );
     }
 
     #[test]
@@ -299,7 +343,10 @@ mod tests {
         let mut s = Store::open_in_memory().unwrap();
         let err = s.stage_photo(b"\xff\xd8\xff\xe0 truncated", 0).unwrap_err();
         assert!(err.code().starts_with("photo."), "{}", err.code());
-        let n: i64 = s.conn.query_row("SELECT COUNT(*) FROM blobs", [], |r| r.get(0)).unwrap();
+        let n: i64 = s
+            .conn
+            .query_row("SELECT COUNT(*) FROM blobs", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 0);
     }
 }

@@ -58,7 +58,9 @@ impl Store {
     }
 
     pub fn scope(&self) -> Result<GridId> {
-        let s = self.meta("scope")?.unwrap_or_else(|| DEFAULT_SCOPE.to_owned());
+        let s = self
+            .meta("scope")?
+            .unwrap_or_else(|| DEFAULT_SCOPE.to_owned());
         GridId::parse(&s).map_err(|e| CoreError::Invalid(e.to_string()))
     }
 
@@ -75,11 +77,15 @@ impl Store {
     fn document(&self, id: &DocId) -> Result<Option<automerge::AutoCommit>> {
         let bytes: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT bytes FROM documents WHERE doc_id = ?1", [id.to_string()], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT bytes FROM documents WHERE doc_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
             .optional()?;
-        bytes.map(|b| crate::document::load(&b, &id.to_string())).transpose()
+        bytes
+            .map(|b| crate::document::load(&b, &id.to_string()))
+            .transpose()
     }
 
     /// The document's heads (hex hashes, sorted): two replicas with the same
@@ -100,7 +106,11 @@ impl Store {
             Some(mut d) => d
                 .get_changes(&[])
                 .into_iter()
-                .map(|c| WireChange { doc: *id, scope: scope.clone(), bytes: c.raw_bytes().to_vec() })
+                .map(|c| WireChange {
+                    doc: *id,
+                    scope: scope.clone(),
+                    bytes: c.raw_bytes().to_vec(),
+                })
                 .collect(),
         })
     }
@@ -148,7 +158,10 @@ mod tests {
         let path = dir.path().join("device.sqlite");
         let first = Store::open(&path).unwrap().device();
         let again = Store::open(&path).unwrap().device();
-        assert_eq!(first, again, "a device must keep its identity (its Automerge actor)");
+        assert_eq!(
+            first, again,
+            "a device must keep its identity (its Automerge actor)"
+        );
     }
 
     #[test]

@@ -31,7 +31,10 @@ pub struct PullOutcome {
 
 impl Store {
     pub fn cursor(&self) -> Result<u64> {
-        Ok(self.meta("cursor")?.and_then(|s| s.parse().ok()).unwrap_or(0))
+        Ok(self
+            .meta("cursor")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0))
     }
 
     /// The next request: the oldest unsent changes (at most one batch) and the cursor.
@@ -40,7 +43,11 @@ impl Store {
             .conn
             .prepare_cached("SELECT doc_id, scope, bytes FROM outbox ORDER BY seq LIMIT ?1")?;
         let rows = stmt.query_map([MAX_CHANGES_PER_PUSH as i64], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
         })?;
         let mut changes = Vec::new();
         for row in rows {
@@ -128,7 +135,10 @@ impl Store {
     }
 
     pub fn mark_blob_uploaded(&self, hash: &BlobHash) -> Result<()> {
-        self.conn.execute("UPDATE blobs SET uploaded = 1 WHERE hash = ?1", [hash.as_str()])?;
+        self.conn.execute(
+            "UPDATE blobs SET uploaded = 1 WHERE hash = ?1",
+            [hash.as_str()],
+        )?;
         Ok(())
     }
 
@@ -136,10 +146,14 @@ impl Store {
     /// hash says and really a JPEG.
     pub fn store_downloaded_blob(&self, hash: &BlobHash, bytes: &[u8], now_ms: i64) -> Result<()> {
         if &sha256_hash(bytes) != hash {
-            return Err(CoreError::BadServerData(format!("photo {hash} does not match its hash")));
+            return Err(CoreError::BadServerData(format!(
+                "photo {hash} does not match its hash"
+            )));
         }
         if !is_jpeg(bytes) {
-            return Err(CoreError::BadServerData(format!("photo {hash} is not a JPEG")));
+            return Err(CoreError::BadServerData(format!(
+                "photo {hash} is not a JPEG"
+            )));
         }
         self.conn.execute(
             "INSERT OR IGNORE INTO blobs(hash, bytes, mime, uploaded, created_at_ms)
@@ -151,7 +165,9 @@ impl Store {
 
     /// Unsent changes and photos, for the header's counter.
     pub fn pending_counts(&self) -> Result<(u64, u64)> {
-        let changes: i64 = self.conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+        let changes: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
         let photos = self.blobs_to_upload()?.len() as u64;
         Ok((changes as u64, photos))
     }
@@ -181,9 +197,11 @@ fn apply_to_doc(
 ) -> Result<(usize, usize)> {
     let id = doc_id.to_string();
     let stored: Option<(Vec<u8>, String)> = tx
-        .query_row("SELECT bytes, scope FROM documents WHERE doc_id = ?1", [&id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT bytes, scope FROM documents WHERE doc_id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let (mut doc, scope) = match stored {
         Some((bytes, scope)) => (document::load(&bytes, &id)?, scope),
@@ -198,8 +216,10 @@ fn apply_to_doc(
             }
         }
     }
-    let incoming: Vec<(automerge::ChangeHash, Vec<u8>)> =
-        changes.iter().map(|c| (c.hash(), c.raw_bytes().to_vec())).collect();
+    let incoming: Vec<(automerge::ChangeHash, Vec<u8>)> = changes
+        .iter()
+        .map(|c| (c.hash(), c.raw_bytes().to_vec()))
+        .collect();
     doc.apply_changes(changes)
         .map_err(|e| CoreError::BadServerData(format!("changes for {id} do not apply: {e}")))?;
     let (mut applied, mut parked) = (0, 0);

@@ -29,8 +29,13 @@ impl CategoryCode {
     pub fn parse(s: &str) -> Result<Self, CategoryError> {
         let ok = !s.is_empty()
             && s.len() <= 32
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if ok { Ok(Self(s.to_owned())) } else { Err(CategoryError::BadCode(s.to_owned())) }
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(CategoryError::BadCode(s.to_owned()))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -63,7 +68,11 @@ pub struct Category {
 
 impl Category {
     pub fn label(&self, english: bool) -> &str {
-        if english && !self.en.is_empty() { &self.en } else { &self.zh }
+        if english && !self.en.is_empty() {
+            &self.en
+        } else {
+            &self.zh
+        }
     }
 }
 
@@ -123,9 +132,15 @@ mod tests {
     #[test]
     fn refuses_duplicates_empty_lists_and_bad_codes() {
         let dup = r#"[{"code":"a","zh":"甲","en":"A"},{"code":"a","zh":"乙","en":"B"}]"#;
-        assert_eq!(CategoryCatalog::parse_json(dup), Err(CategoryError::Duplicate("a".into())));
+        assert_eq!(
+            CategoryCatalog::parse_json(dup),
+            Err(CategoryError::Duplicate("a".into()))
+        );
         assert_eq!(CategoryCatalog::parse_json("[]"), Err(CategoryError::Empty));
         let bad = r#"[{"code":"Bad Code","zh":"甲","en":"A"}]"#;
-        assert!(matches!(CategoryCatalog::parse_json(bad), Err(CategoryError::BadJson(_))));
+        assert!(matches!(
+            CategoryCatalog::parse_json(bad),
+            Err(CategoryError::BadJson(_))
+        ));
     }
 }

@@ -96,7 +96,9 @@ impl Location {
         if chars > 200 {
             return Err(GeoError::LongAddress(chars));
         }
-        Ok(Self::Address { text: text.to_owned() })
+        Ok(Self::Address {
+            text: text.to_owned(),
+        })
     }
 
     /// One line for lists: the address, or the coordinates with their note.
@@ -117,15 +119,24 @@ mod tests {
     fn coordinates_refuse_out_of_range_and_nan() {
         assert!(Coordinates::parse(31.2304, 121.4737).is_ok());
         assert_eq!(Coordinates::parse(91.0, 0.0), Err(GeoError::Latitude(91.0)));
-        assert_eq!(Coordinates::parse(0.0, -181.0), Err(GeoError::Longitude(-181.0)));
+        assert_eq!(
+            Coordinates::parse(0.0, -181.0),
+            Err(GeoError::Longitude(-181.0))
+        );
         assert!(Coordinates::parse(f64::NAN, 0.0).is_err());
         assert!(serde_json::from_str::<Coordinates>(r#"{"lat":100,"lon":0}"#).is_err());
     }
 
     #[test]
     fn addresses_are_trimmed_and_bounded() {
-        assert_eq!(Location::address("  幸福小区3号楼 ").unwrap().label(), "幸福小区3号楼");
+        assert_eq!(
+            Location::address("  幸福小区3号楼 ").unwrap().label(),
+            "幸福小区3号楼"
+        );
         assert_eq!(Location::address("   "), Err(GeoError::EmptyAddress));
-        assert!(matches!(Location::address(&"路".repeat(201)), Err(GeoError::LongAddress(201))));
+        assert!(matches!(
+            Location::address(&"路".repeat(201)),
+            Err(GeoError::LongAddress(201))
+        ));
     }
 }

@@ -36,7 +36,9 @@ macro_rules! uuid_id {
             }
 
             pub fn parse(s: &str) -> Result<Self, IdError> {
-                Uuid::parse_str(s).map(Self).map_err(|_| IdError::BadUuid(s.to_owned()))
+                Uuid::parse_str(s)
+                    .map(Self)
+                    .map_err(|_| IdError::BadUuid(s.to_owned()))
             }
 
             pub fn as_bytes(&self) -> &[u8; 16] {
@@ -78,8 +80,13 @@ impl GridId {
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let ok = !s.is_empty()
             && s.len() <= 64
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if ok { Ok(Self(s.to_owned())) } else { Err(IdError::BadGrid(s.to_owned())) }
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(IdError::BadGrid(s.to_owned()))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -114,8 +121,14 @@ pub struct BlobHash(String);
 
 impl BlobHash {
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        let ok = s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if ok { Ok(Self(s.to_owned())) } else { Err(IdError::BadHash(s.to_owned())) }
+        let ok = s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(IdError::BadHash(s.to_owned()))
+        }
     }
 
     /// Builds the hash from a raw 32-byte digest computed by the caller.
@@ -160,7 +173,10 @@ mod tests {
     fn grid_codes_are_strict() {
         assert!(GridId::parse("demo-grid-1").is_ok());
         for bad in ["", "Grid", "a/b", "网格", &"x".repeat(65)] {
-            assert!(GridId::parse(bad).is_err(), "{bad:?} must be refused as a grid code");
+            assert!(
+                GridId::parse(bad).is_err(),
+                "{bad:?} must be refused as a grid code"
+            );
         }
     }
 
@@ -170,7 +186,10 @@ mod tests {
         assert_eq!(h.as_str(), "ab".repeat(32));
         assert_eq!(BlobHash::parse(h.as_str()), Ok(h));
         for bad in ["../etc/passwd", &"AB".repeat(32), &"a".repeat(63)] {
-            assert!(BlobHash::parse(bad).is_err(), "{bad:?} must not pass as a hash");
+            assert!(
+                BlobHash::parse(bad).is_err(),
+                "{bad:?} must not pass as a hash"
+            );
         }
     }
 

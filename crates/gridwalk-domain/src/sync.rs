@@ -76,7 +76,9 @@ mod b64 {
         if s.len() > super::MAX_CHANGE_BYTES.div_ceil(3) * 4 {
             return Err(serde::de::Error::custom("change bytes over the size limit"));
         }
-        STANDARD.decode(s.as_bytes()).map_err(serde::de::Error::custom)
+        STANDARD
+            .decode(s.as_bytes())
+            .map_err(serde::de::Error::custom)
     }
 }
 

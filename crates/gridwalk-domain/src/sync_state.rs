@@ -37,7 +37,9 @@ pub fn record_state(record_has_unsent: bool, status: &SyncStatus) -> SyncState {
     match (record_has_unsent, status.running, &status.last_error) {
         (false, _, _) => SyncState::Synced,
         (true, true, _) => SyncState::Syncing,
-        (true, false, Some(reason)) => SyncState::Failed { reason: reason.clone() },
+        (true, false, Some(reason)) => SyncState::Failed {
+            reason: reason.clone(),
+        },
         (true, false, None) => SyncState::Pending,
     }
 }
@@ -54,7 +56,16 @@ mod tests {
         assert_eq!(record_state(true, &s), SyncState::Syncing);
         s.running = false;
         s.last_error = Some("服务器无法连接".into());
-        assert_eq!(record_state(true, &s), SyncState::Failed { reason: "服务器无法连接".into() });
-        assert_eq!(record_state(false, &s), SyncState::Synced, "sent records are synced whatever fails later");
+        assert_eq!(
+            record_state(true, &s),
+            SyncState::Failed {
+                reason: "服务器无法连接".into()
+            }
+        );
+        assert_eq!(
+            record_state(false, &s),
+            SyncState::Synced,
+            "sent records are synced whatever fails later"
+        );
     }
 }

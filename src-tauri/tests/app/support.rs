@@ -11,7 +11,11 @@ pub fn photos_dir() -> PathBuf {
 
 pub fn photo(rel: &str) -> PathBuf {
     let p = photos_dir().join(rel);
-    assert!(p.is_file(), "test photo {} is missing: ../shared/testdata must sit beside the repo", p.display());
+    assert!(
+        p.is_file(),
+        "test photo {} is missing: ../shared/testdata must sit beside the repo",
+        p.display()
+    );
     p
 }
 

@@ -12,7 +12,12 @@ async fn pass(d: &AppState) -> gridwalk_app_lib::sync_loop::PassReport {
 }
 
 fn heads(d: &AppState, id: &DocId) -> Vec<String> {
-    d.store.lock().unwrap().document_heads(id).unwrap().expect("document present")
+    d.store
+        .lock()
+        .unwrap()
+        .document_heads(id)
+        .unwrap()
+        .expect("document present")
 }
 
 fn all_ids(d: &AppState) -> Vec<DocId> {
@@ -41,7 +46,11 @@ async fn two_devices_converge_through_the_server_and_a_restart_loses_nothing_ack
     // A reports offline-style (saved first), then syncs: change and photos go up.
     let first = report(&a, "gps/DSCN0010.jpg", "井盖松动");
     let up = pass(&a).await;
-    assert_eq!((up.pushed, up.photos_up), (1, 2), "one change, one photo and its thumbnail");
+    assert_eq!(
+        (up.pushed, up.photos_up),
+        (1, 2),
+        "one change, one photo and its thumbnail"
+    );
     assert_eq!(a.sync.status(&a.store).pending_changes, 0);
 
     // Pushing the same change again stores nothing new.
@@ -54,18 +63,40 @@ async fn two_devices_converge_through_the_server_and_a_restart_loses_nothing_ack
         req.changes = doc;
         req
     };
-    let resp = HttpTransport::new(&server.url()).sync(&again).await.unwrap();
+    let resp = HttpTransport::new(&server.url())
+        .sync(&again)
+        .await
+        .unwrap();
     assert_eq!(resp.acked.len(), 1, "a repeated change is acknowledged");
-    assert_eq!(server.storage().change_count().unwrap(), stored, "and not stored twice");
+    assert_eq!(
+        server.storage().change_count().unwrap(),
+        stored,
+        "and not stored twice"
+    );
 
     // B pulls the report and its photo.
     let down = pass(&b).await;
     assert_eq!((down.pulled, down.photos_down), (1, 2));
-    assert_eq!(heads(&a, &first), heads(&b, &first), "both devices hold the identical document");
+    assert_eq!(
+        heads(&a, &first),
+        heads(&b, &first),
+        "both devices hold the identical document"
+    );
     let on_b = b.store.lock().unwrap().report(&first).unwrap().unwrap();
-    assert_eq!(on_b, a.store.lock().unwrap().report(&first).unwrap().unwrap());
+    assert_eq!(
+        on_b,
+        a.store.lock().unwrap().report(&first).unwrap().unwrap()
+    );
     let photo = &on_b.photos[0];
-    assert!(b.store.lock().unwrap().photo_data_url(&photo.hash).unwrap().is_some(), "B has the photo");
+    assert!(
+        b.store
+            .lock()
+            .unwrap()
+            .photo_data_url(&photo.hash)
+            .unwrap()
+            .is_some(),
+        "B has the photo"
+    );
 
     // B reports too; A sees it.
     let second = report(&b, "phone/jolla.jpg", "垃圾堆积");
@@ -78,9 +109,19 @@ async fn two_devices_converge_through_the_server_and_a_restart_loses_nothing_ack
     pass(&a).await;
     server.shutdown().await;
     let fourth = report(&a, "orientation/landscape_3.jpg", "服务器停机时");
-    assert!(a.sync.run_pass(&a.store).await.is_err(), "no server: the pass fails");
-    assert_eq!(a.sync.status(&a.store).last_error.as_deref(), Some("sync.unreachable"));
-    assert_eq!(a.sync.status(&a.store).pending_changes, 1, "the offline report stays queued");
+    assert!(
+        a.sync.run_pass(&a.store).await.is_err(),
+        "no server: the pass fails"
+    );
+    assert_eq!(
+        a.sync.status(&a.store).last_error.as_deref(),
+        Some("sync.unreachable")
+    );
+    assert_eq!(
+        a.sync.status(&a.store).pending_changes,
+        1,
+        "the offline report stays queued"
+    );
 
     let server = server_at(&tmp.path().join("server"), &listen).await;
     pass(&a).await;
@@ -89,11 +130,23 @@ async fn two_devices_converge_through_the_server_and_a_restart_loses_nothing_ack
     let mut expect = vec![first, second, third, fourth];
     expect.sort();
     assert_eq!(all_ids(&a), expect);
-    assert_eq!(all_ids(&b), expect, "B has every report, including the one acknowledged before the restart");
+    assert_eq!(
+        all_ids(&b),
+        expect,
+        "B has every report, including the one acknowledged before the restart"
+    );
     for id in &expect {
-        assert_eq!(heads(&a, id), heads(&b, id), "document {id} identical on both devices");
+        assert_eq!(
+            heads(&a, id),
+            heads(&b, id),
+            "document {id} identical on both devices"
+        );
     }
-    assert_eq!(server.storage().change_count().unwrap(), 4, "each change stored exactly once");
+    assert_eq!(
+        server.storage().change_count().unwrap(),
+        4,
+        "each change stored exactly once"
+    );
     assert_eq!(server.storage().integrity_check().unwrap(), "ok");
     server.shutdown().await;
 }

@@ -18,13 +18,29 @@ struct Reaped(Child);
 
 impl Drop for Reaped {
     fn drop(&mut self) {
+        // SIGTERM first: tauri-driver ends its WebKitWebDriver only then.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn need(tool: &str) -> PathBuf {
@@ -33,12 +49,18 @@ fn need(tool: &str) -> PathBuf {
         .unwrap_or_default()
         .split(':')
         .map(PathBuf::from)
-        .chain([PathBuf::from(home).join(".cargo/bin"), PathBuf::from("/usr/bin")])
+        .chain([
+            PathBuf::from(home).join(".cargo/bin"),
+            PathBuf::from("/usr/bin"),
+        ])
         .map(|d| d.join(tool))
         .collect::<Vec<_>>();
-    candidates.into_iter().find(|p| p.is_file()).unwrap_or_else(|| {
-        panic!("{tool} is not installed: run scripts/test.sh (it installs the E2E tools)")
-    })
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("{tool} is not installed: run scripts/test.sh (it installs the E2E tools)")
+        })
 }
 
 /// A private X display, so the test neither needs nor disturbs a real screen.
@@ -50,7 +72,14 @@ fn start_xvfb() -> (Reaped, String) {
         }
         let display = format!(":{n}");
         let child = Command::new(&xvfb)
-            .args([display.as_str(), "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1280x900x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -66,24 +95,39 @@ fn start_xvfb() -> (Reaped, String) {
     panic!("no free X display between :90 and :139");
 }
 
-fn start_driver(display: &str) -> (Reaped, u16) {
+/// One driver per device: the app inherits its environment, and pointing
+/// the XDG folders into the device's folder keeps the webviews' own storage
+/// (e.g. the language choice) apart, as on two real phones.
+fn start_driver(display: &str, device_dir: &Path) -> (Reaped, u16) {
     let port = free_port();
     let child = Command::new(need("tauri-driver"))
-        .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &free_port().to_string(),
+        ])
         .env("DISPLAY", display)
+        .env("XDG_DATA_HOME", device_dir.join("xdg-data"))
+        .env("XDG_CACHE_HOME", device_dir.join("xdg-cache"))
+        .env("XDG_CONFIG_HOME", device_dir.join("xdg-config"))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("tauri-driver starts");
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "tauri-driver did not listen");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "tauri-driver did not listen"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     (Reaped(child), port)
 }
 
-async fn open_app(driver_port: u16, data_dir: &Path, server_url: &str) -> Client {
+async fn open_app(display: &str, data_dir: &Path, server_url: &str) -> (Client, Reaped) {
+    let (driver, driver_port) = start_driver(display, data_dir);
     let app = env!("CARGO_BIN_EXE_gridwalk-app");
     let caps = serde_json::json!({
         "browserName": "wry",
@@ -92,15 +136,22 @@ async fn open_app(driver_port: u16, data_dir: &Path, server_url: &str) -> Client
             "args": ["--data-dir", data_dir.to_str().unwrap(), "--server", server_url],
         }
     });
-    let serde_json::Value::Object(caps) = caps else { unreachable!() };
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
     let client = ClientBuilder::native()
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{driver_port}"))
         .await
         .expect("WebDriver session with the app");
     // The UI is loaded once the tab bar exists.
-    client.wait().at_most(WAIT).for_element(Locator::Css("#tab-snap")).await.expect("UI loads");
     client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#tab-snap"))
+        .await
+        .expect("UI loads");
+    (client, driver)
 }
 
 fn artifacts() -> PathBuf {
@@ -126,14 +177,50 @@ async fn css(c: &Client, sel: &str) -> fantoccini::elements::Element {
 async fn text_until(c: &Client, sel: &str, ok: impl Fn(&str) -> bool) -> String {
     let started = Instant::now();
     loop {
-        let text = match c.find(Locator::Css(sel)).await {
-            Ok(e) => e.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
+        // innerText through script: WebKitWebDriver's element text drops
+        // the text of nested flex children.
+        let text = c
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+                vec![serde_json::json!(sel)],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
         if ok(&text) {
             return text;
         }
-        assert!(started.elapsed() < WAIT, "{sel} never showed what was expected; last text: {text:?}");
+        if started.elapsed() > WAIT {
+            shot(c, "failure").await;
+            panic!("{sel} never showed what was expected; last text: {text:?} (see failure.png)");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Waits until the image at `sel` has decoded pixels: a person sees a
+/// picture, not an empty frame. Returns its natural width.
+async fn image_shown(c: &Client, sel: &str) -> u64 {
+    let started = Instant::now();
+    loop {
+        let w = c
+            .execute(
+                "const e = document.querySelector(arguments[0]); \
+                 return e && e.complete ? e.naturalWidth : 0;",
+                vec![serde_json::json!(sel)],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        if w > 0 {
+            return w;
+        }
+        if started.elapsed() > WAIT {
+            shot(c, "failure").await;
+            panic!("image {sel} never showed (see failure.png)");
+        }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -143,26 +230,56 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     let tmp = tempfile::tempdir().unwrap();
     let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
     let (_xvfb, display) = start_xvfb();
-    let (_driver, port) = start_driver(&display);
 
     // Device A: a rider fills the form; a broken photo is refused in Chinese
     // and what was typed stays.
-    let a = open_app(port, &tmp.path().join("device-a"), &server.url()).await;
-    css(&a, "#description").await.send_keys("3号楼东侧井盖松动").await.unwrap();
+    let (a, driver_a) = open_app(&display, &tmp.path().join("device-a"), &server.url()).await;
+    css(&a, "#description")
+        .await
+        .send_keys("3号楼东侧井盖松动")
+        .await
+        .unwrap();
     css(&a, "#cat-manhole_cover").await.click().await.unwrap();
+    css(&a, "#reporter")
+        .await
+        .send_keys("骑手 李师傅")
+        .await
+        .unwrap();
     let broken = photo("broken/corrupted.jpg");
-    css(&a, "#photo-input").await.send_keys(broken.to_str().unwrap()).await.unwrap();
+    css(&a, "#photo-input")
+        .await
+        .send_keys(broken.to_str().unwrap())
+        .await
+        .unwrap();
     let err = text_until(&a, "#photo-error", |t| !t.is_empty()).await;
-    assert!(err.contains("照片"), "the broken-photo message is in Chinese: {err}");
-    let kept = css(&a, "#description").await.prop("value").await.unwrap().unwrap_or_default();
-    assert_eq!(kept, "3号楼东侧井盖松动", "a broken photo must not clear the form");
+    assert!(
+        err.contains("照片"),
+        "the broken-photo message is in Chinese: {err}"
+    );
+    let kept = css(&a, "#description")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(
+        kept, "3号楼东侧井盖松动",
+        "a broken photo must not clear the form"
+    );
     shot(&a, "a-1-broken-photo").await;
 
     let good = photo("gps/DSCN0010.jpg");
-    css(&a, "#photo-input").await.send_keys(good.to_str().unwrap()).await.unwrap();
+    css(&a, "#photo-input")
+        .await
+        .send_keys(good.to_str().unwrap())
+        .await
+        .unwrap();
     css(&a, ".staged img").await;
     let gps = text_until(&a, "#gps-from-photo", |t| t.contains(',')).await;
-    assert!(gps.contains("照片定位"), "location is prefilled from the photo's GPS: {gps}");
+    assert!(
+        gps.contains("照片定位"),
+        "location is prefilled from the photo's GPS: {gps}"
+    );
     shot(&a, "a-2-form-filled").await;
     css(&a, "#submit").await.click().await.unwrap();
 
@@ -172,23 +289,42 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     text_until(&a, "#my-list .report-card .chip", |t| t.contains("已同步")).await;
     shot(&a, "a-3-my-reports-synced").await;
     a.close().await.unwrap();
+    drop(driver_a);
 
     // Device B: an office desktop syncs and sees the report with its photo.
-    let b = open_app(port, &tmp.path().join("device-b"), &server.url()).await;
+    let (b, _driver_b) = open_app(&display, &tmp.path().join("device-b"), &server.url()).await;
     css(&b, "#sync-now").await.click().await.unwrap();
     css(&b, "#tab-office").await.click().await.unwrap();
     let card = text_until(&b, "#office-list .report-card", |t| t.contains("井盖松动")).await;
-    assert!(card.contains("井盖破损"), "the category shows in Chinese: {card}");
+    assert!(
+        card.contains("井盖破损"),
+        "the category shows in Chinese: {card}"
+    );
     // The photo arrives in the same pass; the card shows its thumbnail.
-    css(&b, "#office-list .report-card img.thumb").await;
+    let thumb = image_shown(&b, "#office-list .report-card img.thumb").await;
+    assert!(
+        thumb <= 320,
+        "the list shows the thumbnail, not the full photo ({thumb} px)"
+    );
     shot(&b, "b-1-office-inbox").await;
-    css(&b, "#office-list .report-card").await.click().await.unwrap();
-    css(&b, "#report-detail img.full").await;
+    css(&b, "#office-list .report-card")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let full = image_shown(&b, "#report-detail img.full").await;
+    assert!(full > thumb, "the detail shows the full photo ({full} px), not the thumbnail");
+    // A decoded photo paints a moment later; the screenshot is for people to look at.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     shot(&b, "b-2-report-detail").await;
 
     // The same screen on a phone-sized window, then in English.
     b.set_window_size(360, 800).await.unwrap();
-    css(&b, "#report-detail .close").await.click().await.unwrap();
+    css(&b, "#report-detail .close")
+        .await
+        .click()
+        .await
+        .unwrap();
     shot(&b, "b-3-phone-360x800").await;
     css(&b, "#lang-switch").await.click().await.unwrap();
     text_until(&b, "#tab-office", |t| t.contains("Office")).await;

@@ -3,13 +3,15 @@
 
 use super::*;
 use crate::test_support::png;
+use gridwalk_domain::ipc::ReportListScope;
 use gridwalk_domain::sync::SyncResponse;
 use gridwalk_domain::sync_state::SyncStatus;
 use gridwalk_domain::{Location, ReportDraft};
-use gridwalk_domain::ipc::ReportListScope;
 
 fn new_report(store: &mut Store, text: &str) -> DocId {
-    let staged = store.stage_photo(&png(800, 400, [10, 20, 30]), 1_000).unwrap();
+    let staged = store
+        .stage_photo(&png(800, 400, [10, 20, 30]), 1_000)
+        .unwrap();
     let draft = ReportDraft {
         category: "garbage".into(),
         description: text.into(),
@@ -25,7 +27,12 @@ fn answer(req: &SyncRequest, feed: &[WireChange]) -> SyncResponse {
     let acked = req
         .changes
         .iter()
-        .map(|c| Change::from_bytes(c.bytes.clone()).unwrap().hash().to_string())
+        .map(|c| {
+            Change::from_bytes(c.bytes.clone())
+                .unwrap()
+                .hash()
+                .to_string()
+        })
         .collect();
     let start = req.cursor as usize;
     SyncResponse {
@@ -42,17 +49,30 @@ fn a_new_report_waits_in_the_outbox_until_acknowledged() {
     let id = new_report(&mut a, "垃圾");
     let req = a.sync_request().unwrap();
     assert_eq!(req.changes.len(), 1, "one change per new report");
-    let listed = a.list_reports(ReportListScope::Mine, &SyncStatus::default(), 10).unwrap();
-    assert_eq!(listed[0].sync, gridwalk_domain::sync_state::SyncState::Pending);
+    let listed = a
+        .list_reports(ReportListScope::Mine, &SyncStatus::default(), 10)
+        .unwrap();
+    assert_eq!(
+        listed[0].sync,
+        gridwalk_domain::sync_state::SyncState::Pending
+    );
 
     // An answer that acknowledges nothing keeps the change queued.
     let mut none = answer(&req, &[]);
     none.acked.clear();
     a.apply_sync_response(&req, &none).unwrap();
-    assert_eq!(a.sync_request().unwrap().changes.len(), 1, "unacknowledged changes must stay queued");
+    assert_eq!(
+        a.sync_request().unwrap().changes.len(),
+        1,
+        "unacknowledged changes must stay queued"
+    );
 
-    a.apply_sync_response(&req, &answer(&req, &req.changes)).unwrap();
-    assert!(a.sync_request().unwrap().changes.is_empty(), "acknowledged changes leave the outbox");
+    a.apply_sync_response(&req, &answer(&req, &req.changes))
+        .unwrap();
+    assert!(
+        a.sync_request().unwrap().changes.is_empty(),
+        "acknowledged changes leave the outbox"
+    );
     assert_eq!(a.cursor().unwrap(), 1);
     assert!(a.report(&id).unwrap().is_some());
 }
@@ -64,18 +84,38 @@ fn a_second_device_receives_the_report_and_lists_it() {
     let id = new_report(&mut a, "井盖松动");
     let req_a = a.sync_request().unwrap();
     let feed = req_a.changes.clone();
-    a.apply_sync_response(&req_a, &answer(&req_a, &feed)).unwrap();
+    a.apply_sync_response(&req_a, &answer(&req_a, &feed))
+        .unwrap();
 
     let req_b = b.sync_request().unwrap();
-    let outcome = b.apply_sync_response(&req_b, &answer(&req_b, &feed)).unwrap();
+    let outcome = b
+        .apply_sync_response(&req_b, &answer(&req_b, &feed))
+        .unwrap();
     assert_eq!(outcome.applied, 1);
-    assert_eq!(a.report(&id).unwrap(), b.report(&id).unwrap(), "both devices hold the same report");
-    let all = b.list_reports(ReportListScope::All, &SyncStatus::default(), 10).unwrap();
+    assert_eq!(
+        a.report(&id).unwrap(),
+        b.report(&id).unwrap(),
+        "both devices hold the same report"
+    );
+    let all = b
+        .list_reports(ReportListScope::All, &SyncStatus::default(), 10)
+        .unwrap();
     assert_eq!(all.len(), 1);
     assert!(!all[0].mine);
-    assert!(all[0].thumb_data_url.is_none(), "the photo is not downloaded yet");
-    assert_eq!(b.blobs_to_download().unwrap().len(), 2, "photo and thumbnail are wanted");
-    assert!(b.list_reports(ReportListScope::Mine, &SyncStatus::default(), 10).unwrap().is_empty());
+    assert!(
+        all[0].thumb_data_url.is_none(),
+        "the photo is not downloaded yet"
+    );
+    assert_eq!(
+        b.blobs_to_download().unwrap().len(),
+        2,
+        "photo and thumbnail are wanted"
+    );
+    assert!(
+        b.list_reports(ReportListScope::Mine, &SyncStatus::default(), 10)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -86,16 +126,30 @@ fn a_malformed_answer_changes_nothing() {
     let good = a.sync_request().unwrap().changes;
     let req_b = b.sync_request().unwrap();
     let mut resp = answer(&req_b, &good);
-    resp.changes.push(WireChange { bytes: vec![1, 2, 3], ..good[0].clone() });
+    resp.changes.push(WireChange {
+        bytes: vec![1, 2, 3],
+        ..good[0].clone()
+    });
     let err = b.apply_sync_response(&req_b, &resp).unwrap_err();
     assert_eq!(err.code(), "sync.bad_server_data");
-    assert_eq!(b.cursor().unwrap(), 0, "the cursor must not move past unapplied changes");
-    assert!(b.list_reports(ReportListScope::All, &SyncStatus::default(), 10).unwrap().is_empty());
+    assert_eq!(
+        b.cursor().unwrap(),
+        0,
+        "the cursor must not move past unapplied changes"
+    );
+    assert!(
+        b.list_reports(ReportListScope::All, &SyncStatus::default(), 10)
+            .unwrap()
+            .is_empty()
+    );
 
     let mut back = answer(&req_b, &good);
     back.cursor = 0;
     let req_late = SyncRequest { cursor: 5, ..req_b };
-    assert!(b.apply_sync_response(&req_late, &back).is_err(), "a cursor going back is refused");
+    assert!(
+        b.apply_sync_response(&req_late, &back).is_err(),
+        "a cursor going back is refused"
+    );
 }
 
 #[test]
@@ -108,7 +162,10 @@ fn downloaded_photos_must_match_their_hash() {
     let mut tampered = bytes.clone();
     let last = tampered.len() - 3;
     tampered[last] ^= 0xff;
-    assert!(b.store_downloaded_blob(&hash, &tampered, 0).is_err(), "a tampered photo is refused");
+    assert!(
+        b.store_downloaded_blob(&hash, &tampered, 0).is_err(),
+        "a tampered photo is refused"
+    );
     assert!(b.store_downloaded_blob(&hash, b"not a jpeg", 0).is_err());
     b.store_downloaded_blob(&hash, &bytes, 0).unwrap();
     assert_eq!(b.blob_bytes(&hash).unwrap().unwrap(), bytes);
@@ -130,10 +187,16 @@ fn a_change_whose_dependencies_are_missing_is_parked_not_lost() {
     let mut b = Store::open_in_memory().unwrap();
     let req = b.sync_request().unwrap();
     // The second change arrives first (its dependency is on a later page).
-    let out = b.apply_sync_response(&req, &answer(&req, &[wire(&second)])).unwrap();
+    let out = b
+        .apply_sync_response(&req, &answer(&req, &[wire(&second)]))
+        .unwrap();
     assert_eq!((out.applied, out.parked), (0, 1));
     let req = b.sync_request().unwrap();
     let feed = [wire(&second), wire(&first)];
     let out = b.apply_sync_response(&req, &answer(&req, &feed)).unwrap();
-    assert_eq!((out.applied, out.parked), (2, 0), "the parked change applies once its parent arrives");
+    assert_eq!(
+        (out.applied, out.parked),
+        (2, 0),
+        "the parked change applies once its parent arrives"
+    );
 }
