@@ -19,7 +19,7 @@ bash scripts/build-ui.sh
 cargo clippy -p gridwalk-ui --target wasm32-unknown-unknown -- -D warnings
 
 step "lints"
-cargo clippy --workspace -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 
 step "tests (unit, server, two-device sync, real window via WebDriver)"
 cargo nextest run --workspace --no-fail-fast

@@ -1,4 +1,5 @@
 //! The real server on a random local port, spoken to over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed step should stop the test loudly
 
 use gridwalk_core::photo::sha256_hash;
 use gridwalk_domain::sync::{

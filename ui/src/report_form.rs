@@ -29,10 +29,10 @@ pub fn ReportForm() -> impl IntoView {
     let saving = RwSignal::new(false);
 
     Effect::new(move |_| {
-        if let Some(info) = ctx.info.get() {
-            if reporter.get_untracked().is_empty() {
-                reporter.set(info.reporter.clone());
-            }
+        if let Some(info) = ctx.info.get()
+            && reporter.get_untracked().is_empty()
+        {
+            reporter.set(info.reporter.clone());
         }
     });
 

@@ -2,6 +2,8 @@
 //! device stores on disk, the real HTTP transport — and the real window
 //! driven through WebDriver.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed step should stop the test loudly
+
 mod support;
 mod sync_two_clients;
 mod window;

@@ -71,23 +71,25 @@ fn start_xvfb() -> (Reaped, String) {
             continue;
         }
         let display = format!(":{n}");
-        let child = Command::new(&xvfb)
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "1280x900x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb starts");
+        let child = Reaped(
+            Command::new(&xvfb)
+                .args([
+                    display.as_str(),
+                    "-screen",
+                    "0",
+                    "1280x900x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Xvfb starts"),
+        );
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(10) {
             if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                return (Reaped(child), display);
+                return (child, display);
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -115,6 +117,7 @@ fn start_driver(display: &str, device_dir: &Path) -> (Reaped, u16) {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("tauri-driver starts");
+    let child = Reaped(child);
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -123,7 +126,7 @@ fn start_driver(display: &str, device_dir: &Path) -> (Reaped, u16) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    (Reaped(child), port)
+    (child, port)
 }
 
 async fn open_app(display: &str, data_dir: &Path, server_url: &str) -> (Client, Reaped) {
@@ -313,7 +316,10 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
         .await
         .unwrap();
     let full = image_shown(&b, "#report-detail img.full").await;
-    assert!(full > thumb, "the detail shows the full photo ({full} px), not the thumbnail");
+    assert!(
+        full > thumb,
+        "the detail shows the full photo ({full} px), not the thumbnail"
+    );
     // A decoded photo paints a moment later; the screenshot is for people to look at.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     shot(&b, "b-2-report-detail").await;
