@@ -168,21 +168,9 @@ impl Store {
 
     /// The full report, read from its document (the truth), not the projection.
     pub fn report(&self, id: &DocId) -> Result<Option<HazardReport>> {
-        let bytes: Option<Vec<u8>> = self
-            .conn
-            .query_row(
-                "SELECT bytes FROM documents WHERE doc_id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match bytes {
+        match self.document(id)? {
             None => Ok(None),
-            Some(b) => {
-                let label = id.to_string();
-                let doc = document::load(&b, &label)?;
-                document::read_body(&doc, &label).map(Some)
-            }
+            Some(doc) => document::read_body(&doc, &id.to_string()).map(Some),
         }
     }
 

@@ -74,7 +74,7 @@ impl Store {
 }
 
 impl Store {
-    fn document(&self, id: &DocId) -> Result<Option<automerge::AutoCommit>> {
+    pub(crate) fn document(&self, id: &DocId) -> Result<Option<automerge::AutoCommit>> {
         let bytes: Option<Vec<u8>> = self
             .conn
             .query_row(

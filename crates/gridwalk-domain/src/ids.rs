@@ -26,6 +26,25 @@ pub struct DocId(Uuid);
 #[serde(try_from = "String", into = "String")]
 pub struct DeviceId(Uuid);
 
+/// Serde goes through text: `parse` on the way in, `Display` on the way out,
+/// so nothing from another device skips validation.
+macro_rules! text_conversions {
+    ($t:ident) => {
+        impl TryFrom<String> for $t {
+            type Error = IdError;
+            fn try_from(s: String) -> Result<Self, IdError> {
+                Self::parse(&s)
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(id: $t) -> String {
+                id.to_string()
+            }
+        }
+    };
+}
+
 macro_rules! uuid_id {
     ($t:ident) => {
         impl $t {
@@ -52,18 +71,26 @@ macro_rules! uuid_id {
             }
         }
 
-        impl TryFrom<String> for $t {
-            type Error = IdError;
-            fn try_from(s: String) -> Result<Self, IdError> {
-                Self::parse(&s)
+        text_conversions!($t);
+    };
+}
+
+/// Text, serde and `Display` for a string id whose only constructor is `parse`.
+macro_rules! string_id {
+    ($t:ident) => {
+        impl $t {
+            pub fn as_str(&self) -> &str {
+                &self.0
             }
         }
 
-        impl From<$t> for String {
-            fn from(id: $t) -> String {
-                id.to_string()
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
             }
         }
+
+        text_conversions!($t);
     };
 }
 
@@ -88,30 +115,9 @@ impl GridId {
             Err(IdError::BadGrid(s.to_owned()))
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for GridId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for GridId {
-    type Error = IdError;
-    fn try_from(s: String) -> Result<Self, IdError> {
-        Self::parse(&s)
-    }
-}
-
-impl From<GridId> for String {
-    fn from(id: GridId) -> String {
-        id.0
-    }
-}
+string_id!(GridId);
 
 /// SHA-256 of a stored photo, as 64 lowercase hex digits. Photos are
 /// content-addressed, so the hash is both the name and the integrity check.
@@ -140,30 +146,9 @@ impl BlobHash {
         }
         Self(s)
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for BlobHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for BlobHash {
-    type Error = IdError;
-    fn try_from(s: String) -> Result<Self, IdError> {
-        Self::parse(&s)
-    }
-}
-
-impl From<BlobHash> for String {
-    fn from(h: BlobHash) -> String {
-        h.0
-    }
-}
+string_id!(BlobHash);
 
 #[cfg(test)]
 mod tests {

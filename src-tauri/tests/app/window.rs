@@ -286,9 +286,9 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     shot(&a, "a-2-form-filled").await;
     css(&a, "#submit").await.click().await.unwrap();
 
-    // Saved locally and listed under 我的上报; then synced by hand.
+    // Saved locally and listed under 我的上报; background sync sends it
+    // without anyone pressing 立即同步.
     css(&a, "#my-list .report-card").await;
-    css(&a, "#sync-now").await.click().await.unwrap();
     text_until(&a, "#my-list .report-card .chip", |t| t.contains("已同步")).await;
     shot(&a, "a-3-my-reports-synced").await;
     a.close().await.unwrap();
