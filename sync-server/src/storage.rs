@@ -153,7 +153,9 @@ impl Storage {
         let mut stmt = conn.prepare_cached(
             "SELECT seq, hash, doc_id, scope, bytes FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![cursor as i64, (limit + 1) as i64], |r| {
+        // A cursor past i64 (only a hostile client sends one) means "nothing newer".
+        let after = i64::try_from(cursor).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![after, (limit + 1) as i64], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,

@@ -26,6 +26,12 @@ pub fn create<T: Serialize>(
     time_ms: i64,
 ) -> Result<(AutoCommit, Change)> {
     let body = serde_json::to_value(body).map_err(|e| CoreError::Invalid(e.to_string()))?;
+    if !body.is_object() {
+        // A record is a map of fields; anything else would be silently dropped.
+        return Err(CoreError::Invalid(format!(
+            "a {kind} document body must be a map of fields"
+        )));
+    }
     let mut doc = AutoCommit::new().with_actor(ActorId::from(&device.as_bytes()[..]));
     let am = |e: automerge::AutomergeError| CoreError::Invalid(e.to_string());
     doc.put(ROOT, "kind", kind).map_err(am)?;
@@ -176,6 +182,16 @@ mod tests {
             .unwrap();
         assert_eq!(read_body::<Sample>(&other, "t").unwrap(), body);
         assert_eq!(other.get_heads(), doc.get_heads());
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_map_is_refused() {
+        let device = DeviceId::from_random_bytes([5; 16]);
+        assert!(
+            create(&device, "k", &vec![1, 2], 0).is_err(),
+            "a list body would be lost"
+        );
+        assert!(create(&device, "k", &"text", 0).is_err());
     }
 
     #[test]

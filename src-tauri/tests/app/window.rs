@@ -102,12 +102,13 @@ fn start_xvfb() -> (Reaped, String) {
 /// (e.g. the language choice) apart, as on two real phones.
 fn start_driver(display: &str, device_dir: &Path) -> (Reaped, u16) {
     let port = free_port();
+    let native = free_port();
     let child = Command::new(need("tauri-driver"))
         .args([
             "--port",
             &port.to_string(),
             "--native-port",
-            &free_port().to_string(),
+            &native.to_string(),
         ])
         .env("DISPLAY", display)
         .env("XDG_DATA_HOME", device_dir.join("xdg-data"))
@@ -119,12 +120,16 @@ fn start_driver(display: &str, device_dir: &Path) -> (Reaped, u16) {
         .expect("tauri-driver starts");
     let child = Reaped(child);
     let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "tauri-driver did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(100));
+    // Both must listen: tauri-driver forwards to WebKitWebDriver, which it
+    // starts itself and which can come up later than the driver.
+    for p in [port, native] {
+        while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "tauri-driver or WebKitWebDriver did not listen on {p}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     (child, port)
 }
@@ -142,11 +147,24 @@ async fn open_app(display: &str, data_dir: &Path, server_url: &str) -> (Client, 
     let serde_json::Value::Object(caps) = caps else {
         unreachable!()
     };
-    let client = ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("WebDriver session with the app");
+    // WebKitWebDriver can accept connections a moment before it serves
+    // sessions on a cold machine: a few tries, each logged.
+    let mut tries = 0;
+    let client = loop {
+        let attempt = ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await;
+        match attempt {
+            Ok(c) => break c,
+            Err(e) if tries < 3 => {
+                tries += 1;
+                eprintln!("WebDriver session attempt {tries} failed ({e}); retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => panic!("no WebDriver session with the app: {e}"),
+        }
+    };
     // The UI is loaded once the tab bar exists.
     client
         .wait()

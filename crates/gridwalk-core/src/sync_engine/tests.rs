@@ -174,7 +174,8 @@ fn downloaded_photos_must_match_their_hash() {
 #[test]
 fn a_change_whose_dependencies_are_missing_is_parked_not_lost() {
     let device = gridwalk_domain::DeviceId::from_random_bytes([4; 16]);
-    let (mut doc, first) = crate::document::create(&device, "note", &vec!["a"], 0).unwrap();
+    let (mut doc, first) =
+        crate::document::create(&device, "note", &serde_json::json!({"text": "a"}), 0).unwrap();
     use automerge::transaction::Transactable;
     doc.put(automerge::ROOT, "extra", "later").unwrap();
     doc.commit();

@@ -1,0 +1,152 @@
+//! Load run: N simulated devices sync against one real server process on
+//! this machine. Each device pushes a few new changes and pulls what others
+//! sent, round after round. Prints requests/s, p50/p99 latency and the
+//! server's memory. Not a pass/fail test: a measurement.
+//!
+//!     cargo bench -p gridwalk-sync-server --bench load
+//!     GRIDWALK_LOAD_DEVICES=200 GRIDWALK_LOAD_ROUNDS=10 cargo bench -p gridwalk-sync-server --bench load
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, SyncResponse, WireChange};
+use gridwalk_domain::{DeviceId, DocId, GridId};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn env_or(key: &str, default: u64) -> u64 {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The server's resident memory now and at its peak, in MiB, from /proc.
+fn memory_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn change(device: u64, n: u64) -> WireChange {
+    let actor = DeviceId::from_random_bytes((device as u128 + 1).to_le_bytes());
+    let body = serde_json::json!({"device": device, "n": n});
+    let (_, c) = gridwalk_core::document::create(&actor, "note", &body, 0).unwrap();
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&device.to_le_bytes());
+    id[8..].copy_from_slice(&n.to_le_bytes());
+    WireChange {
+        doc: DocId::from_random_bytes(id),
+        scope: GridId::parse("grid-load").unwrap(),
+        bytes: c.raw_bytes().to_vec(),
+    }
+}
+
+async fn device(url: String, id: u64, rounds: u64, batch: u64) -> Vec<Duration> {
+    let client = reqwest::Client::new();
+    let mut cursor = 0;
+    let mut latencies = Vec::new();
+    for round in 0..rounds {
+        let req = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device: DeviceId::from_random_bytes((id as u128 + 1).to_le_bytes()),
+            cursor,
+            changes: (0..batch).map(|i| change(id, round * batch + i)).collect(),
+        };
+        let started = Instant::now();
+        let resp: SyncResponse = client
+            .post(format!("{url}/v1/sync"))
+            .json(&req)
+            .send()
+            .await
+            .expect("server reachable")
+            .json()
+            .await
+            .expect("sync answer");
+        latencies.push(started.elapsed());
+        assert_eq!(
+            resp.acked.len() as u64,
+            batch,
+            "every pushed change is acknowledged"
+        );
+        cursor = resp.cursor;
+    }
+    latencies
+}
+
+#[tokio::main]
+async fn main() {
+    let devices = env_or("GRIDWALK_LOAD_DEVICES", 50);
+    let rounds = env_or("GRIDWALK_LOAD_ROUNDS", 20);
+    let batch = env_or("GRIDWALK_LOAD_BATCH", 5);
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_gridwalk-sync-server"))
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("server binary");
+    let client = reqwest::Client::new();
+    while client.get(format!("{url}/v1/health")).send().await.is_err() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (rss_idle, _) = memory_mib(server.id());
+
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..devices)
+        .map(|d| tokio::spawn(device(url.clone(), d, rounds, batch)))
+        .collect();
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    let (rss, peak) = memory_mib(server.id());
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
+    let requests = latencies.len();
+    println!("gridwalk sync server load run");
+    println!(
+        "  devices {devices}, rounds {rounds}, changes per push {batch} (each device also pulls all others' changes)"
+    );
+    println!(
+        "  requests        {requests} in {:.2} s",
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "  throughput      {:.0} requests/s, {:.0} changes/s",
+        requests as f64 / elapsed.as_secs_f64(),
+        (requests as u64 * batch) as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "  latency         p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        ms(pct(0.5)),
+        ms(pct(0.99)),
+        ms(pct(1.0))
+    );
+    println!("  server memory   {rss_idle:.1} MiB idle, {rss:.1} MiB after, {peak:.1} MiB peak");
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

@@ -1,0 +1,162 @@
+//! Property: replicas that report offline and sync in any order through a
+//! network that drops requests, loses responses, duplicates requests and
+//! delivers stale ones late all end identical, with no report missing and
+//! no change stored twice. The server side is the real validation and
+//! storage code, called without HTTP so hundreds of runs take seconds.
+
+use gridwalk_core::Store;
+use gridwalk_domain::ipc::ReportListScope;
+use gridwalk_domain::sync::{SyncRequest, SyncResponse};
+use gridwalk_domain::sync_state::SyncStatus;
+use gridwalk_domain::{DocId, Location, ReportDraft};
+use gridwalk_sync_server::api::{AppState, respond};
+use gridwalk_sync_server::blobs::BlobStore;
+use gridwalk_sync_server::storage::Storage;
+use gridwalk_sync_server::validate::check_request;
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone)]
+enum Fault {
+    None,
+    /// The request never reaches the server.
+    DropRequest,
+    /// The server stores it, the answer never comes back.
+    LoseResponse,
+    /// The request arrives twice; the device sees the second answer.
+    Duplicate,
+    /// The device's previous request arrives again, late, and its answer
+    /// is applied after newer ones.
+    ReplayOld,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Report(usize),
+    Sync(usize, Fault),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let fault = prop_oneof![
+        3 => Just(Fault::None),
+        1 => Just(Fault::DropRequest),
+        1 => Just(Fault::LoseResponse),
+        1 => Just(Fault::Duplicate),
+        1 => Just(Fault::ReplayOld),
+    ];
+    prop_oneof![
+        (0..4usize).prop_map(Op::Report),
+        ((0..4usize), fault).prop_map(|(r, f)| Op::Sync(r, f)),
+    ]
+}
+
+/// The server's handling of one request, as the route does it.
+fn deliver(server: &AppState, req: &SyncRequest) -> SyncResponse {
+    let body = serde_json::to_vec(req).unwrap();
+    let (req, checked) = check_request(&body).expect("a device's own request is valid");
+    respond(server, &req.device.to_string(), req.cursor, &checked).expect("server answers")
+}
+
+struct Replica {
+    store: Store,
+    previous: Option<SyncRequest>,
+}
+
+fn report(r: &mut Replica, photo: &[u8], n: usize) -> DocId {
+    let staged = r.store.stage_photo(photo, 0).unwrap();
+    let draft = ReportDraft {
+        category: "garbage".into(),
+        description: format!("报告 {n}"),
+        location: Location::address("幸福小区").unwrap(),
+        photos: vec![staged.photo],
+        reporter: String::new(),
+    };
+    r.store.create_report(draft, n as i64).unwrap()
+}
+
+fn sync(server: &AppState, r: &mut Replica, fault: &Fault) {
+    let req = r.store.sync_request().unwrap();
+    match fault {
+        Fault::None => {
+            let resp = deliver(server, &req);
+            r.store.apply_sync_response(&req, &resp).unwrap();
+        }
+        Fault::DropRequest => {}
+        Fault::LoseResponse => drop(deliver(server, &req)),
+        Fault::Duplicate => {
+            deliver(server, &req);
+            let resp = deliver(server, &req);
+            r.store.apply_sync_response(&req, &resp).unwrap();
+        }
+        Fault::ReplayOld => {
+            if let Some(old) = r.previous.clone() {
+                let resp = deliver(server, &old);
+                r.store.apply_sync_response(&old, &resp).unwrap();
+            }
+        }
+    }
+    r.previous = Some(req);
+}
+
+/// Syncs with a healthy network until nothing moves.
+fn settle(server: &AppState, r: &mut Replica) {
+    for _ in 0..50 {
+        let req = r.store.sync_request().unwrap();
+        let resp = deliver(server, &req);
+        r.store.apply_sync_response(&req, &resp).unwrap();
+        if req.changes.is_empty() && resp.changes.is_empty() && !resp.more {
+            return;
+        }
+    }
+    panic!("a replica did not settle in 50 rounds");
+}
+
+fn ids(r: &Replica) -> BTreeSet<DocId> {
+    r.store
+        .list_reports(ReportListScope::All, &SyncStatus::default(), 1000)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replicas_converge_through_a_faulty_network(replicas in 2usize..=4, ops in prop::collection::vec(op(), 1..40)) {
+        let dir = tempfile::tempdir().unwrap();
+        let server = AppState {
+            storage: Storage::open(&dir.path().join("sync.sqlite")).unwrap(),
+            blobs: BlobStore::open(&dir.path().join("blobs")).unwrap(),
+        };
+        let photo = gridwalk_core::demo::demo_seed().unwrap().blobs.remove(1).1;
+        let mut devices: Vec<Replica> = (0..replicas)
+            .map(|_| Replica { store: Store::open_in_memory().unwrap(), previous: None })
+            .collect();
+        let mut made = BTreeSet::new();
+        for (n, op) in ops.iter().enumerate() {
+            match op {
+                Op::Report(i) => { made.insert(report(&mut devices[i % replicas], &photo, n)); }
+                Op::Sync(i, fault) => sync(&server, &mut devices[i % replicas], fault),
+            }
+        }
+        // Everyone settles twice: the second round carries what others sent in the first.
+        for _ in 0..2 {
+            for d in devices.iter_mut() {
+                settle(&server, d);
+            }
+        }
+        for (i, d) in devices.iter().enumerate() {
+            prop_assert_eq!(&ids(d), &made, "replica {} misses or invents reports", i);
+            for id in &made {
+                prop_assert_eq!(
+                    d.store.document_heads(id).unwrap(),
+                    devices[0].store.document_heads(id).unwrap(),
+                    "replica {} holds a different version of {}", i, id
+                );
+            }
+        }
+        prop_assert_eq!(server.storage.change_count().unwrap(), made.len() as u64, "each change stored exactly once");
+    }
+}
