@@ -30,6 +30,7 @@ pub fn run() {
                 None => app.path().app_data_dir()?,
             };
             let state = open_state(&data_dir, options.server_url.as_deref())?;
+            open_window(app, &data_dir)?;
             tracing::info!(data = %data_dir.display(), "device store opened");
             tauri::async_runtime::spawn(state.sync.clone().run_forever(state.store.clone()));
             app.manage(state);
@@ -50,6 +51,19 @@ pub fn run() {
         tracing::error!("Gridwalk could not start: {e}");
         std::process::exit(1);
     }
+}
+
+/// The main window, with the webview's own storage (the language choice,
+/// caches) inside the device's data folder: two `--data-dir`s are two
+/// devices in every respect.
+fn open_window(app: &tauri::App, data_dir: &std::path::Path) -> tauri::Result<()> {
+    let Some(config) = app.config().app.windows.first() else {
+        return Err(tauri::Error::WindowNotFound);
+    };
+    tauri::WebviewWindowBuilder::from_config(app.handle(), config)?
+        .data_directory(data_dir.join("webview"))
+        .build()?;
+    Ok(())
 }
 
 /// Opens the device at `data_dir`. The server is, in order: the one given at
