@@ -10,7 +10,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 PORT="${GRIDWALK_PORT:-8787}"
 DATA="${GRIDWALK_DATA:-$root/data}"
 
-GRIDWALK_SETUP_E2E=0 GRIDWALK_SETUP_NEXTEST=0 bash scripts/setup.sh
+GRIDWALK_SETUP_E2E=0 GRIDWALK_SETUP_NEXTEST=0 GRIDWALK_SETUP_FUZZ=0 bash scripts/setup.sh
 bash scripts/build-ui.sh
 cargo build -p gridwalk-sync-server -p gridwalk-app
 

@@ -50,4 +50,15 @@ if [ "${GRIDWALK_SETUP_NEXTEST:-1}" = 1 ] && ! command -v cargo-nextest >/dev/nu
   say "installing cargo-nextest"
   cargo install cargo-nextest --locked
 fi
+if [ "${GRIDWALK_SETUP_FUZZ:-1}" = 1 ]; then
+  # cargo-fuzz builds with sanitizer coverage, which needs nightly.
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    say "installing the nightly toolchain (for cargo fuzz only)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if ! command -v cargo-fuzz >/dev/null; then
+    say "installing cargo-fuzz"
+    cargo install cargo-fuzz --locked
+  fi
+fi
 say "tools ready"

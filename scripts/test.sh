@@ -21,6 +21,13 @@ cargo clippy -p gridwalk-ui --target wasm32-unknown-unknown -- -D warnings
 step "lints"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "fuzz: 30 s of the server's decode-and-validate path"
+# A crash fails the run; its input lands in sync-server/fuzz/artifacts/ and
+# belongs in sync-server/fuzz/regressions/ once fixed.
+mkdir -p sync-server/fuzz/corpus/decode_validate
+(cd sync-server && cargo +nightly fuzz run decode_validate \
+  fuzz/corpus/decode_validate fuzz/seeds -- -max_total_time=30 -print_final_stats=1)
+
 step "tests (unit, server, two-device sync, real window via WebDriver)"
 cargo nextest run --workspace --no-fail-fast
 

@@ -6,4 +6,5 @@
 
 mod convergence;
 mod crash;
+mod fuzz_regressions;
 mod http;
