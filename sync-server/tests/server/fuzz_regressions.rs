@@ -29,7 +29,10 @@ fn every_kept_fuzz_input_is_answered_without_a_panic() {
 #[test]
 fn the_seed_request_is_valid_so_the_fuzzer_starts_from_real_input() {
     let seeds = inputs("seeds");
-    let (_, valid) = seeds.iter().find(|(n, _)| n.ends_with("valid_request.json")).unwrap();
+    let (_, valid) = seeds
+        .iter()
+        .find(|(n, _)| n.ends_with("valid_request.json"))
+        .unwrap();
     let (req, checked) = check_request(valid).expect("the seed is a valid request");
     assert_eq!((req.changes.len(), checked.len()), (1, 1));
 }
