@@ -26,6 +26,11 @@ pub struct DocId(Uuid);
 #[serde(try_from = "String", into = "String")]
 pub struct DeviceId(Uuid);
 
+/// A person with an account on the sync server (one per person, many devices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UserId(Uuid);
+
 /// Serde goes through text: `parse` on the way in, `Display` on the way out,
 /// so nothing from another device skips validation.
 macro_rules! text_conversions {
@@ -96,6 +101,7 @@ macro_rules! string_id {
 
 uuid_id!(DocId);
 uuid_id!(DeviceId);
+uuid_id!(UserId);
 
 /// The grid (网格) a record belongs to: the unit of partial sync and of
 /// authorisation. A short code from the grid tree, e.g. `demo-grid-1`.

@@ -8,7 +8,9 @@
 //! constructors that refuse what is malformed with a message saying what to do;
 //! once a value exists, it is valid.
 
+pub mod access;
 pub mod category;
+pub mod directory;
 pub mod geo;
 pub mod ids;
 pub mod ipc;
@@ -16,7 +18,8 @@ pub mod report;
 pub mod sync;
 pub mod sync_state;
 
+pub use access::{DocKind, Role};
 pub use category::{Category, CategoryCatalog, CategoryCode};
 pub use geo::{Coordinates, Location, LocationSource};
-pub use ids::{BlobHash, DeviceId, DocId, GridId};
+pub use ids::{BlobHash, DeviceId, DocId, GridId, UserId};
 pub use report::{HazardReport, PhotoRef, ReportDraft};

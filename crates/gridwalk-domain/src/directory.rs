@@ -1,0 +1,241 @@
+//! Accounts and the grid tree: the contracts of provisioning and of the
+//! admin API.
+//!
+//! The tree is 社区 community → 片区 area → 网格 grid, with 小区 estates and
+//! 楼栋 buildings under a grid. A user is attached to nodes; their grids are
+//! every grid at or under those nodes. Records are scoped to a grid.
+
+use serde::{Deserialize, Serialize};
+
+use crate::access::Role;
+use crate::ids::{DeviceId, GridId, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    Community,
+    Area,
+    Grid,
+    Estate,
+    Building,
+}
+
+impl NodeKind {
+    /// Whether `child` may hang under this node; keeps the tree the shape
+    /// the offices know.
+    pub fn may_parent(self, child: NodeKind) -> bool {
+        matches!(
+            (self, child),
+            (NodeKind::Community, NodeKind::Area | NodeKind::Grid)
+                | (NodeKind::Area, NodeKind::Grid)
+                | (NodeKind::Grid, NodeKind::Estate)
+                | (NodeKind::Estate, NodeKind::Building)
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridNode {
+    pub id: GridId,
+    pub parent: Option<GridId>,
+    pub kind: NodeKind,
+    pub name: String,
+}
+
+/// What a device learns about its user: who they are and the part of the
+/// tree they work in. Sent at provisioning and refreshed on every sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub user: UserId,
+    pub name: String,
+    pub role: Role,
+    /// The user's nodes, their ancestors and their descendants.
+    pub nodes: Vec<GridNode>,
+    /// The grids this user may put records in, in tree order.
+    pub grids: Vec<GridId>,
+}
+
+/// A one-time invitation code: 12 characters from an alphabet without look-alikes,
+/// shown as `XXXX-XXXX-XXXX`. People type it, so case, spaces and dashes are
+/// forgiven; it is also the `code` of the QR payload.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct InvitationCode(String);
+
+pub const INVITATION_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+const INVITATION_LEN: usize = 12;
+/// The QR payload's prefix; the app accepts the payload or the bare code.
+pub const INVITATION_URI_PREFIX: &str = "gridwalk://invite?code=";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error(
+    "邀请码应为 12 位字母数字（如 ABCD-EFGH-JKLM），请核对后重新输入 / an invitation code is 12 letters and digits like ABCD-EFGH-JKLM"
+)]
+pub struct BadInvitationCode;
+
+impl InvitationCode {
+    pub fn parse(input: &str) -> Result<Self, BadInvitationCode> {
+        let input = input.trim();
+        let raw = input
+            .strip_prefix(INVITATION_URI_PREFIX)
+            .map_or(input, |rest| rest.split('&').next().unwrap_or(rest));
+        let code: String = raw
+            .chars()
+            .filter(|c| !matches!(c, '-' | ' '))
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let ok =
+            code.len() == INVITATION_LEN && code.bytes().all(|b| INVITATION_ALPHABET.contains(&b));
+        if ok {
+            Ok(Self(code))
+        } else {
+            Err(BadInvitationCode)
+        }
+    }
+
+    /// Builds a code from 12 random bytes chosen by the caller.
+    pub fn from_random_bytes(bytes: [u8; INVITATION_LEN]) -> Self {
+        let alphabet = INVITATION_ALPHABET;
+        Self(
+            bytes
+                .iter()
+                .map(|b| char::from(alphabet[usize::from(b % 32)]))
+                .collect(),
+        )
+    }
+
+    /// The canonical form, which is what gets hashed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn display(&self) -> String {
+        format!("{}-{}-{}", &self.0[..4], &self.0[4..8], &self.0[8..])
+    }
+
+    pub fn uri(&self) -> String {
+        format!("{INVITATION_URI_PREFIX}{}", self.display())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedeemRequest {
+    pub code: String,
+    pub device: DeviceId,
+    /// Shown to admins in the device list, e.g. "王芳的手机".
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedeemResponse {
+    /// The device's bearer token. Shown once; the server keeps only its hash.
+    pub token: String,
+    pub me: Me,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewNode {
+    pub id: GridId,
+    pub parent: Option<GridId>,
+    pub kind: NodeKind,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUser {
+    pub name: String,
+    pub role: Role,
+    pub nodes: Vec<GridId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    pub nodes: Vec<GridId>,
+}
+
+/// A fresh invitation. The code exists only in this answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub user: UserId,
+    pub code: String,
+    pub uri: String,
+    /// The URI as a QR code, an SVG image to print or show on screen.
+    pub qr_svg: String,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// The server's id for this device's token.
+    pub id: i64,
+    pub user: UserId,
+    pub device: DeviceId,
+    pub name: String,
+    pub created_at_ms: i64,
+    pub revoked_at_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at_ms: i64,
+    /// `user:<id>`, `admin:<name>`, or `anonymous`.
+    pub actor: String,
+    /// e.g. `admin.login`, `invitation.create`, `device.revoke`, `write.rejected`.
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invitation_codes_forgive_typing_and_refuse_garbage() {
+        let code = InvitationCode::from_random_bytes([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 31]);
+        assert_eq!(code.display(), "ABCD-EFGH-JKL9");
+        for typed in [
+            "abcd efgh jkl9",
+            "ABCD-EFGH-JKL9",
+            " abcdefghjkl9 ",
+            &code.uri(),
+        ] {
+            assert_eq!(InvitationCode::parse(typed), Ok(code.clone()), "{typed:?}");
+        }
+        for bad in [
+            "",
+            "ABCD-EFGH-JKL",
+            "ABCD-EFGH-JKL0",
+            "ABCD-EFGH-JKLI",
+            "网格ABCDEFGHJK",
+        ] {
+            assert!(
+                InvitationCode::parse(bad).is_err(),
+                "{bad:?} must be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn the_tree_keeps_its_shape() {
+        assert!(NodeKind::Community.may_parent(NodeKind::Area));
+        assert!(NodeKind::Area.may_parent(NodeKind::Grid));
+        assert!(!NodeKind::Grid.may_parent(NodeKind::Community));
+        assert!(!NodeKind::Building.may_parent(NodeKind::Estate));
+    }
+}
