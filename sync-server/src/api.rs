@@ -1,51 +1,70 @@
 //! HTTP routes. Each has its own body limit; handlers parse the body
 //! themselves so a bad request gets our `{code, message}` error, not a
 //! framework default. 500s are logged with detail and answered generically.
+//!
+//! - `sync.rs`: `/v1/sync` (push + filtered pull) and `/v1/me`
+//! - `blobs.rs`: photos by hash
+//! - `provision.rs`: redeeming an invitation for a device token
+//! - `admin.rs`: login, the tree, users, invitations, devices, audit log
+
+mod admin;
+mod blobs;
+mod provision;
+mod sync;
+
+pub use sync::respond;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{StatusCode, header};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use gridwalk_core::photo::{is_jpeg, sha256_hash};
-use gridwalk_domain::BlobHash;
-use gridwalk_domain::sync::{
-    ApiError as ApiErrorBody, MAX_BLOB_BYTES, MAX_SYNC_BODY_BYTES, PULL_PAGE_CHANGES, SyncResponse,
-};
-use std::collections::HashSet;
+use gridwalk_domain::sync::{ApiError as ApiErrorBody, MAX_BLOB_BYTES, MAX_SYNC_BODY_BYTES};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tower_http::timeout::TimeoutLayer;
 
-use crate::ServerError;
+use crate::auth::rate_limit::RateLimiter;
 use crate::blobs::BlobStore;
-use crate::storage::{CheckedChange, Storage, StorageError};
-use crate::validate::{RejectReason, check_request};
+use crate::storage::{Storage, StorageError};
+use crate::validate::RejectReason;
+use crate::write_check::Rejection;
 
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Admin and provisioning bodies are small JSON.
+const SMALL_BODY_BYTES: usize = 64 * 1024;
 
 #[derive(Debug)]
 pub struct AppState {
     pub storage: Storage,
     pub blobs: BlobStore,
+    /// Per token: devices and admin sessions.
+    pub per_token: RateLimiter,
+    /// Per client address: login and invitation redemption, where guessing
+    /// would happen.
+    pub per_address: RateLimiter,
+    pub invitation_ttl: Duration,
 }
 
-type Shared = Arc<AppState>;
+pub type Shared = Arc<AppState>;
 
 pub fn router(state: Shared) -> Router {
+    let small = DefaultBodyLimit::max(SMALL_BODY_BYTES);
     Router::new()
         .route("/v1/health", get(|| async { "ok" }))
         .route(
             "/v1/sync",
-            post(sync).layer(DefaultBodyLimit::max(MAX_SYNC_BODY_BYTES)),
+            post(sync::sync).layer(DefaultBodyLimit::max(MAX_SYNC_BODY_BYTES)),
         )
+        .route("/v1/me", get(sync::me))
         .route(
             "/v1/blobs/{hash}",
-            put(put_blob)
-                .get(get_blob)
+            put(blobs::put_blob)
+                .get(blobs::get_blob)
                 .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES)),
         )
+        .route("/v1/devices/redeem", post(provision::redeem).layer(small))
+        .merge(admin::routes().layer(small))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -57,10 +76,16 @@ pub fn router(state: Shared) -> Router {
 pub enum ApiError {
     #[error(transparent)]
     Rejected(#[from] RejectReason),
-    #[error("{0}")]
+    #[error("{1}")]
     BadRequest(&'static str, String),
-    #[error("not found")]
-    NotFound,
+    #[error("{1}")]
+    Unauthorized(&'static str, String),
+    #[error("{1}")]
+    Forbidden(&'static str, String),
+    #[error("{1}")]
+    NotFound(&'static str, String),
+    #[error("too many requests")]
+    TooMany(Duration),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -71,44 +96,84 @@ impl From<StorageError> for ApiError {
             StorageError::ScopeMismatch { .. } => {
                 ApiError::BadRequest("sync.scope_mismatch", e.to_string())
             }
+            StorageError::CreatedConcurrently(_) => {
+                ApiError::BadRequest("sync.created_concurrently", e.to_string())
+            }
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(r: Rejection) -> Self {
+        match &r {
+            Rejection::Denied { denied, .. } => ApiError::Forbidden(denied.code(), r.to_string()),
+            Rejection::Invalid { code, .. } => ApiError::BadRequest(code, r.to_string()),
+            Rejection::Storage(_) => ApiError::Internal(r.to_string()),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Rejected(r) => r.code(),
+            Self::BadRequest(c, _)
+            | Self::Unauthorized(c, _)
+            | Self::Forbidden(c, _)
+            | Self::NotFound(c, _) => c,
+            Self::TooMany(_) => "rate_limited",
+            Self::Internal(_) => "internal",
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message) = match &self {
-            Self::Rejected(r) => (StatusCode::BAD_REQUEST, r.code(), r.to_string()),
-            Self::BadRequest(code, m) => (StatusCode::BAD_REQUEST, *code, m.clone()),
-            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such photo".into()),
+        let code = self.code();
+        let (status, message) = match &self {
+            Self::Rejected(r) => (StatusCode::BAD_REQUEST, r.to_string()),
+            Self::BadRequest(_, m) => (StatusCode::BAD_REQUEST, m.clone()),
+            Self::Unauthorized(_, m) => (StatusCode::UNAUTHORIZED, m.clone()),
+            Self::Forbidden(_, m) => (StatusCode::FORBIDDEN, m.clone()),
+            Self::NotFound(_, m) => (StatusCode::NOT_FOUND, m.clone()),
+            Self::TooMany(wait) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many requests; try again in {} s", wait.as_secs() + 1),
+            ),
             Self::Internal(detail) => {
                 tracing::error!("internal error: {detail}");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
                     "server error; try again later".into(),
                 )
             }
         };
-        (
+        let mut resp = (
             status,
             axum::Json(ApiErrorBody {
                 code: code.into(),
                 message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Self::TooMany(wait) = self
+            && let Ok(v) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
     }
 }
 
-fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-async fn blocking<T: Send + 'static>(
+/// Runs storage work off the async workers.
+pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -116,110 +181,19 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
-async fn sync(
-    State(state): State<Shared>,
-    body: Bytes,
-) -> Result<axum::Json<SyncResponse>, ApiError> {
-    let (req, checked) = check_request(&body)?;
-    let resp =
-        blocking(move || respond(&state, &req.device.to_string(), req.cursor, &checked)).await?;
-    Ok(axum::Json(resp))
-}
-
-/// Stores the pushed changes, then reads the page after the cursor, leaving
-/// out what this very request pushed (the device has it).
-pub fn respond(
-    state: &AppState,
-    device: &str,
-    cursor: u64,
-    checked: &[CheckedChange],
-) -> Result<SyncResponse, ApiError> {
-    let outcome = state.storage.append(device, checked, now_ms())?;
-    let page = state.storage.changes_after(cursor, PULL_PAGE_CHANGES)?;
-    let pushed: HashSet<&str> = checked.iter().map(|c| c.hash.as_str()).collect();
-    Ok(SyncResponse {
-        acked: outcome.acked,
-        changes: page
-            .changes
-            .into_iter()
-            .filter(|(_, hash, _)| !pushed.contains(hash.as_str()))
-            .map(|(_, _, wire)| wire)
-            .collect(),
-        cursor: page.cursor,
-        more: page.more,
-    })
-}
-
-fn parse_hash(s: &str) -> Result<BlobHash, ApiError> {
-    BlobHash::parse(s).map_err(|e| ApiError::BadRequest("blob.bad_hash", e.to_string()))
-}
-
-async fn put_blob(
-    State(state): State<Shared>,
-    Path(hash): Path<String>,
-    body: Bytes,
-) -> Result<StatusCode, ApiError> {
-    let hash = parse_hash(&hash)?;
-    if sha256_hash(&body) != hash {
-        return Err(ApiError::BadRequest(
-            "blob.hash_mismatch",
-            format!("the body's SHA-256 is not {hash}; upload the exact stored photo"),
-        ));
+impl AppState {
+    /// One request's worth of the caller's rate budget.
+    pub fn spend(&self, limiter: &RateLimiter, key: &str) -> Result<(), ApiError> {
+        limiter
+            .check(key, Instant::now())
+            .map_err(ApiError::TooMany)
     }
-    if !is_jpeg(&body) {
-        return Err(ApiError::BadRequest(
-            "blob.not_jpeg",
-            "only JPEG photos are accepted".into(),
-        ));
-    }
-    let created = blocking(move || {
-        state
-            .blobs
-            .put(&hash, &body)
-            .map_err(|e| ApiError::Internal(e.to_string()))
-    })
-    .await?;
-    Ok(if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    })
-}
 
-async fn get_blob(
-    State(state): State<Shared>,
-    Path(hash): Path<String>,
-) -> Result<Response, ApiError> {
-    let hash = parse_hash(&hash)?;
-    let bytes = blocking(move || {
-        state
-            .blobs
-            .get(&hash)
-            .map_err(|e| ApiError::Internal(e.to_string()))
-    })
-    .await?
-    .ok_or(ApiError::NotFound)?;
-    Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
-}
-
-/// Stores the demo community's changes and photos; safe to run at every start.
-pub async fn seed_demo(state: &Shared) -> Result<(), ServerError> {
-    let seed = gridwalk_core::demo::demo_seed().map_err(|e| ServerError::Config(e.to_string()))?;
-    let mut checked = Vec::new();
-    for wire in seed.changes {
-        let hash = crate::validate::decode_change_hash(&wire.bytes).map_err(ServerError::Config)?;
-        checked.push(CheckedChange { hash, wire });
+    /// Records an audit entry; a failure to record is logged, not fatal to
+    /// the request that caused it.
+    pub fn audit(&self, actor: &str, action: &str, target: &str, detail: &str) {
+        if let Err(e) = self.storage.audit(actor, action, target, detail, now_ms()) {
+            tracing::error!("cannot write audit entry {action} by {actor}: {e}");
+        }
     }
-    let outcome = state.storage.append("demo", &checked, now_ms())?;
-    for (hash, bytes) in &seed.blobs {
-        state
-            .blobs
-            .put(hash, bytes)
-            .map_err(|source| ServerError::Blobs {
-                path: hash.to_string(),
-                source,
-            })?;
-    }
-    tracing::info!(new = outcome.inserted, "demo community seeded");
-    Ok(())
 }

@@ -6,14 +6,21 @@
 //! keyed by its hash, and answers with acks plus the changes after the cursor.
 //! Photos are content-addressed files behind `/v1/blobs/{sha256}`.
 //!
-//! Storage sits behind `storage::Storage` (SQLite today; the PostgreSQL
-//! backend comes with accounts and scopes) and `blobs::BlobStore` (a folder).
+//! Every device call carries a bearer token got by redeeming a one-time
+//! invitation; the token gives the user's role and grids, which decide what
+//! each pushed change may touch (`write_check`) and what a pull returns.
+//! Storage sits behind `storage::Storage` (embedded SQLite or PostgreSQL)
+//! and `blobs::BlobStore` (a folder).
 
 pub mod api;
+pub mod auth;
 pub mod blobs;
 pub mod config;
+pub mod demo;
+pub mod provisioning;
 pub mod storage;
 pub mod validate;
+pub mod write_check;
 
 pub use config::ServerConfig;
 
@@ -75,12 +82,12 @@ impl RunningServer {
 }
 
 pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
-    let storage = storage::Storage::open(&config.data_dir.join("sync.sqlite"))?;
-    let blobs = blobs::BlobStore::open(&config.data_dir.join("blobs"))?;
-    let state = Arc::new(api::AppState { storage, blobs });
-    if config.demo {
-        api::seed_demo(&state).await?;
-    }
+    let state = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || open_state(&config))
+            .await
+            .map_err(|e| ServerError::Config(format!("start-up failed: {e}")))??
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServerError::Bind {
@@ -91,7 +98,7 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
         addr: config.listen,
         source,
     })?;
-    let app = api::router(state.clone());
+    let app = api::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -107,4 +114,32 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
         stop: Some(tx),
         task,
     })
+}
+
+/// Opens storage and blobs, sets the admin password if one was given, and
+/// seeds the demo. Blocking: the PostgreSQL client must not run on an
+/// async worker.
+fn open_state(config: &ServerConfig) -> Result<Arc<api::AppState>, ServerError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::Blobs {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let storage = storage::Storage::open(&config.database())?;
+    let blobs = blobs::BlobStore::open(&config.data_dir.join("blobs"))?;
+    if let Some((name, password)) = &config.admin {
+        let hash =
+            auth::password::hash(password).map_err(|e| ServerError::Config(e.to_string()))?;
+        storage.set_admin(name, &hash)?;
+    }
+    let state = Arc::new(api::AppState {
+        storage,
+        blobs,
+        per_token: auth::rate_limit::RateLimiter::new(config.rate_limit),
+        per_address: auth::rate_limit::RateLimiter::new(config.address_rate_limit),
+        invitation_ttl: config.invitation_ttl,
+    });
+    if config.demo {
+        demo::seed(&state, &config.data_dir)?;
+    }
+    Ok(state)
 }

@@ -1,20 +1,34 @@
-//! Where acknowledged changes live: an append-only feed keyed by change hash.
+//! Where the server keeps everything: the change feed, the grid tree and
+//! accounts, and the audit log.
 //!
-//! This struct is the storage boundary. Today it is SQLite (WAL, synchronous
-//! FULL: an ack is sent only after the commit is on disk). The PostgreSQL
-//! backend planned with accounts implements the same methods; the trait over
-//! both is introduced then, when there are two.
+//! Two backends exist — embedded SQLite (the default) and PostgreSQL (chosen
+//! with `--database-url`) — so the trait here is the narrowest one that lets
+//! all storage logic be written once: run SQL with `$1…` parameters inside a
+//! transaction. Both dialects accept the same statements; only the schema's
+//! key and blob types differ (`schema.rs`). Writes are serialised in both
+//! backends, which is what keeps the feed's sequence numbers in commit order
+//! so a cursor never skips a change that commits late.
 
-use gridwalk_domain::sync::WireChange;
-use gridwalk_domain::{DocId, GridId};
-use rusqlite::{Connection, OptionalExtension, params};
+mod audit;
+mod directory;
+mod feed;
+mod postgres;
+mod schema;
+mod sqlite;
+
+pub use directory::{DeviceRow, InvitationOutcome};
+pub use feed::{AppendOutcome, CheckedChange, DocFacts, Page, ReadFilter};
+
+use std::fmt;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("sync database failed: {0}")]
-    Db(#[from] rusqlite::Error),
+    Sqlite(#[from] rusqlite::Error),
+    #[error("sync database failed: {0}")]
+    Postgres(#[from] ::postgres::Error),
     #[error("cannot create {path}: {source}")]
     Io {
         path: String,
@@ -26,176 +40,190 @@ pub enum StorageError {
         stored: String,
         claimed: String,
     },
+    #[error("document {0} was created by someone else at the same moment; sync again")]
+    CreatedConcurrently(String),
+    #[error("stored data is not what this server wrote: {0}")]
+    Corrupt(String),
     #[error("a storage worker panicked")]
     Poisoned,
 }
 
-/// A change that passed validation, with the hash the server computed.
+/// A value bound to or read from a statement. Integers are 64-bit in both
+/// backends; booleans are stored as 0/1.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&[u8]> for Value {
+    fn from(v: &[u8]) -> Self {
+        Value::Bytes(v.to_vec())
+    }
+}
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Value::Null, Value::Int)
+    }
+}
+
 #[derive(Debug, Clone)]
-pub struct CheckedChange {
-    pub hash: String,
-    pub wire: WireChange,
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    fn get(&self, i: usize) -> Result<&Value, StorageError> {
+        self.0
+            .get(i)
+            .ok_or_else(|| StorageError::Corrupt(format!("column {i} missing")))
+    }
+
+    pub fn int(&self, i: usize) -> Result<i64, StorageError> {
+        match self.get(i)? {
+            Value::Int(v) => Ok(*v),
+            other => Err(StorageError::Corrupt(format!(
+                "column {i}: expected an integer, found {other:?}"
+            ))),
+        }
+    }
+
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>, StorageError> {
+        match self.get(i)? {
+            Value::Null => Ok(None),
+            _ => self.int(i).map(Some),
+        }
+    }
+
+    pub fn text(&self, i: usize) -> Result<String, StorageError> {
+        match self.get(i)? {
+            Value::Text(v) => Ok(v.clone()),
+            other => Err(StorageError::Corrupt(format!(
+                "column {i}: expected text, found {other:?}"
+            ))),
+        }
+    }
+
+    pub fn bytes(&self, i: usize) -> Result<Vec<u8>, StorageError> {
+        match self.get(i)? {
+            Value::Bytes(v) => Ok(v.clone()),
+            other => Err(StorageError::Corrupt(format!(
+                "column {i}: expected bytes, found {other:?}"
+            ))),
+        }
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppendOutcome {
-    /// Hashes now stored (including ones that already were).
-    pub acked: Vec<String>,
-    /// How many were new.
-    pub inserted: usize,
+/// One open transaction. Statements use `$1, $2, …` numbered in the order
+/// they first appear, which SQLite and PostgreSQL both read the same way.
+pub trait Tx {
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StorageError>;
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StorageError>;
 }
 
+pub type TxFn<'a> = dyn FnMut(&mut dyn Tx) -> Result<(), StorageError> + Send + 'a;
+
+/// A database that can run a closure in a transaction.
+pub trait Backend: Send + Sync + fmt::Debug {
+    /// Runs `f` in a write transaction, committing only if it returns `Ok`.
+    /// Write transactions never run concurrently.
+    fn write(&self, f: &mut TxFn<'_>) -> Result<(), StorageError>;
+    /// Runs `f` on a consistent read snapshot.
+    fn read(&self, f: &mut TxFn<'_>) -> Result<(), StorageError>;
+    /// The database's own consistency check; `"ok"` when healthy.
+    fn integrity_check(&self) -> Result<String, StorageError>;
+    fn name(&self) -> &'static str;
+}
+
+/// Which backend to open.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    pub changes: Vec<(u64, String, WireChange)>,
-    pub cursor: u64,
-    pub more: bool,
+pub enum Database {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
 }
 
 #[derive(Debug, Clone)]
 pub struct Storage {
-    conn: Arc<Mutex<Connection>>,
+    backend: Arc<dyn Backend>,
 }
 
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    hash TEXT NOT NULL UNIQUE,
-    doc_id TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    bytes BLOB NOT NULL,
-    device TEXT NOT NULL,
-    received_at_ms INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS changes_scope_seq ON changes(scope, seq);
--- The first change of a document fixes its grid; later ones must agree.
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY,
-    scope TEXT NOT NULL
-);
-"#;
-
 impl Storage {
-    pub fn open(path: &Path) -> Result<Self, StorageError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
-                path: dir.display().to_string(),
-                source,
-            })?;
-        }
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+    pub fn open(db: &Database) -> Result<Self, StorageError> {
+        let backend: Arc<dyn Backend> = match db {
+            Database::Sqlite(path) => Arc::new(sqlite::SqliteBackend::open(path)?),
+            Database::Postgres(url) => Arc::new(postgres::PostgresBackend::open(url)?),
+        };
+        Ok(Self { backend })
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StorageError> {
-        self.conn.lock().map_err(|_| StorageError::Poisoned)
+    /// The embedded SQLite database at `path`.
+    pub fn open_sqlite(path: &Path) -> Result<Self, StorageError> {
+        Self::open(&Database::Sqlite(path.to_owned()))
     }
 
-    /// Stores each change once, all or nothing: a scope conflict anywhere
-    /// rolls back the whole request.
-    pub fn append(
-        &self,
-        device: &str,
-        changes: &[CheckedChange],
-        now_ms: i64,
-    ) -> Result<AppendOutcome, StorageError> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction()?;
-        let mut inserted = 0;
-        for c in changes {
-            let doc = c.wire.doc.to_string();
-            let scope = c.wire.scope.as_str();
-            let stored: Option<String> = tx
-                .query_row(
-                    "SELECT scope FROM documents WHERE doc_id = ?1",
-                    [&doc],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match stored {
-                Some(s) if s != scope => {
-                    return Err(StorageError::ScopeMismatch {
-                        doc,
-                        stored: s,
-                        claimed: scope.into(),
-                    });
-                }
-                Some(_) => {}
-                None => {
-                    tx.execute(
-                        "INSERT INTO documents(doc_id, scope) VALUES (?1, ?2)",
-                        [&doc, scope],
-                    )?;
-                }
-            }
-            inserted += tx.execute(
-                "INSERT INTO changes(hash, doc_id, scope, bytes, device, received_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(hash) DO NOTHING",
-                params![c.hash, doc, scope, c.wire.bytes, device, now_ms],
-            )?;
-        }
-        tx.commit()?;
-        Ok(AppendOutcome {
-            acked: changes.iter().map(|c| c.hash.clone()).collect(),
-            inserted,
-        })
+    pub fn backend_name(&self) -> &'static str {
+        self.backend.name()
     }
 
-    /// The next page of the feed after `cursor`.
-    pub fn changes_after(&self, cursor: u64, limit: usize) -> Result<Page, StorageError> {
-        let conn = self.lock()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT seq, hash, doc_id, scope, bytes FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )?;
-        // A cursor past i64 (only a hostile client sends one) means "nothing newer".
-        let after = i64::try_from(cursor).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(params![after, (limit + 1) as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Vec<u8>>(4)?,
-            ))
-        })?;
-        let mut changes = Vec::new();
-        for row in rows {
-            let (seq, hash, doc, scope, bytes) = row?;
-            // Rows were validated on the way in; one that no longer parses is
-            // skipped rather than poisoning every device's feed.
-            let (Ok(doc), Ok(scope)) = (DocId::parse(&doc), GridId::parse(&scope)) else {
-                tracing::error!(seq, "stored change has an invalid doc or scope; skipped");
-                continue;
-            };
-            changes.push((seq as u64, hash, WireChange { doc, scope, bytes }));
-        }
-        let more = changes.len() > limit;
-        changes.truncate(limit);
-        let cursor = changes.last().map_or(cursor, |(seq, _, _)| *seq);
-        Ok(Page {
-            changes,
-            cursor,
-            more,
-        })
-    }
-
-    pub fn change_count(&self) -> Result<u64, StorageError> {
-        let n: i64 = self
-            .lock()?
-            .query_row("SELECT COUNT(*) FROM changes", [], |r| r.get(0))?;
-        Ok(n as u64)
-    }
-
-    /// Runs SQLite's own consistency check; "ok" when healthy.
     pub fn integrity_check(&self) -> Result<String, StorageError> {
-        Ok(self
-            .lock()?
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        self.backend.integrity_check()
     }
+
+    fn run<T: Send>(
+        &self,
+        write: bool,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, StorageError> + Send,
+    ) -> Result<T, StorageError> {
+        let mut f = Some(f);
+        let mut out = None;
+        let mut body = |tx: &mut dyn Tx| {
+            // A backend runs the closure once; a second call finds it taken.
+            let f = f.take().ok_or(StorageError::Poisoned)?;
+            out = Some(f(tx)?);
+            Ok(())
+        };
+        if write {
+            self.backend.write(&mut body)?;
+        } else {
+            self.backend.read(&mut body)?;
+        }
+        out.ok_or(StorageError::Poisoned)
+    }
+
+    pub(crate) fn write<T: Send>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, StorageError> + Send,
+    ) -> Result<T, StorageError> {
+        self.run(true, f)
+    }
+
+    pub(crate) fn read<T: Send>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, StorageError> + Send,
+    ) -> Result<T, StorageError> {
+        self.run(false, f)
+    }
+}
+
+/// `$first, $first+1, …` for an `IN (…)` list of `n` values.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -74,15 +74,20 @@ pub fn check_request(body: &[u8]) -> Result<(SyncRequest, Vec<CheckedChange>), R
     Ok((req, checked))
 }
 
-/// Decodes one change and returns its hash (hex), computed by us.
-pub fn decode_change_hash(bytes: &[u8]) -> Result<String, String> {
+/// Decodes one change, refusing empty ones.
+pub fn decode_change(bytes: &[u8]) -> Result<Change, String> {
     let owned = bytes.to_vec();
     match std::panic::catch_unwind(move || Change::from_bytes(owned)) {
         Ok(Ok(change)) if change.is_empty() => Err("it contains no operations".into()),
-        Ok(Ok(change)) => Ok(change.hash().to_string()),
+        Ok(Ok(change)) => Ok(change),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("the change parser failed on it".into()),
     }
+}
+
+/// Decodes one change and returns its hash (hex), computed by us.
+pub fn decode_change_hash(bytes: &[u8]) -> Result<String, String> {
+    decode_change(bytes).map(|c| c.hash().to_string())
 }
 
 #[cfg(test)]

@@ -21,6 +21,28 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    pub const ALL: [NodeKind; 5] = [
+        NodeKind::Community,
+        NodeKind::Area,
+        NodeKind::Grid,
+        NodeKind::Estate,
+        NodeKind::Building,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Community => "community",
+            NodeKind::Area => "area",
+            NodeKind::Grid => "grid",
+            NodeKind::Estate => "estate",
+            NodeKind::Building => "building",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// Whether `child` may hang under this node; keeps the tree the shape
     /// the offices know.
     pub fn may_parent(self, child: NodeKind) -> bool {
@@ -176,6 +198,12 @@ pub struct Invitation {
     /// The URI as a QR code, an SVG image to print or show on screen.
     pub qr_svg: String,
     pub expires_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserCreated {
+    pub user: UserInfo,
+    pub invitation: Invitation,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

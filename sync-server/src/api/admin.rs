@@ -1,0 +1,292 @@
+//! The admin API: login (argon2id), the grid tree, users, invitations,
+//! devices and the audit log.
+//!
+//! An admin session may do everything. An office's device may manage the
+//! riders, grid workers and departments attached inside its own part of the
+//! tree — enough to provision a new rider at the counter — but not other
+//! offices, admins, the tree itself, or the audit log.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use gridwalk_domain::directory::{
+    AuditEntry, DeviceInfo, GridNode, Invitation, LoginRequest, LoginResponse, NewNode, NewUser,
+    UserCreated, UserInfo,
+};
+use gridwalk_domain::{Role, UserId};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::provision::parse_json;
+use super::{ApiError, Shared, blocking, now_ms};
+use crate::auth::{self, ADMIN_TOKEN_PREFIX, Manager, new_token, password, secret_hash};
+use crate::provisioning;
+
+const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+const MAX_AUDIT_PAGE: usize = 500;
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/admin/login", post(login))
+        .route("/v1/admin/nodes", get(nodes).post(create_node))
+        .route("/v1/admin/users", get(users).post(create_user))
+        .route("/v1/admin/users/{id}/invitations", post(reinvite))
+        .route("/v1/admin/devices", get(devices))
+        .route("/v1/admin/devices/{id}/revoke", post(revoke))
+        .route("/v1/admin/audit", get(audit))
+}
+
+async fn manager(state: &Shared, headers: &HeaderMap) -> Result<Manager, ApiError> {
+    let token = auth::bearer(headers).map(str::to_owned);
+    let key = token.as_deref().map_or_else(String::new, secret_hash);
+    state.spend(&state.per_token, &key)?;
+    let state = state.clone();
+    blocking(move || auth::manager(&state.storage, token.as_deref(), now_ms())).await
+}
+
+fn forbidden(message: &str) -> ApiError {
+    ApiError::Forbidden("auth.not_yours_to_manage", message.into())
+}
+
+/// Whether `mgr` may manage `user`: admins everyone; an office the
+/// non-office users attached inside its part of the tree.
+fn may_manage(
+    tree: &[GridNode],
+    mgr: &Manager,
+    role: Role,
+    nodes: &[gridwalk_domain::GridId],
+) -> bool {
+    match mgr {
+        Manager::Admin(_) => true,
+        Manager::Office(office) => {
+            matches!(role, Role::Reporter | Role::GridWorker | Role::Department)
+                && provisioning::within(tree, &office.nodes, nodes)
+        }
+    }
+}
+
+async fn login(
+    State(state): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Result<axum::Json<LoginResponse>, ApiError> {
+    state.spend(&state.per_address, &addr.ip().to_string())?;
+    let req: LoginRequest = parse_json(&body)?;
+    let resp = blocking(move || {
+        let stored = state.storage.admin_password_hash(&req.username)?;
+        let ok = stored.is_some_and(|h| password::verify(&req.password, &h));
+        let actor = format!("admin:{}", req.username);
+        if !ok {
+            state.audit(&actor, "admin.login_failed", &addr.ip().to_string(), "");
+            return Err(ApiError::Unauthorized(
+                "auth.bad_login",
+                "wrong user name or password".into(),
+            ));
+        }
+        let token = new_token(ADMIN_TOKEN_PREFIX)?;
+        let expires_at_ms = now_ms() + SESSION_TTL.as_millis() as i64;
+        state
+            .storage
+            .add_admin_session(&secret_hash(&token), &req.username, expires_at_ms)?;
+        state.audit(&actor, "admin.login", &addr.ip().to_string(), "");
+        Ok(LoginResponse {
+            token,
+            expires_at_ms,
+        })
+    })
+    .await?;
+    Ok(axum::Json(resp))
+}
+
+async fn nodes(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> Result<axum::Json<Vec<GridNode>>, ApiError> {
+    let mgr = manager(&state, &headers).await?;
+    let tree = blocking(move || Ok(state.storage.nodes()?)).await?;
+    Ok(axum::Json(match mgr {
+        Manager::Admin(_) => tree,
+        Manager::Office(o) => auth::subtree(&tree, &o.nodes)
+            .into_iter()
+            .cloned()
+            .collect(),
+    }))
+}
+
+async fn create_node(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<GridNode>, ApiError> {
+    let mgr = manager(&state, &headers).await?;
+    let Manager::Admin(_) = &mgr else {
+        return Err(forbidden("only an admin may change the grid tree"));
+    };
+    let node: NewNode = parse_json(&body)?;
+    let created = blocking(move || {
+        let created = provisioning::add_node(&state.storage, &node)?;
+        state.audit(
+            &mgr.actor(),
+            "node.create",
+            created.id.as_str(),
+            &created.name,
+        );
+        Ok(created)
+    })
+    .await?;
+    Ok(axum::Json(created))
+}
+
+async fn users(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> Result<axum::Json<Vec<UserInfo>>, ApiError> {
+    let mgr = manager(&state, &headers).await?;
+    let list = blocking(move || {
+        let tree = state.storage.nodes()?;
+        Ok(state
+            .storage
+            .users()?
+            .into_iter()
+            .filter(|u| may_manage(&tree, &mgr, u.role, &u.nodes))
+            .collect())
+    })
+    .await?;
+    Ok(axum::Json(list))
+}
+
+async fn create_user(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<UserCreated>, ApiError> {
+    let mgr = manager(&state, &headers).await?;
+    let new: NewUser = parse_json(&body)?;
+    let created = blocking(move || {
+        let tree = state.storage.nodes()?;
+        if !may_manage(&tree, &mgr, new.role, &new.nodes) {
+            return Err(forbidden(
+                "an office may add riders, grid workers and departments inside its own community only",
+            ));
+        }
+        let user = provisioning::add_user(&state.storage, provisioning::random_user_id()?, &new, now_ms())?;
+        let invitation = provisioning::invite(&state.storage, &user.id, &mgr.actor(), state.invitation_ttl, now_ms())?;
+        state.audit(&mgr.actor(), "user.create", &format!("user:{}", user.id), &format!("{} ({})", user.name, user.role));
+        state.audit(&mgr.actor(), "invitation.create", &format!("user:{}", user.id), "");
+        Ok(UserCreated { user, invitation })
+    })
+    .await?;
+    Ok(axum::Json(created))
+}
+
+async fn reinvite(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Invitation>, ApiError> {
+    let mgr = manager(&state, &headers).await?;
+    let id =
+        UserId::parse(&id).map_err(|e| ApiError::BadRequest("admin.bad_user", e.to_string()))?;
+    let inv = blocking(move || {
+        let tree = state.storage.nodes()?;
+        let user = state
+            .storage
+            .user(&id)?
+            .ok_or_else(|| ApiError::NotFound("admin.no_user", format!("no user {id}")))?;
+        if !may_manage(&tree, &mgr, user.role, &user.nodes) {
+            return Err(forbidden("this user is not yours to invite"));
+        }
+        let inv = provisioning::invite(
+            &state.storage,
+            &id,
+            &mgr.actor(),
+            state.invitation_ttl,
+            now_ms(),
+        )?;
+        state.audit(&mgr.actor(), "invitation.create", &format!("user:{id}"), "");
+        Ok(inv)
+    })
+    .await?;
+    Ok(axum::Json(inv))
+}
+
+/// The devices of the users `mgr` may manage.
+fn managed_devices(state: &Shared, mgr: &Manager) -> Result<Vec<DeviceInfo>, ApiError> {
+    let tree = state.storage.nodes()?;
+    let users = state.storage.users()?;
+    Ok(state
+        .storage
+        .devices()?
+        .into_iter()
+        .filter(|d| {
+            users
+                .iter()
+                .find(|u| u.id == d.user)
+                .is_some_and(|u| may_manage(&tree, mgr, u.role, &u.nodes))
+        })
+        .collect())
+}
+
+async fn devices(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> Result<axum::Json<Vec<DeviceInfo>>, ApiError> {
+    let mgr = manager(&state, &headers).await?;
+    Ok(axum::Json(
+        blocking(move || managed_devices(&state, &mgr)).await?,
+    ))
+}
+
+async fn revoke(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<DeviceInfo>, ApiError> {
+    let mgr = manager(&state, &headers).await?;
+    let info = blocking(move || {
+        let device = managed_devices(&state, &mgr)?
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or_else(|| {
+                ApiError::NotFound("admin.no_device", format!("no device {id} that you manage"))
+            })?;
+        if state.storage.revoke_device(id, now_ms())? {
+            state.audit(
+                &mgr.actor(),
+                "device.revoke",
+                &format!("device:{id}"),
+                &format!("{} of user:{}", device.name, device.user),
+            );
+        }
+        managed_devices(&state, &mgr)?
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or_else(|| ApiError::Internal("revoked device vanished".into()))
+    })
+    .await?;
+    Ok(axum::Json(info))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct AuditQuery {
+    #[serde(default)]
+    after: i64,
+    limit: Option<usize>,
+}
+
+async fn audit(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> Result<axum::Json<Vec<AuditEntry>>, ApiError> {
+    let mgr = manager(&state, &headers).await?;
+    let Manager::Admin(_) = &mgr else {
+        return Err(forbidden("only an admin may read the audit log"));
+    };
+    let limit = q.limit.unwrap_or(MAX_AUDIT_PAGE).min(MAX_AUDIT_PAGE);
+    Ok(axum::Json(
+        blocking(move || Ok(state.storage.audit_entries(q.after, limit)?)).await?,
+    ))
+}

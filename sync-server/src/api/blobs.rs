@@ -1,0 +1,69 @@
+//! Photos by SHA-256. Only provisioned devices may upload or fetch; a hash
+//! is only learnt from a record the device may read, and 256 bits cannot be
+//! guessed.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use gridwalk_core::photo::{is_jpeg, sha256_hash};
+use gridwalk_domain::BlobHash;
+
+use super::sync::device_auth;
+use super::{ApiError, Shared, blocking};
+
+fn parse_hash(s: &str) -> Result<BlobHash, ApiError> {
+    BlobHash::parse(s).map_err(|e| ApiError::BadRequest("blob.bad_hash", e.to_string()))
+}
+
+pub async fn put_blob(
+    State(state): State<Shared>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    device_auth(&state, &headers).await?;
+    let hash = parse_hash(&hash)?;
+    if sha256_hash(&body) != hash {
+        return Err(ApiError::BadRequest(
+            "blob.hash_mismatch",
+            format!("the body's SHA-256 is not {hash}; upload the exact stored photo"),
+        ));
+    }
+    if !is_jpeg(&body) {
+        return Err(ApiError::BadRequest(
+            "blob.not_jpeg",
+            "only JPEG photos are accepted".into(),
+        ));
+    }
+    let created = blocking(move || {
+        state
+            .blobs
+            .put(&hash, &body)
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?;
+    Ok(if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    })
+}
+
+pub async fn get_blob(
+    State(state): State<Shared>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    device_auth(&state, &headers).await?;
+    let hash = parse_hash(&hash)?;
+    let bytes = blocking(move || {
+        state
+            .blobs
+            .get(&hash)
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?
+    .ok_or_else(|| ApiError::NotFound("blob.not_found", "no such photo".into()))?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
+}

@@ -1,0 +1,324 @@
+//! The grid tree, users, provisioned devices and admin sessions.
+
+use gridwalk_domain::directory::{DeviceInfo, GridNode, NodeKind, UserInfo};
+use gridwalk_domain::{DeviceId, GridId, Role, UserId};
+
+use super::{Row, Storage, StorageError, Tx};
+
+/// A device token's row, with its user's role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub id: i64,
+    pub user: UserId,
+    pub role: Role,
+    pub revoked: bool,
+    pub scope_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvitationOutcome {
+    Redeemed { user: UserId, device_row: i64 },
+    Unknown,
+    AlreadyUsed,
+    Expired,
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Corrupt(e.to_string())
+}
+
+fn node_kind(s: &str) -> Result<NodeKind, StorageError> {
+    NodeKind::parse(s).ok_or_else(|| corrupt(format!("unknown node kind {s:?}")))
+}
+
+fn user_nodes(tx: &mut dyn Tx, user: &str) -> Result<Vec<GridId>, StorageError> {
+    tx.query(
+        "SELECT node_id FROM user_nodes WHERE user_id = $1 ORDER BY node_id",
+        &[user.into()],
+    )?
+    .iter()
+    .map(|r| GridId::parse(&r.text(0)?).map_err(corrupt))
+    .collect()
+}
+
+fn user_from_row(tx: &mut dyn Tx, row: &Row) -> Result<UserInfo, StorageError> {
+    let id = row.text(0)?;
+    Ok(UserInfo {
+        id: UserId::parse(&id).map_err(corrupt)?,
+        name: row.text(1)?,
+        role: Role::parse(&row.text(2)?).map_err(corrupt)?,
+        nodes: user_nodes(tx, &id)?,
+    })
+}
+
+impl Storage {
+    /// Adds a node; an existing id is left as it is (seeding is idempotent).
+    pub fn add_node(&self, node: &GridNode) -> Result<bool, StorageError> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "INSERT INTO nodes(id, parent, kind, name) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT(id) DO NOTHING",
+                &[
+                    node.id.as_str().into(),
+                    node.parent
+                        .as_ref()
+                        .map_or(super::Value::Null, |p| p.as_str().into()),
+                    node.kind.as_str().into(),
+                    node.name.as_str().into(),
+                ],
+            )? == 1)
+        })
+    }
+
+    pub fn nodes(&self) -> Result<Vec<GridNode>, StorageError> {
+        self.read(|tx| {
+            tx.query("SELECT id, parent, kind, name FROM nodes ORDER BY id", &[])?
+                .iter()
+                .map(|r| {
+                    let parent = match &r.0[1] {
+                        super::Value::Null => None,
+                        _ => Some(GridId::parse(&r.text(1)?).map_err(corrupt)?),
+                    };
+                    Ok(GridNode {
+                        id: GridId::parse(&r.text(0)?).map_err(corrupt)?,
+                        parent,
+                        kind: node_kind(&r.text(2)?)?,
+                        name: r.text(3)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    pub fn add_user(&self, user: &UserInfo, now_ms: i64) -> Result<(), StorageError> {
+        let id = user.id.to_string();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO users(id, name, role, created_at_ms) VALUES ($1, $2, $3, $4)",
+                &[
+                    id.as_str().into(),
+                    user.name.as_str().into(),
+                    user.role.as_str().into(),
+                    now_ms.into(),
+                ],
+            )?;
+            for node in &user.nodes {
+                tx.execute(
+                    "INSERT INTO user_nodes(user_id, node_id) VALUES ($1, $2)",
+                    &[id.as_str().into(), node.as_str().into()],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn user(&self, id: &UserId) -> Result<Option<UserInfo>, StorageError> {
+        let id = id.to_string();
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT id, name, role FROM users WHERE id = $1",
+                &[id.as_str().into()],
+            )?;
+            rows.first().map(|r| user_from_row(tx, r)).transpose()
+        })
+    }
+
+    pub fn users(&self) -> Result<Vec<UserInfo>, StorageError> {
+        self.read(|tx| {
+            let rows = tx.query("SELECT id, name, role FROM users ORDER BY name, id", &[])?;
+            rows.iter().map(|r| user_from_row(tx, r)).collect()
+        })
+    }
+
+    pub fn add_invitation(
+        &self,
+        code_hash: &str,
+        user: &UserId,
+        created_by: &str,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> Result<(), StorageError> {
+        let user = user.to_string();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO invitations(code_hash, user_id, created_by, created_at_ms, expires_at_ms)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    code_hash.into(),
+                    user.as_str().into(),
+                    created_by.into(),
+                    now_ms.into(),
+                    expires_at_ms.into(),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Uses an invitation and provisions the device in one transaction, so
+    /// a code can never be redeemed twice, even by two devices at once.
+    pub fn redeem_invitation(
+        &self,
+        code_hash: &str,
+        token_hash: &str,
+        device: &DeviceId,
+        device_name: &str,
+        now_ms: i64,
+    ) -> Result<InvitationOutcome, StorageError> {
+        let device = device.to_string();
+        self.write(|tx| {
+            let rows = tx.query(
+                "SELECT user_id, expires_at_ms, redeemed_at_ms FROM invitations WHERE code_hash = $1",
+                &[code_hash.into()],
+            )?;
+            let Some(row) = rows.first() else {
+                return Ok(InvitationOutcome::Unknown);
+            };
+            if row.opt_int(2)?.is_some() {
+                return Ok(InvitationOutcome::AlreadyUsed);
+            }
+            if row.int(1)? <= now_ms {
+                return Ok(InvitationOutcome::Expired);
+            }
+            let user = row.text(0)?;
+            tx.execute(
+                "UPDATE invitations SET redeemed_at_ms = $1 WHERE code_hash = $2",
+                &[now_ms.into(), code_hash.into()],
+            )?;
+            let inserted = tx.query(
+                "INSERT INTO devices(token_hash, user_id, device, name, created_at_ms, scope_key)
+                 VALUES ($1, $2, $3, $4, $5, '') RETURNING id",
+                &[
+                    token_hash.into(),
+                    user.as_str().into(),
+                    device.as_str().into(),
+                    device_name.into(),
+                    now_ms.into(),
+                ],
+            )?;
+            let device_row = inserted
+                .first()
+                .ok_or_else(|| corrupt("no device id returned"))?
+                .int(0)?;
+            Ok(InvitationOutcome::Redeemed {
+                user: UserId::parse(&user).map_err(corrupt)?,
+                device_row,
+            })
+        })
+    }
+
+    pub fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceRow>, StorageError> {
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT d.id, d.user_id, u.role, d.revoked_at_ms, d.scope_key
+                 FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
+                &[token_hash.into()],
+            )?;
+            rows.first()
+                .map(|r| {
+                    Ok(DeviceRow {
+                        id: r.int(0)?,
+                        user: UserId::parse(&r.text(1)?).map_err(corrupt)?,
+                        role: Role::parse(&r.text(2)?).map_err(corrupt)?,
+                        revoked: r.opt_int(3)?.is_some(),
+                        scope_key: r.text(4)?,
+                    })
+                })
+                .transpose()
+        })
+    }
+
+    pub fn set_scope_key(&self, device_row: i64, key: &str) -> Result<(), StorageError> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE devices SET scope_key = $1 WHERE id = $2",
+                &[key.into(), device_row.into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Revokes one device's token; `false` when there is no such device or
+    /// it was already revoked.
+    pub fn revoke_device(&self, device_row: i64, now_ms: i64) -> Result<bool, StorageError> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE devices SET revoked_at_ms = $1 WHERE id = $2 AND revoked_at_ms IS NULL",
+                &[now_ms.into(), device_row.into()],
+            )? == 1)
+        })
+    }
+
+    pub fn devices(&self) -> Result<Vec<DeviceInfo>, StorageError> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT id, user_id, device, name, created_at_ms, revoked_at_ms FROM devices ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(DeviceInfo {
+                    id: r.int(0)?,
+                    user: UserId::parse(&r.text(1)?).map_err(corrupt)?,
+                    device: DeviceId::parse(&r.text(2)?).map_err(corrupt)?,
+                    name: r.text(3)?,
+                    created_at_ms: r.int(4)?,
+                    revoked_at_ms: r.opt_int(5)?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// Creates or replaces an admin's password hash.
+    pub fn set_admin(&self, username: &str, password_hash: &str) -> Result<(), StorageError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO admins(username, password_hash) VALUES ($1, $2)
+                 ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash",
+                &[username.into(), password_hash.into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn admin_password_hash(&self, username: &str) -> Result<Option<String>, StorageError> {
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT password_hash FROM admins WHERE username = $1",
+                &[username.into()],
+            )?;
+            rows.first().map(|r| r.text(0)).transpose()
+        })
+    }
+
+    pub fn add_admin_session(
+        &self,
+        token_hash: &str,
+        username: &str,
+        expires_at_ms: i64,
+    ) -> Result<(), StorageError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO admin_sessions(token_hash, username, expires_at_ms) VALUES ($1, $2, $3)",
+                &[token_hash.into(), username.into(), expires_at_ms.into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The admin a session token belongs to, if it has not expired.
+    pub fn admin_session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<String>, StorageError> {
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT username FROM admin_sessions WHERE token_hash = $1 AND expires_at_ms > $2",
+                &[token_hash.into(), now_ms.into()],
+            )?;
+            rows.first().map(|r| r.text(0)).transpose()
+        })
+    }
+}

@@ -1,0 +1,274 @@
+//! The change feed: every accepted change once, in the order it was stored,
+//! with the grid, kind and maker of its document so reads can be filtered
+//! without decoding anything.
+
+use gridwalk_domain::sync::WireChange;
+use gridwalk_domain::{DocId, DocKind, GridId};
+use std::collections::HashMap;
+
+use super::{Storage, StorageError, Value, placeholders};
+
+/// A change that passed decoding, with the hash the server computed.
+#[derive(Debug, Clone)]
+pub struct CheckedChange {
+    pub hash: String,
+    pub wire: WireChange,
+}
+
+/// What the first change of a document fixed for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocFacts {
+    pub scope: GridId,
+    pub kind: DocKind,
+    /// The user who created it (`""` for records from before accounts).
+    pub owner: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// Hashes now stored (including ones that already were).
+    pub acked: Vec<String>,
+    /// How many were new.
+    pub inserted: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub changes: Vec<(u64, String, WireChange)>,
+    pub cursor: u64,
+    pub more: bool,
+}
+
+/// Which changes a reader receives: those of `kinds` in `grids` (every grid
+/// when `None`), plus the reports `owner` made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFilter {
+    pub grids: Option<Vec<GridId>>,
+    pub kinds: Vec<DocKind>,
+    pub owner: Option<String>,
+}
+
+impl ReadFilter {
+    /// Everything, for operators' tools and tests.
+    pub fn everything() -> Self {
+        Self {
+            grids: None,
+            kinds: DocKind::ALL.to_vec(),
+            owner: None,
+        }
+    }
+}
+
+impl Storage {
+    pub fn doc_facts(&self, doc: &DocId) -> Result<Option<DocFacts>, StorageError> {
+        let doc = doc.to_string();
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT scope, kind, owner FROM documents WHERE doc_id = $1",
+                &[doc.as_str().into()],
+            )?;
+            rows.first().map(facts_from_row).transpose()
+        })
+    }
+
+    /// The stored changes of one document, oldest first, as (hash, bytes).
+    pub fn doc_changes(&self, doc: &DocId) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        let doc = doc.to_string();
+        self.read(|tx| {
+            tx.query(
+                "SELECT hash, bytes FROM changes WHERE doc_id = $1 ORDER BY seq",
+                &[doc.as_str().into()],
+            )?
+            .iter()
+            .map(|r| Ok((r.text(0)?, r.bytes(1)?)))
+            .collect()
+        })
+    }
+
+    /// Stores each change once, all or nothing. `facts` holds what the
+    /// authorisation step decided for documents new to the server; a
+    /// document that someone else created in the meantime rolls it all back.
+    pub fn append(
+        &self,
+        device: &str,
+        changes: &[CheckedChange],
+        facts: &HashMap<DocId, DocFacts>,
+        now_ms: i64,
+    ) -> Result<AppendOutcome, StorageError> {
+        self.write(|tx| {
+            let mut inserted = 0;
+            let mut known: HashMap<DocId, DocFacts> = HashMap::new();
+            for c in changes {
+                let doc = c.wire.doc;
+                let doc_text = doc.to_string();
+                if !known.contains_key(&doc) {
+                    let rows = tx.query(
+                        "SELECT scope, kind, owner FROM documents WHERE doc_id = $1",
+                        &[doc_text.as_str().into()],
+                    )?;
+                    let stored = match rows.first() {
+                        Some(row) => facts_from_row(row)?,
+                        None => {
+                            let new = facts
+                                .get(&doc)
+                                .ok_or_else(|| StorageError::CreatedConcurrently(doc_text.clone()))?;
+                            tx.execute(
+                                "INSERT INTO documents(doc_id, scope, kind, owner) VALUES ($1, $2, $3, $4)",
+                                &[
+                                    doc_text.as_str().into(),
+                                    new.scope.as_str().into(),
+                                    new.kind.as_str().into(),
+                                    new.owner.as_str().into(),
+                                ],
+                            )?;
+                            new.clone()
+                        }
+                    };
+                    if facts.get(&doc).is_some_and(|f| f != &stored) {
+                        return Err(StorageError::CreatedConcurrently(doc_text));
+                    }
+                    known.insert(doc, stored);
+                }
+                let stored = &known[&doc];
+                if stored.scope != c.wire.scope {
+                    return Err(StorageError::ScopeMismatch {
+                        doc: doc_text,
+                        stored: stored.scope.to_string(),
+                        claimed: c.wire.scope.to_string(),
+                    });
+                }
+                inserted += tx.execute(
+                    "INSERT INTO changes(hash, doc_id, scope, kind, owner, bytes, device, received_at_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT(hash) DO NOTHING",
+                    &[
+                        c.hash.as_str().into(),
+                        doc_text.as_str().into(),
+                        stored.scope.as_str().into(),
+                        stored.kind.as_str().into(),
+                        stored.owner.as_str().into(),
+                        c.wire.bytes.as_slice().into(),
+                        device.into(),
+                        now_ms.into(),
+                    ],
+                )? as usize;
+            }
+            Ok(AppendOutcome {
+                acked: changes.iter().map(|c| c.hash.clone()).collect(),
+                inserted,
+            })
+        })
+    }
+
+    /// The next page of what `filter` lets through after `cursor`. When the
+    /// page is not full the cursor moves to the feed's head, so a reader
+    /// does not rescan changes it may not see.
+    pub fn changes_after(
+        &self,
+        filter: &ReadFilter,
+        cursor: u64,
+        limit: usize,
+    ) -> Result<Page, StorageError> {
+        // A cursor past i64 (only a hostile client sends one) means "nothing newer".
+        let after = i64::try_from(cursor).unwrap_or(i64::MAX);
+        self.read(|tx| {
+            // The head is read first and bounds the query, so rows committed
+            // in between are left for the next page instead of skipped.
+            let head = tx
+                .query("SELECT MAX(seq) FROM changes", &[])?
+                .first()
+                .map_or(Ok(None), |r| r.opt_int(0))?
+                .unwrap_or(0);
+            let mut params: Vec<Value> = vec![after.into(), head.into()];
+            let mut allowed = Vec::new();
+            let some_grid = filter.grids.as_ref().is_none_or(|g| !g.is_empty());
+            if !filter.kinds.is_empty() && some_grid {
+                let mut clause = format!(
+                    "kind IN ({})",
+                    placeholders(params.len() + 1, filter.kinds.len())
+                );
+                params.extend(filter.kinds.iter().map(|k| k.as_str().into()));
+                if let Some(grids) = &filter.grids {
+                    clause += &format!(
+                        " AND scope IN ({})",
+                        placeholders(params.len() + 1, grids.len())
+                    );
+                    params.extend(grids.iter().map(|g| g.as_str().into()));
+                }
+                allowed.push(format!("({clause})"));
+            }
+            if let Some(owner) = &filter.owner {
+                allowed.push(format!(
+                    "(owner = ${} AND kind = 'report')",
+                    params.len() + 1
+                ));
+                params.push(owner.as_str().into());
+            }
+            let at_head = (head.max(after)) as u64;
+            if allowed.is_empty() {
+                return Ok(Page {
+                    changes: Vec::new(),
+                    cursor: at_head,
+                    more: false,
+                });
+            }
+            params.push(((limit + 1) as i64).into());
+            let sql = format!(
+                "SELECT seq, hash, doc_id, scope, bytes FROM changes
+                 WHERE seq > $1 AND seq <= $2 AND ({})
+                 ORDER BY seq LIMIT ${}",
+                allowed.join(" OR "),
+                params.len()
+            );
+            let mut changes = Vec::new();
+            for row in tx.query(&sql, &params)? {
+                let seq = row.int(0)? as u64;
+                // Rows were validated on the way in; one that no longer
+                // parses is skipped rather than poisoning every feed.
+                let (Ok(doc), Ok(scope)) =
+                    (DocId::parse(&row.text(2)?), GridId::parse(&row.text(3)?))
+                else {
+                    tracing::error!(seq, "stored change has an invalid doc or scope; skipped");
+                    continue;
+                };
+                changes.push((
+                    seq,
+                    row.text(1)?,
+                    WireChange {
+                        doc,
+                        scope,
+                        bytes: row.bytes(4)?,
+                    },
+                ));
+            }
+            let more = changes.len() > limit;
+            changes.truncate(limit);
+            let cursor = if more {
+                changes.last().map_or(cursor, |(seq, _, _)| *seq)
+            } else {
+                at_head
+            };
+            Ok(Page {
+                changes,
+                cursor,
+                more,
+            })
+        })
+    }
+
+    pub fn change_count(&self) -> Result<u64, StorageError> {
+        self.read(|tx| {
+            let rows = tx.query("SELECT COUNT(*) FROM changes", &[])?;
+            Ok(rows.first().map_or(Ok(0), |r| r.int(0))? as u64)
+        })
+    }
+}
+
+fn facts_from_row(row: &super::Row) -> Result<DocFacts, StorageError> {
+    let scope = row.text(0)?;
+    let kind = row.text(1)?;
+    Ok(DocFacts {
+        scope: GridId::parse(&scope).map_err(|e| StorageError::Corrupt(e.to_string()))?,
+        kind: DocKind::parse(&kind).map_err(|e| StorageError::Corrupt(e.to_string()))?,
+        owner: row.text(2)?,
+    })
+}

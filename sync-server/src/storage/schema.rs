@@ -1,0 +1,93 @@
+//! The schema, written once for both backends. `{key}` and `{blob}` are the
+//! only words the dialects spell differently.
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS changes (
+    seq {key},
+    hash TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    bytes {blob} NOT NULL,
+    device TEXT NOT NULL,
+    received_at_ms BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_scope_seq ON changes(scope, seq);
+CREATE INDEX IF NOT EXISTS changes_owner_seq ON changes(owner, seq);
+CREATE INDEX IF NOT EXISTS changes_doc_seq ON changes(doc_id, seq);
+-- The first change of a document fixes its grid, kind and maker.
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    scope TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    owner TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS nodes (
+    id TEXT PRIMARY KEY,
+    parent TEXT REFERENCES nodes(id),
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS user_nodes (
+    user_id TEXT NOT NULL REFERENCES users(id),
+    node_id TEXT NOT NULL REFERENCES nodes(id),
+    PRIMARY KEY (user_id, node_id)
+);
+-- Codes and tokens are stored only as SHA-256 hashes: they are 60+ random
+-- bits, so a stolen database does not let anyone in.
+CREATE TABLE IF NOT EXISTS invitations (
+    code_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    created_by TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    expires_at_ms BIGINT NOT NULL,
+    redeemed_at_ms BIGINT
+);
+CREATE TABLE IF NOT EXISTS devices (
+    id {key},
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    device TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    revoked_at_ms BIGINT,
+    -- What the device was last served under; when it changes the device pulls again from 0.
+    scope_key TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS admins (
+    username TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS admin_sessions (
+    token_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES admins(username),
+    expires_at_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id {key},
+    at_ms BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+"#;
+
+pub fn sqlite() -> String {
+    SCHEMA
+        .replace("{key}", "INTEGER PRIMARY KEY AUTOINCREMENT")
+        .replace("{blob}", "BLOB")
+}
+
+pub fn postgres() -> String {
+    SCHEMA
+        .replace("{key}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
+        .replace("{blob}", "BYTEA")
+}

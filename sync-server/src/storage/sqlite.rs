@@ -1,0 +1,130 @@
+//! The embedded backend: one SQLite file in WAL mode with `synchronous=FULL`,
+//! so an acknowledgement is only sent after its commit is on disk. One
+//! connection behind a mutex: SQLite has a single writer anyway, which is
+//! also what keeps the feed's sequence in commit order.
+
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::path::Path;
+use std::sync::Mutex;
+
+use super::{Backend, Row, StorageError, Tx, TxFn, Value, schema};
+
+#[derive(Debug)]
+pub struct SqliteBackend {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteBackend {
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        upgrade_first_layout(&conn)?;
+        conn.execute_batch(&schema::sqlite())?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn run(&self, behavior: TransactionBehavior, f: &mut TxFn<'_>) -> Result<(), StorageError> {
+        let mut conn = self.conn.lock().map_err(|_| StorageError::Poisoned)?;
+        let tx = conn.transaction_with_behavior(behavior)?;
+        let mut wrapped = SqliteTx(tx);
+        f(&mut wrapped)?;
+        wrapped.0.commit()?;
+        Ok(())
+    }
+}
+
+/// Servers from before accounts stored only reports and did not record
+/// their makers; their rows become reports with no owner (offices and grid
+/// workers still see them) instead of stopping the server.
+fn upgrade_first_layout(conn: &Connection) -> Result<(), StorageError> {
+    let lacks_column = |table: &str, column: &str| -> Result<bool, StorageError> {
+        let mut stmt = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+        let names: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, String>(1))?
+            .collect::<Result<_, _>>()?;
+        Ok(!names.is_empty() && !names.iter().any(|n| n == column))
+    };
+    for table in ["changes", "documents"] {
+        if lacks_column(table, "kind")? {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN kind TEXT NOT NULL DEFAULT 'report';
+                 ALTER TABLE {table} ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+impl Backend for SqliteBackend {
+    fn write(&self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
+        self.run(TransactionBehavior::Immediate, f)
+    }
+
+    fn read(&self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
+        self.run(TransactionBehavior::Deferred, f)
+    }
+
+    fn integrity_check(&self) -> Result<String, StorageError> {
+        let conn = self.conn.lock().map_err(|_| StorageError::Poisoned)?;
+        Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+struct SqliteTx<'c>(Transaction<'c>);
+
+fn bind(params: &[Value]) -> impl Iterator<Item = SqlValue> + '_ {
+    params.iter().map(|v| match v {
+        Value::Null => SqlValue::Null,
+        Value::Int(i) => SqlValue::Integer(*i),
+        Value::Text(s) => SqlValue::Text(s.clone()),
+        Value::Bytes(b) => SqlValue::Blob(b.clone()),
+    })
+}
+
+impl Tx for SqliteTx<'_> {
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StorageError> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        let columns = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(bind(params)))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let mut values = Vec::with_capacity(columns);
+            for i in 0..columns {
+                values.push(match row.get_ref(i)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(v) => Value::Int(v),
+                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+                    ValueRef::Real(r) => {
+                        return Err(StorageError::Corrupt(format!(
+                            "column {i} holds a float ({r}); this server stores none"
+                        )));
+                    }
+                });
+            }
+            out.push(Row(values));
+        }
+        Ok(out)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StorageError> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        Ok(stmt.execute(rusqlite::params_from_iter(bind(params)))? as u64)
+    }
+}

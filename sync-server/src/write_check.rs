@@ -1,0 +1,226 @@
+//! Checks each pushed change against the pusher's rights before anything
+//! is stored.
+//!
+//! The facts come from the server, never from the device: the user's role
+//! and grids from the token; a document's grid, kind and maker from its first
+//! stored change; and the fields a change writes from decoding its
+//! operations. Objects inside a document are named by the operation that
+//! created them, so the server replays the document's stored changes to map
+//! each object to its path (`body.events`, …) — decoding only, nothing is
+//! applied. A change whose dependencies the server has not seen is refused:
+//! its effect could not be judged, and devices push in causal order anyway.
+
+use automerge::legacy::{Key, ObjectId, OpType};
+use automerge::{ActorId, ChangeHash, ROOT, ReadDoc};
+use gridwalk_domain::access::{Denied, FieldPath, WriteAttempt, check_write};
+use gridwalk_domain::{DocId, DocKind};
+use std::collections::{HashMap, HashSet};
+
+use crate::auth::DeviceAuth;
+use crate::storage::{CheckedChange, DocFacts, Storage, StorageError};
+use crate::validate::decode_change;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Rejection {
+    #[error("change #{index} for document {doc}: {denied}")]
+    Denied {
+        index: usize,
+        doc: DocId,
+        denied: Denied,
+    },
+    #[error("change #{index} for document {doc}: {reason}")]
+    Invalid {
+        index: usize,
+        doc: DocId,
+        code: &'static str,
+        reason: String,
+    },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Paths are kept two levels deep: enough for every rule.
+const PATH_DEPTH: usize = 2;
+
+/// One document's state as far as the checks need it.
+struct DocState {
+    facts: Option<DocFacts>,
+    known: HashSet<ChangeHash>,
+    objects: HashMap<(u64, ActorId), FieldPath>,
+    /// Stored change bytes, for materialising a work order's assignees.
+    history: Vec<Vec<u8>>,
+}
+
+impl DocState {
+    fn load(storage: &Storage, doc: &DocId) -> Result<Self, StorageError> {
+        let mut state = DocState {
+            facts: storage.doc_facts(doc)?,
+            known: HashSet::new(),
+            objects: HashMap::new(),
+            history: Vec::new(),
+        };
+        for (_, bytes) in storage.doc_changes(doc)? {
+            let change = decode_change(&bytes)
+                .map_err(|e| StorageError::Corrupt(format!("stored change of {doc}: {e}")))?;
+            // Stored changes were checked on the way in; their paths resolve.
+            let _ = state.touched(&change);
+            state.known.insert(change.hash());
+            state.history.push(bytes);
+        }
+        Ok(state)
+    }
+
+    /// The paths a change writes, recording the objects it creates.
+    fn touched(&mut self, change: &automerge::Change) -> Result<Vec<FieldPath>, String> {
+        let expanded = change.decode();
+        let start = expanded.start_op.get();
+        let mut out = Vec::with_capacity(expanded.operations.len());
+        for (i, op) in expanded.operations.iter().enumerate() {
+            let mut path = match &op.obj {
+                ObjectId::Root => Vec::new(),
+                ObjectId::Id(id) => self
+                    .objects
+                    .get(&(id.0, id.1.clone()))
+                    .cloned()
+                    .ok_or_else(|| {
+                        format!(
+                            "it writes into object {}@{}, which this document does not have",
+                            id.0, id.1
+                        )
+                    })?,
+            };
+            if path.len() < PATH_DEPTH {
+                path.push(match &op.key {
+                    Key::Map(k) => k.to_string(),
+                    Key::Seq(_) => "#".into(),
+                });
+            }
+            if matches!(op.action, OpType::Make(_)) {
+                self.objects
+                    .insert((start + i as u64, expanded.actor_id.clone()), path.clone());
+            }
+            out.push(path);
+        }
+        Ok(out)
+    }
+
+    /// The user ids listed in a work order's `body.assignees`.
+    fn assignees(&self) -> Vec<String> {
+        let mut doc = automerge::Automerge::new();
+        let changes = self.history.iter().filter_map(|b| decode_change(b).ok());
+        if doc.apply_changes(changes).is_err() {
+            return Vec::new();
+        }
+        let Ok(Some((_, body))) = doc.get(ROOT, "body") else {
+            return Vec::new();
+        };
+        let Ok(Some((_, list))) = doc.get(&body, "assignees") else {
+            return Vec::new();
+        };
+        (0..doc.length(&list))
+            .filter_map(|i| match doc.get(&list, i) {
+                Ok(Some((automerge::Value::Scalar(s), _))) => s.as_str().map(str::to_owned),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The kind a creating change sets at the document root.
+fn created_kind(change: &automerge::Change) -> Option<String> {
+    change
+        .decode()
+        .operations
+        .iter()
+        .find_map(|op| match (&op.obj, &op.key, &op.action) {
+            (ObjectId::Root, Key::Map(k), OpType::Put(v)) if k == "kind" => {
+                v.as_str().map(str::to_owned)
+            }
+            _ => None,
+        })
+}
+
+/// Checks every change of a push; on success returns the facts of the
+/// documents this push creates, for the store to record with them.
+pub fn authorize(
+    storage: &Storage,
+    who: &DeviceAuth,
+    changes: &[CheckedChange],
+) -> Result<HashMap<DocId, DocFacts>, Rejection> {
+    let mut docs: HashMap<DocId, DocState> = HashMap::new();
+    let mut created = HashMap::new();
+    let user = who.user.to_string();
+    for (index, c) in changes.iter().enumerate() {
+        let doc = c.wire.doc;
+        let invalid = |code: &'static str, reason: String| Rejection::Invalid {
+            index,
+            doc,
+            code,
+            reason,
+        };
+        if !docs.contains_key(&doc) {
+            docs.insert(doc, DocState::load(storage, &doc)?);
+        }
+        let Some(state) = docs.get_mut(&doc) else {
+            continue;
+        };
+        let change = decode_change(&c.wire.bytes).map_err(|e| invalid("sync.bad_change", e))?;
+        if state.known.contains(&change.hash()) {
+            continue; // Already stored: acknowledging it again changes nothing.
+        }
+        if let Some(dep) = change.deps().iter().find(|d| !state.known.contains(d)) {
+            return Err(invalid(
+                "sync.missing_deps",
+                format!(
+                    "it builds on change {dep}, which the server has not received; push changes in the order they were made"
+                ),
+            ));
+        }
+        let touched = state
+            .touched(&change)
+            .map_err(|e| invalid("sync.bad_change", e))?;
+        let creating = state.facts.is_none();
+        if creating {
+            let kind = created_kind(&change).ok_or_else(|| {
+                invalid(
+                    "sync.unknown_kind",
+                    "the first change of a record must set its kind".into(),
+                )
+            })?;
+            let kind =
+                DocKind::parse(&kind).map_err(|e| invalid("sync.unknown_kind", e.to_string()))?;
+            let facts = DocFacts {
+                scope: c.wire.scope.clone(),
+                kind,
+                owner: user.clone(),
+            };
+            created.insert(doc, facts.clone());
+            state.facts = Some(facts);
+        }
+        let Some(facts) = &state.facts else { continue };
+        if facts.scope != c.wire.scope {
+            return Err(invalid(
+                "sync.scope_mismatch",
+                format!(
+                    "the record belongs to grid {}, not {}",
+                    facts.scope, c.wire.scope
+                ),
+            ));
+        }
+        let assignee = facts.kind == DocKind::WorkOrder && state.assignees().contains(&user);
+        check_write(&WriteAttempt {
+            role: who.role,
+            kind: facts.kind,
+            grid: facts.scope.as_str(),
+            in_scope: who.grids.contains(&facts.scope),
+            creating,
+            own: facts.owner == user,
+            assignee,
+            touched: &touched,
+        })
+        .map_err(|denied| Rejection::Denied { index, doc, denied })?;
+        state.known.insert(change.hash());
+        state.history.push(c.wire.bytes.clone());
+    }
+    Ok(created)
+}
