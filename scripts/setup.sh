@@ -8,6 +8,8 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev xvfb webkit2gtk-driver imagemagick fonts-noto-cjk fonts-noto-color-emoji
 )
+# The server's second storage backend is tested against a real PostgreSQL.
+[ "${GRIDWALK_SETUP_POSTGRES:-1}" = 1 ] && APT_PACKAGES+=(postgresql)
 TRUNK_VERSION=0.21.14
 # Must equal the wasm-bindgen crate pinned in ui/Cargo.toml.
 WASM_BINDGEN_VERSION=0.2.130

@@ -28,7 +28,11 @@ mkdir -p sync-server/fuzz/corpus/decode_validate
 (cd sync-server && cargo +nightly fuzz run decode_validate \
   fuzz/corpus/decode_validate fuzz/seeds -- -max_total_time=30 -print_final_stats=1)
 
-step "tests (unit, server, two-device sync, real window via WebDriver)"
+step "PostgreSQL for the server's second backend"
+# shellcheck source=scripts/postgres-for-tests.sh
+source scripts/postgres-for-tests.sh
+
+step "tests (unit, server on SQLite and PostgreSQL, two-device sync, real window via WebDriver)"
 cargo nextest run --workspace --no-fail-fast
 
 echo

@@ -8,8 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+use gridwalk_domain::directory::{GridNode, InvitationCode, NewUser, NodeKind};
 use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, SyncResponse, WireChange};
-use gridwalk_domain::{DeviceId, DocId, GridId};
+use gridwalk_domain::{DeviceId, DocId, GridId, Role};
+use gridwalk_sync_server::storage::Storage;
+use gridwalk_sync_server::{api, auth, provisioning};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,18 +40,73 @@ fn memory_mib(pid: u32) -> (f64, f64) {
 fn change(device: u64, n: u64) -> WireChange {
     let actor = DeviceId::from_random_bytes((device as u128 + 1).to_le_bytes());
     let body = serde_json::json!({"device": device, "n": n});
-    let (_, c) = gridwalk_core::document::create(&actor, "note", &body, 0).unwrap();
+    let (_, c) = gridwalk_core::document::create(&actor, "report", &body, 0).unwrap();
     let mut id = [0u8; 16];
     id[..8].copy_from_slice(&device.to_le_bytes());
     id[8..].copy_from_slice(&n.to_le_bytes());
     WireChange {
         doc: DocId::from_random_bytes(id),
-        scope: GridId::parse("grid-load").unwrap(),
+        scope: GridId::parse(GRID).unwrap(),
         bytes: c.raw_bytes().to_vec(),
     }
 }
 
-async fn device(url: String, id: u64, rounds: u64, batch: u64) -> Vec<Duration> {
+const GRID: &str = "grid-load";
+
+/// The tree and one grid worker per simulated device, written straight into
+/// the server's database before it starts; returns their device tokens.
+fn provision(dir: &std::path::Path, devices: u64) -> Vec<String> {
+    let storage = Storage::open_sqlite(&dir.join("sync.sqlite")).unwrap();
+    let node = |id: &str, parent: Option<&str>, kind| GridNode {
+        id: GridId::parse(id).unwrap(),
+        parent: parent.map(|p| GridId::parse(p).unwrap()),
+        kind,
+        name: id.into(),
+    };
+    storage
+        .add_node(&node("load", None, NodeKind::Community))
+        .unwrap();
+    storage
+        .add_node(&node(GRID, Some("load"), NodeKind::Grid))
+        .unwrap();
+    (0..devices)
+        .map(|d| {
+            let user = provisioning::add_user(
+                &storage,
+                provisioning::random_user_id().unwrap(),
+                &NewUser {
+                    name: format!("worker {d}"),
+                    role: Role::GridWorker,
+                    nodes: vec![GridId::parse(GRID).unwrap()],
+                },
+                0,
+            )
+            .unwrap();
+            let inv = provisioning::invite(
+                &storage,
+                &user.id,
+                "bench",
+                Duration::from_secs(60),
+                api::now_ms(),
+            )
+            .unwrap();
+            let code = InvitationCode::parse(&inv.code).unwrap();
+            let token = auth::new_token(auth::DEVICE_TOKEN_PREFIX).unwrap();
+            storage
+                .redeem_invitation(
+                    &auth::secret_hash(code.as_str()),
+                    &auth::secret_hash(&token),
+                    &DeviceId::from_random_bytes((d as u128 + 1).to_le_bytes()),
+                    "bench",
+                    api::now_ms(),
+                )
+                .unwrap();
+            token
+        })
+        .collect()
+}
+
+async fn device(url: String, token: String, id: u64, rounds: u64, batch: u64) -> Vec<Duration> {
     let client = reqwest::Client::new();
     let mut cursor = 0;
     let mut latencies = Vec::new();
@@ -62,6 +120,7 @@ async fn device(url: String, id: u64, rounds: u64, batch: u64) -> Vec<Duration> 
         let started = Instant::now();
         let resp: SyncResponse = client
             .post(format!("{url}/v1/sync"))
+            .bearer_auth(&token)
             .json(&req)
             .send()
             .await
@@ -86,6 +145,7 @@ async fn main() {
     let rounds = env_or("GRIDWALK_LOAD_ROUNDS", 20);
     let batch = env_or("GRIDWALK_LOAD_BATCH", 5);
     let dir = tempfile::tempdir().unwrap();
+    let tokens = provision(dir.path(), devices);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -98,6 +158,9 @@ async fn main() {
             &format!("127.0.0.1:{port}"),
             "--data-dir",
             dir.path().to_str().unwrap(),
+            // Each simulated device syncs back to back, far above a phone's pace.
+            "--rate-limit",
+            "100000",
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -111,7 +174,15 @@ async fn main() {
 
     let started = Instant::now();
     let tasks: Vec<_> = (0..devices)
-        .map(|d| tokio::spawn(device(url.clone(), d, rounds, batch)))
+        .map(|d| {
+            tokio::spawn(device(
+                url.clone(),
+                tokens[d as usize].clone(),
+                d,
+                rounds,
+                batch,
+            ))
+        })
         .collect();
     let mut latencies = Vec::new();
     for t in tasks {

@@ -75,6 +75,7 @@ impl ServerConfig {
             env("GRIDWALK_SERVER_DATA").unwrap_or_else(|| "./gridwalk-server-data".into());
         let mut demo = env("GRIDWALK_DEMO").is_some_and(|v| v == "1");
         let mut admin_name = None;
+        let mut rate_limit = DEFAULT_RATE_LIMIT;
         let mut args = args.peekable();
         while let Some(a) = args.next() {
             let mut value = |name: &str| {
@@ -86,6 +87,19 @@ impl ServerConfig {
                 "--data-dir" => data_dir = value("--data-dir")?,
                 "--demo" => demo = true,
                 "--admin" => admin_name = Some(value("--admin")?),
+                "--rate-limit" => {
+                    let v = value("--rate-limit")?;
+                    let per_second: f64 =
+                        v.parse().ok().filter(|n: &f64| *n > 0.0).ok_or_else(|| {
+                            ServerError::Config(format!(
+                                "--rate-limit {v:?} is not a positive number"
+                            ))
+                        })?;
+                    rate_limit = RateLimit {
+                        per_second,
+                        burst: per_second * 6.0,
+                    };
+                }
                 "-h" | "--help" => return Err(ServerError::Config(USAGE.into())),
                 other => {
                     return Err(ServerError::Config(format!(
@@ -114,6 +128,7 @@ impl ServerConfig {
             database_url: env("GRIDWALK_DATABASE_URL"),
             demo,
             admin,
+            rate_limit,
             ..Self::new(listen, PathBuf::from(data_dir))
         })
     }

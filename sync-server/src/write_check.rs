@@ -158,11 +158,11 @@ pub fn authorize(
             code,
             reason,
         };
-        if !docs.contains_key(&doc) {
-            docs.insert(doc, DocState::load(storage, &doc)?);
-        }
-        let Some(state) = docs.get_mut(&doc) else {
-            continue;
+        let state = match docs.entry(doc) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(DocState::load(storage, &doc)?)
+            }
         };
         let change = decode_change(&c.wire.bytes).map_err(|e| invalid("sync.bad_change", e))?;
         if state.known.contains(&change.hash()) {

@@ -2,6 +2,7 @@
 //! argument or answer, so both sides compile against the same shapes.
 
 use crate::category::Category;
+use crate::directory::Me;
 use crate::geo::Coordinates;
 use crate::ids::{BlobHash, DeviceId, DocId, GridId};
 use crate::report::PhotoRef;
@@ -29,7 +30,12 @@ impl AppError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppInfo {
     pub device: DeviceId,
-    pub scope: GridId,
+    /// The account this device was last bound to (kept after a revocation,
+    /// so the person sees whose device it was). `None`: never bound.
+    pub me: Option<Me>,
+    /// The grid the report form offers first: the last one used, if it is
+    /// still the user's, else their first.
+    pub default_grid: Option<GridId>,
     pub reporter: String,
     pub server_url: String,
     pub categories: Vec<Category>,
@@ -39,6 +45,14 @@ pub struct AppInfo {
 pub struct Settings {
     pub reporter: String,
     pub server_url: String,
+}
+
+/// What the person typed on the 绑定设备 screen. The code is parsed in the
+/// shell (`InvitationCode::parse` forgives case, spaces, dashes and the QR
+/// payload), so the UI sends it as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindRequest {
+    pub code: String,
 }
 
 /// A photo that went through the pipeline and is stored on the device,

@@ -15,6 +15,22 @@ pub enum SyncState {
     Failed { reason: String },
 }
 
+/// Whether the device may talk to the server at all.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DeviceAccess {
+    /// No invitation redeemed yet: sync does not call the server.
+    #[default]
+    Unbound,
+    Bound,
+    /// The server refused the token (`auth.revoked`: the office cut the
+    /// device off; `auth.unknown_token`: the server does not know it). Sync
+    /// stops until a new invitation is redeemed; local records stay.
+    Refused {
+        code: String,
+    },
+}
+
 /// The device-wide sync picture shown in the header.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SyncStatus {
@@ -29,6 +45,7 @@ pub struct SyncStatus {
     /// Seconds until the next automatic attempt, when one is scheduled.
     pub next_attempt_in_s: Option<u64>,
     pub server_url: String,
+    pub access: DeviceAccess,
 }
 
 /// Derives one record's state from the device's sync picture: a pure function

@@ -101,7 +101,7 @@ impl Storage {
             for c in changes {
                 let doc = c.wire.doc;
                 let doc_text = doc.to_string();
-                if !known.contains_key(&doc) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = known.entry(doc) {
                     let rows = tx.query(
                         "SELECT scope, kind, owner FROM documents WHERE doc_id = $1",
                         &[doc_text.as_str().into()],
@@ -127,7 +127,7 @@ impl Storage {
                     if facts.get(&doc).is_some_and(|f| f != &stored) {
                         return Err(StorageError::CreatedConcurrently(doc_text));
                     }
-                    known.insert(doc, stored);
+                    slot.insert(stored);
                 }
                 let stored = &known[&doc];
                 if stored.scope != c.wire.scope {

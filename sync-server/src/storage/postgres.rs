@@ -73,6 +73,16 @@ impl PostgresBackend {
     }
 }
 
+impl Drop for PostgresBackend {
+    fn drop(&mut self) {
+        // Closing a client drives its runtime too; do it off any async worker.
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|e| e.into_inner()));
+        std::thread::scope(|s| {
+            s.spawn(move || drop(idle));
+        });
+    }
+}
+
 impl Backend for PostgresBackend {
     fn write(&self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
         self.with_client(&mut |client| {

@@ -5,13 +5,20 @@
 //! storage code, called without HTTP so hundreds of runs take seconds.
 
 use gridwalk_core::Store;
+use gridwalk_core::store::DEFAULT_SCOPE;
+use gridwalk_domain::directory::{GridNode, NodeKind};
 use gridwalk_domain::ipc::ReportListScope;
 use gridwalk_domain::sync::{SyncRequest, SyncResponse};
 use gridwalk_domain::sync_state::SyncStatus;
 use gridwalk_domain::{DocId, Location, ReportDraft};
+use gridwalk_domain::{GridId, Role};
 use gridwalk_sync_server::api::{AppState, respond};
+use gridwalk_sync_server::auth;
+use gridwalk_sync_server::auth::rate_limit::RateLimiter;
 use gridwalk_sync_server::blobs::BlobStore;
 use gridwalk_sync_server::storage::Storage;
+
+use crate::support::{self, Backend};
 use gridwalk_sync_server::validate::check_request;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
@@ -51,14 +58,17 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 /// The server's handling of one request, as the route does it.
-fn deliver(server: &AppState, req: &SyncRequest) -> SyncResponse {
+fn deliver(server: &AppState, token: &str, req: &SyncRequest) -> SyncResponse {
+    let who = auth::device(&server.storage, Some(token)).expect("the token is valid");
     let body = serde_json::to_vec(req).unwrap();
     let (req, checked) = check_request(&body).expect("a device's own request is valid");
-    respond(server, &req.device.to_string(), req.cursor, &checked).expect("server answers")
+    respond(server, &who, req.cursor, &checked).expect("server answers")
 }
 
 struct Replica {
     store: Store,
+    /// Each replica is a different grid worker of the demo grid.
+    token: String,
     previous: Option<SyncRequest>,
 }
 
@@ -76,6 +86,7 @@ fn report(r: &mut Replica, photo: &[u8], n: usize) -> DocId {
 
 fn sync(server: &AppState, r: &mut Replica, fault: &Fault) {
     let req = r.store.sync_request().unwrap();
+    let deliver = |server: &AppState, req: &SyncRequest| deliver(server, &r.token, req);
     match fault {
         Fault::None => {
             let resp = deliver(server, &req);
@@ -102,7 +113,7 @@ fn sync(server: &AppState, r: &mut Replica, fault: &Fault) {
 fn settle(server: &AppState, r: &mut Replica) {
     for _ in 0..50 {
         let req = r.store.sync_request().unwrap();
-        let resp = deliver(server, &req);
+        let resp = deliver(server, &r.token, &req);
         r.store.apply_sync_response(&req, &resp).unwrap();
         if req.changes.is_empty() && resp.changes.is_empty() && !resp.more {
             return;
@@ -120,43 +131,107 @@ fn ids(r: &Replica) -> BTreeSet<DocId> {
         .collect()
 }
 
+fn server(backend: Backend, dir: &std::path::Path) -> AppState {
+    let config = support::config(backend, dir);
+    let storage = Storage::open(&config.database()).unwrap();
+    storage
+        .add_node(&GridNode {
+            id: GridId::parse("demo-community").unwrap(),
+            parent: None,
+            kind: NodeKind::Community,
+            name: "幸福里社区".into(),
+        })
+        .unwrap();
+    storage
+        .add_node(&GridNode {
+            id: GridId::parse(DEFAULT_SCOPE).unwrap(),
+            parent: Some(GridId::parse("demo-community").unwrap()),
+            kind: NodeKind::Grid,
+            name: "第一网格".into(),
+        })
+        .unwrap();
+    AppState {
+        storage,
+        blobs: BlobStore::open(&dir.join("blobs")).unwrap(),
+        per_token: RateLimiter::new(config.rate_limit),
+        per_address: RateLimiter::new(config.address_rate_limit),
+        invitation_ttl: config.invitation_ttl,
+    }
+}
+
+fn converge(backend: Backend, replicas: usize, ops: &[Op]) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(backend, dir.path());
+    let photo = gridwalk_core::demo::demo_seed().unwrap().blobs.remove(1).1;
+    let mut devices: Vec<Replica> = (0..replicas)
+        .map(|i| Replica {
+            store: Store::open_in_memory().unwrap(),
+            token: support::provision(
+                &server.storage,
+                &format!("worker{i}"),
+                Role::GridWorker,
+                &[DEFAULT_SCOPE],
+            )
+            .1,
+            previous: None,
+        })
+        .collect();
+    let mut made = BTreeSet::new();
+    for (n, op) in ops.iter().enumerate() {
+        match op {
+            Op::Report(i) => {
+                made.insert(report(&mut devices[i % replicas], &photo, n));
+            }
+            Op::Sync(i, fault) => sync(&server, &mut devices[i % replicas], fault),
+        }
+    }
+    // Everyone settles twice: the second round carries what others sent in the first.
+    for _ in 0..2 {
+        for d in devices.iter_mut() {
+            settle(&server, d);
+        }
+    }
+    for (i, d) in devices.iter().enumerate() {
+        prop_assert_eq!(
+            &ids(d),
+            &made,
+            "replica {} misses or invents reports ({:?})",
+            i,
+            backend
+        );
+        for id in &made {
+            prop_assert_eq!(
+                d.store.document_heads(id).unwrap(),
+                devices[0].store.document_heads(id).unwrap(),
+                "replica {} holds a different version of {}",
+                i,
+                id
+            );
+        }
+    }
+    prop_assert_eq!(
+        server.storage.change_count().unwrap(),
+        made.len() as u64,
+        "each change stored exactly once"
+    );
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
     #[test]
     fn replicas_converge_through_a_faulty_network(replicas in 2usize..=4, ops in prop::collection::vec(op(), 1..40)) {
-        let dir = tempfile::tempdir().unwrap();
-        let server = AppState {
-            storage: Storage::open(&dir.path().join("sync.sqlite")).unwrap(),
-            blobs: BlobStore::open(&dir.path().join("blobs")).unwrap(),
-        };
-        let photo = gridwalk_core::demo::demo_seed().unwrap().blobs.remove(1).1;
-        let mut devices: Vec<Replica> = (0..replicas)
-            .map(|_| Replica { store: Store::open_in_memory().unwrap(), previous: None })
-            .collect();
-        let mut made = BTreeSet::new();
-        for (n, op) in ops.iter().enumerate() {
-            match op {
-                Op::Report(i) => { made.insert(report(&mut devices[i % replicas], &photo, n)); }
-                Op::Sync(i, fault) => sync(&server, &mut devices[i % replicas], fault),
-            }
-        }
-        // Everyone settles twice: the second round carries what others sent in the first.
-        for _ in 0..2 {
-            for d in devices.iter_mut() {
-                settle(&server, d);
-            }
-        }
-        for (i, d) in devices.iter().enumerate() {
-            prop_assert_eq!(&ids(d), &made, "replica {} misses or invents reports", i);
-            for id in &made {
-                prop_assert_eq!(
-                    d.store.document_heads(id).unwrap(),
-                    devices[0].store.document_heads(id).unwrap(),
-                    "replica {} holds a different version of {}", i, id
-                );
-            }
-        }
-        prop_assert_eq!(server.storage.change_count().unwrap(), made.len() as u64, "each change stored exactly once");
+        converge(Backend::Sqlite, replicas, &ops)?;
+    }
+}
+
+proptest! {
+    // Each case creates a PostgreSQL database; fewer cases keep the suite short.
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replicas_converge_through_a_faulty_network_on_postgres(replicas in 2usize..=4, ops in prop::collection::vec(op(), 1..40)) {
+        converge(Backend::Postgres, replicas, &ops)?;
     }
 }

@@ -4,9 +4,11 @@
 //! passes SQLite's integrity check.
 
 use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, SyncResponse, WireChange};
-use gridwalk_domain::{DeviceId, DocId, GridId};
-use gridwalk_sync_server::storage::Storage;
+use gridwalk_domain::{DeviceId, DocId, GridId, Role};
+use gridwalk_sync_server::storage::{ReadFilter, Storage};
 use std::collections::HashSet;
+
+use crate::support::{provision, tree};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,6 +29,8 @@ fn start(dir: &std::path::Path) -> (Child, String) {
             &format!("127.0.0.1:{port}"),
             "--data-dir",
             dir.to_str().unwrap(),
+            "--rate-limit",
+            "100000",
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -50,18 +54,24 @@ async fn wait_healthy(client: &reqwest::Client, url: &str) {
 fn change(round: u64, pusher: u64, i: u64) -> WireChange {
     let device = DeviceId::from_random_bytes([pusher as u8 + 1; 16]);
     let body = serde_json::json!({"round": round, "pusher": pusher, "i": i});
-    let (_, c) = gridwalk_core::document::create(&device, "note", &body, 0).unwrap();
+    let (_, c) = gridwalk_core::document::create(&device, "report", &body, 0).unwrap();
     let mut id = [0u8; 16];
     id[..8].copy_from_slice(&(round * 1_000_000 + pusher * 100_000 + i).to_le_bytes());
     WireChange {
         doc: DocId::from_random_bytes(id),
-        scope: GridId::parse("grid-crash").unwrap(),
+        scope: GridId::parse("g1").unwrap(),
         bytes: c.raw_bytes().to_vec(),
     }
 }
 
 /// Pushes batches until the server dies; records what was acknowledged.
-async fn push_until_dead(url: String, round: u64, pusher: u64, acked: Arc<Mutex<HashSet<String>>>) {
+async fn push_until_dead(
+    url: String,
+    token: String,
+    round: u64,
+    pusher: u64,
+    acked: Arc<Mutex<HashSet<String>>>,
+) {
     let client = reqwest::Client::new();
     for batch in 0.. {
         let changes = (0..BATCH)
@@ -76,6 +86,7 @@ async fn push_until_dead(url: String, round: u64, pusher: u64, acked: Arc<Mutex<
         };
         let Ok(resp) = client
             .post(format!("{url}/v1/sync"))
+            .bearer_auth(&token)
             .json(&req)
             .send()
             .await
@@ -104,11 +115,26 @@ async fn sigkill_during_pushes_loses_no_acknowledged_change() {
     let client = reqwest::Client::new();
     // A fixed-seed generator: the kill moments differ per round but every run is the same.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let token = {
+        let storage = Storage::open_sqlite(&dir.path().join("sync.sqlite")).unwrap();
+        for n in tree() {
+            storage.add_node(&n).unwrap();
+        }
+        provision(&storage, "worker1", Role::GridWorker, &["g1"]).1
+    };
     for round in 0..ROUNDS {
         let (mut server, url) = start(dir.path());
         wait_healthy(&client, &url).await;
         let pushers: Vec<_> = (0..PUSHERS)
-            .map(|p| tokio::spawn(push_until_dead(url.clone(), round, p, acked.clone())))
+            .map(|p| {
+                tokio::spawn(push_until_dead(
+                    url.clone(),
+                    token.clone(),
+                    round,
+                    p,
+                    acked.clone(),
+                ))
+            })
             .collect();
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -127,12 +153,14 @@ async fn sigkill_during_pushes_loses_no_acknowledged_change() {
         acked.len()
     );
 
-    let storage = Storage::open(&dir.path().join("sync.sqlite")).unwrap();
+    let storage = Storage::open_sqlite(&dir.path().join("sync.sqlite")).unwrap();
     assert_eq!(storage.integrity_check().unwrap(), "ok");
     let mut stored = Vec::new();
     let mut cursor = 0;
     loop {
-        let page = storage.changes_after(cursor, 1000).unwrap();
+        let page = storage
+            .changes_after(&ReadFilter::everything(), cursor, 1000)
+            .unwrap();
         stored.extend(page.changes.iter().map(|(_, hash, _)| hash.clone()));
         cursor = page.cursor;
         if !page.more {

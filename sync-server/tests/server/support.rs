@@ -1,0 +1,380 @@
+//! What every server test needs: a real server on a random port over either
+//! backend, a small tree with people in it, tokens got by redeeming real
+//! invitations, and records to push.
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ROOT, ReadDoc};
+use gridwalk_domain::directory::{
+    GridNode, InvitationCode, NewUser, NodeKind, RedeemRequest, RedeemResponse,
+};
+use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, SyncResponse, WireChange};
+use gridwalk_domain::{DeviceId, DocId, GridId, Role, UserId};
+use gridwalk_sync_server::auth::{self, DeviceAuth, secret_hash};
+use gridwalk_sync_server::storage::{InvitationOutcome, Storage};
+use gridwalk_sync_server::{RunningServer, ServerConfig, provisioning, spawn};
+use reqwest::StatusCode;
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+pub const ADMIN: &str = "root";
+pub const ADMIN_PASSWORD: &str = "test-password-123";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+    /// The database URL for a fresh, empty database of this backend.
+    pub fn fresh_url(self) -> Option<String> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(fresh_postgres_database()),
+        }
+    }
+}
+
+/// Creates an empty database on the PostgreSQL named by
+/// `GRIDWALK_TEST_PG_URL`, which `scripts/test.sh` starts. Without it the
+/// test fails rather than silently testing one backend.
+pub fn fresh_postgres_database() -> String {
+    let admin = std::env::var("GRIDWALK_TEST_PG_URL").expect(
+        "GRIDWALK_TEST_PG_URL is not set: run scripts/test.sh, which starts a local PostgreSQL, \
+         or point it at a server where you may create databases",
+    );
+    let mut id = [0u8; 8];
+    getrandom::fill(&mut id).unwrap();
+    let name = format!("gw_test_{}", u64::from_le_bytes(id));
+    let create = format!("CREATE DATABASE {name}");
+    let admin_url = admin.clone();
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&admin_url, postgres::NoTls)
+            .expect("connect to the test PostgreSQL");
+        c.batch_execute(&create).expect("create a test database");
+    })
+    .join()
+    .unwrap();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    format!("{base}/{name}")
+}
+
+pub fn config(backend: Backend, dir: &std::path::Path) -> ServerConfig {
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), dir.to_owned());
+    config.database_url = backend.fresh_url();
+    config.admin = Some((ADMIN.into(), ADMIN_PASSWORD.into()));
+    config
+}
+
+/// The test tree: two communities; c1 has area a1 with grids g1 and g2, c2
+/// has grid g3 directly.
+pub fn tree() -> Vec<GridNode> {
+    let node = |id: &str, parent: Option<&str>, kind| GridNode {
+        id: GridId::parse(id).unwrap(),
+        parent: parent.map(|p| GridId::parse(p).unwrap()),
+        kind,
+        name: format!("节点 {id}"),
+    };
+    vec![
+        node("c1", None, NodeKind::Community),
+        node("a1", Some("c1"), NodeKind::Area),
+        node("g1", Some("a1"), NodeKind::Grid),
+        node("g2", Some("a1"), NodeKind::Grid),
+        node("c2", None, NodeKind::Community),
+        node("g3", Some("c2"), NodeKind::Grid),
+    ]
+}
+
+/// (name, role, attached nodes, the grids that gives them).
+pub const PEOPLE: [(&str, Role, &[&str], &[&str]); 9] = [
+    ("office1", Role::Office, &["c1"], &["g1", "g2"]),
+    ("worker1", Role::GridWorker, &["g1"], &["g1"]),
+    ("worker2", Role::GridWorker, &["g2"], &["g2"]),
+    ("rider1", Role::Reporter, &["c1"], &["g1", "g2"]),
+    ("rider2", Role::Reporter, &["c1"], &["g1", "g2"]),
+    ("dept1", Role::Department, &["c1"], &["g1", "g2"]),
+    ("office2", Role::Office, &["c2"], &["g3"]),
+    ("worker3", Role::GridWorker, &["g3"], &["g3"]),
+    ("admin1", Role::Admin, &["c2"], &["g1", "g2", "g3"]),
+];
+
+pub fn grids_of(name: &str) -> BTreeSet<GridId> {
+    let p = PEOPLE.iter().find(|p| p.0 == name).unwrap();
+    p.3.iter().map(|g| GridId::parse(g).unwrap()).collect()
+}
+
+pub fn role_of(name: &str) -> Role {
+    PEOPLE.iter().find(|p| p.0 == name).unwrap().1
+}
+
+/// Adds a user and a fresh invitation, returning the invitation code.
+pub fn add_person(storage: &Storage, name: &str, role: Role, nodes: &[&str]) -> (UserId, String) {
+    let new = NewUser {
+        name: name.into(),
+        role,
+        nodes: nodes.iter().map(|n| GridId::parse(n).unwrap()).collect(),
+    };
+    let user =
+        provisioning::add_user(storage, provisioning::random_user_id().unwrap(), &new, 0).unwrap();
+    let inv = provisioning::invite(
+        storage,
+        &user.id,
+        "test",
+        Duration::from_secs(3600),
+        now_ms(),
+    )
+    .unwrap();
+    (user.id, inv.code)
+}
+
+pub fn now_ms() -> i64 {
+    gridwalk_sync_server::api::now_ms()
+}
+
+/// Provisions a person directly in storage (for tests that call the
+/// server's logic without HTTP or start the binary themselves); returns the
+/// device's identity and its bearer token.
+pub fn provision(
+    storage: &Storage,
+    name: &str,
+    role: Role,
+    nodes: &[&str],
+) -> (DeviceAuth, String) {
+    let (_, code) = add_person(storage, name, role, nodes);
+    let token = format!(
+        "{}{name}-{}",
+        auth::DEVICE_TOKEN_PREFIX,
+        u128::from_le_bytes(fresh_bytes())
+    );
+    let code = InvitationCode::parse(&code).unwrap();
+    let outcome = storage
+        .redeem_invitation(
+            &secret_hash(code.as_str()),
+            &secret_hash(&token),
+            &DeviceId::from_random_bytes(fresh_bytes()),
+            name,
+            now_ms(),
+        )
+        .unwrap();
+    assert!(matches!(outcome, InvitationOutcome::Redeemed { .. }));
+    (auth::device(storage, Some(&token)).unwrap(), token)
+}
+
+pub struct World {
+    pub server: RunningServer,
+    pub backend: Backend,
+    pub users: HashMap<&'static str, UserId>,
+    pub tokens: HashMap<&'static str, String>,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn redeem(url: &str, code: &str, device: u8) -> (StatusCode, serde_json::Value) {
+    let req = RedeemRequest {
+        code: code.into(),
+        device: DeviceId::from_random_bytes([device; 16]),
+        device_name: format!("测试手机 {device}"),
+    };
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/devices/redeem"))
+        .json(&req)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or_default())
+}
+
+/// A server with the test tree and one redeemed device per person.
+pub async fn world(backend: Backend) -> World {
+    world_with(backend, |_| {}).await
+}
+
+pub async fn world_with(backend: Backend, tweak: impl FnOnce(&mut ServerConfig)) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(backend, dir.path());
+    tweak(&mut config);
+    let server = spawn(config).await.unwrap();
+    for n in tree() {
+        server.storage().add_node(&n).unwrap();
+    }
+    let mut users = HashMap::new();
+    let mut tokens = HashMap::new();
+    for (i, (name, role, nodes, _)) in PEOPLE.iter().enumerate() {
+        let (id, code) = add_person(server.storage(), name, *role, nodes);
+        let (status, body) = redeem(&server.url(), &code, i as u8).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{name} redeems their invitation: {body}"
+        );
+        let resp: RedeemResponse = serde_json::from_value(body).unwrap();
+        assert_eq!(resp.me.role, *role);
+        users.insert(*name, id);
+        tokens.insert(*name, resp.token);
+    }
+    World {
+        server,
+        backend,
+        users,
+        tokens,
+        _dir: dir,
+    }
+}
+
+impl World {
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    pub async fn post(
+        &self,
+        who: &str,
+        cursor: u64,
+        changes: Vec<WireChange>,
+    ) -> (StatusCode, serde_json::Value) {
+        let req = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device: DeviceId::from_random_bytes([1; 16]),
+            cursor,
+            changes,
+        };
+        post_raw(
+            &self.url(),
+            Some(&self.tokens[who]),
+            serde_json::to_vec(&req).unwrap(),
+        )
+        .await
+    }
+
+    /// A sync that must succeed.
+    pub async fn sync(&self, who: &str, cursor: u64, changes: Vec<WireChange>) -> SyncResponse {
+        let (status, body) = self.post(who, cursor, changes).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{who} on {:?}: {body}",
+            self.backend
+        );
+        serde_json::from_value(body).unwrap()
+    }
+
+    /// Everything `who` receives pulling from the start.
+    pub async fn pull_all(&self, who: &str) -> Vec<WireChange> {
+        let mut cursor = 0;
+        let mut all = Vec::new();
+        loop {
+            let resp = self.sync(who, cursor, vec![]).await;
+            all.extend(resp.changes);
+            cursor = resp.cursor;
+            if !resp.more {
+                return all;
+            }
+        }
+    }
+}
+
+pub async fn post_raw(
+    url: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, serde_json::Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{url}/v1/sync"))
+        .body(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
+
+/// One record being edited by people on different devices.
+pub struct Doc {
+    pub id: DocId,
+    pub scope: GridId,
+    pub am: AutoCommit,
+}
+
+static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn fresh_bytes() -> [u8; 16] {
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&n.to_le_bytes());
+    b[8..].copy_from_slice(&(std::process::id() as u64).to_le_bytes());
+    b
+}
+
+impl Doc {
+    /// A new record of `kind` in `grid`; returns it and its creating change.
+    pub fn create(kind: &str, grid: &str, body: serde_json::Value) -> (Doc, WireChange) {
+        let device = DeviceId::from_random_bytes(fresh_bytes());
+        let (am, change) = gridwalk_core::document::create(&device, kind, &body, now_ms()).unwrap();
+        let doc = Doc {
+            id: DocId::from_random_bytes(fresh_bytes()),
+            scope: GridId::parse(grid).unwrap(),
+            am,
+        };
+        let wire = doc.wire(change.raw_bytes().to_vec());
+        (doc, wire)
+    }
+
+    pub fn wire(&self, bytes: Vec<u8>) -> WireChange {
+        WireChange {
+            doc: self.id,
+            scope: self.scope.clone(),
+            bytes,
+        }
+    }
+
+    fn committed(&mut self) -> WireChange {
+        let hash = self.am.commit().expect("the edit changed something");
+        let change = self.am.get_change_by_hash(&hash).unwrap();
+        self.wire(change.raw_bytes().to_vec())
+    }
+
+    /// A copy to make a change that will be refused: the refused change
+    /// must not become a dependency of later ones.
+    pub fn fork(&mut self) -> Doc {
+        Doc {
+            id: self.id,
+            scope: self.scope.clone(),
+            am: AutoCommit::load(&self.am.save()).unwrap(),
+        }
+    }
+
+    /// Sets `body.<field>` (or a root field when `field` starts with '/')
+    /// from a new device; returns the change.
+    pub fn edit(&mut self, field: &str, value: &str) -> WireChange {
+        self.am.set_actor(ActorId::from(fresh_bytes().as_slice()));
+        let obj = match field.strip_prefix('/') {
+            Some(_) => ROOT,
+            None => self.am.get(ROOT, "body").unwrap().unwrap().1,
+        };
+        self.am
+            .put(&obj, field.trim_start_matches('/'), value)
+            .unwrap();
+        self.committed()
+    }
+
+    /// Appends `value` to the list `body.<field>`, creating it if needed.
+    pub fn push_to_list(&mut self, field: &str, value: &str) -> WireChange {
+        use automerge::ObjType;
+        self.am.set_actor(ActorId::from(fresh_bytes().as_slice()));
+        let body = self.am.get(ROOT, "body").unwrap().unwrap().1;
+        let list = match self.am.get(&body, field).unwrap() {
+            Some((_, id)) => id,
+            None => self.am.put_object(&body, field, ObjType::List).unwrap(),
+        };
+        let len = self.am.length(&list);
+        self.am.insert(&list, len, value).unwrap();
+        self.committed()
+    }
+}
