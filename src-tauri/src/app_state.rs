@@ -8,12 +8,12 @@ use gridwalk_domain::ipc::{
     AppError, AppInfo, ReportListScope, ReportSummary, Settings, StagedPhoto,
 };
 use gridwalk_domain::sync_state::SyncStatus;
-use gridwalk_domain::{BlobHash, DocId, ReportDraft};
+use gridwalk_domain::{BlobHash, DocId, GridId, ReportDraft};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tauri::ipc::InvokeBody;
 
 use crate::options::parse_server_url;
-use crate::sync_loop::{SyncService, now_ms};
+use crate::sync_loop::{SyncError, SyncService, now_ms};
 
 const LIST_LIMIT: u32 = 500;
 
@@ -39,7 +39,8 @@ impl AppState {
         let store = self.store()?;
         Ok(AppInfo {
             device: store.device(),
-            scope: store.scope()?,
+            me: store.me()?,
+            default_grid: store.report_grid(None).ok(),
             reporter: store.meta("reporter")?.unwrap_or_default(),
             server_url: self.sync.server_url(),
             categories: builtin_catalog().all().to_vec(),
@@ -63,11 +64,16 @@ impl AppState {
         Ok(self.store()?.keep_photo(&processed, now_ms())?)
     }
 
-    pub fn create_report(&self, draft: ReportDraft) -> Result<DocId, AppError> {
+    /// `grid`: the one picked in the form, `None` for the default.
+    pub fn create_report(
+        &self,
+        draft: ReportDraft,
+        grid: Option<GridId>,
+    ) -> Result<DocId, AppError> {
         let reporter = draft.reporter.trim().to_owned();
         let id = {
             let mut store = self.store()?;
-            let id = store.create_report(draft, now_ms())?;
+            let id = store.create_report_in(draft, grid.as_ref(), now_ms())?;
             // Remember the name so the next report is one tap shorter.
             store.set_meta("reporter", &reporter)?;
             id
@@ -97,6 +103,29 @@ impl AppState {
         self.sync.status(&self.store)
     }
 
+    /// Binds the device with an invitation code as typed (or scanned).
+    pub async fn redeem(&self, code: &str) -> Result<AppInfo, AppError> {
+        let name = self.device_name()?;
+        self.sync
+            .redeem(&self.store, code, &name)
+            .await
+            .map_err(sync_error)?;
+        self.info()
+    }
+
+    /// How the office's device list names this device: the person's name
+    /// when they gave one, else a short form of the device id.
+    fn device_name(&self) -> Result<String, AppError> {
+        let store = self.store()?;
+        let reporter = store.meta("reporter")?.unwrap_or_default();
+        Ok(if reporter.trim().is_empty() {
+            let id = store.device().to_string();
+            format!("网格通设备 {}", &id[..8.min(id.len())])
+        } else {
+            format!("{}的设备", reporter.trim())
+        })
+    }
+
     pub fn save_settings(&self, settings: Settings) -> Result<AppInfo, AppError> {
         let url = parse_server_url(&settings.server_url)
             .map_err(|m| AppError::new("settings.server_url", m))?;
@@ -108,4 +137,8 @@ impl AppState {
         self.sync.set_server(&url);
         self.info()
     }
+}
+
+fn sync_error(e: SyncError) -> AppError {
+    AppError::new(e.code(), e.to_string())
 }

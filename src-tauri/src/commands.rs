@@ -2,10 +2,10 @@
 //! Errors cross the boundary as `{code, message}` (`AppError`).
 
 use gridwalk_domain::ipc::{
-    AppError, AppInfo, ReportListScope, ReportSummary, Settings, StagedPhoto,
+    AppError, AppInfo, BindRequest, ReportListScope, ReportSummary, Settings, StagedPhoto,
 };
 use gridwalk_domain::sync_state::SyncStatus;
-use gridwalk_domain::{DocId, ReportDraft};
+use gridwalk_domain::{DocId, GridId, ReportDraft};
 use tauri::State;
 use tauri::ipc::Request;
 
@@ -25,8 +25,17 @@ pub async fn stage_photo(request: Request<'_>, state: State<'_, AppState>) -> Re
 }
 
 #[tauri::command]
-pub fn create_report(draft: ReportDraft, state: State<'_, AppState>) -> Res<DocId> {
-    state.create_report(draft)
+pub fn create_report(
+    draft: ReportDraft,
+    grid: Option<GridId>,
+    state: State<'_, AppState>,
+) -> Res<DocId> {
+    state.create_report(draft, grid)
+}
+
+#[tauri::command]
+pub async fn redeem_invitation(bind: BindRequest, state: State<'_, AppState>) -> Res<AppInfo> {
+    state.redeem(&bind.code).await
 }
 
 #[tauri::command]

@@ -32,7 +32,18 @@ pub fn run() {
             let state = open_state(&data_dir, options.server_url.as_deref())?;
             open_window(app, &data_dir)?;
             tracing::info!(data = %data_dir.display(), "device store opened");
-            tauri::async_runtime::spawn(state.sync.clone().run_forever(state.store.clone()));
+            let background = state.clone();
+            let invitation = options.invitation.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Some(code) = invitation {
+                    redeem_at_start(&background, &code).await;
+                }
+                background
+                    .sync
+                    .clone()
+                    .run_forever(background.store.clone())
+                    .await;
+            });
             app.manage(state);
             Ok(())
         })
@@ -45,11 +56,30 @@ pub fn run() {
             commands::sync_status,
             commands::sync_now,
             commands::save_settings,
+            commands::redeem_invitation,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         tracing::error!("Gridwalk could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+/// `--invitation CODE`: binds a device that is not bound yet, so a script
+/// can start a ready-to-sync app. A bound (or once-bound) device ignores
+/// it, which makes rerunning the script safe.
+async fn redeem_at_start(state: &AppState, code: &str) {
+    let bound_before = match state.store.lock() {
+        Ok(s) => s.me().ok().flatten().is_some(),
+        Err(_) => return,
+    };
+    if bound_before {
+        tracing::info!("device already bound; --invitation ignored");
+        return;
+    }
+    match state.redeem(code).await {
+        Ok(_) => tracing::info!("device bound with the invitation given at start"),
+        Err(e) => tracing::warn!("the invitation given at start was not accepted: {e}"),
     }
 }
 

@@ -2,9 +2,16 @@
 //! then fetches photos it lacks. A background loop repeats it — soon after
 //! a success, with exponential backoff after a failure — and a person can
 //! start a pass by hand. Passes never overlap.
+//!
+//! Nothing goes to the server before the device is bound to an account.
+//! When the server refuses the token (401: revoked, or unknown), the loop
+//! stops calling it until a new invitation is redeemed: retrying cannot
+//! help, and the outbox and every local record stay as they are.
 
+use gridwalk_core::account::{Credentials, DeviceToken};
 use gridwalk_core::{CoreError, Store};
-use gridwalk_domain::sync_state::SyncStatus;
+use gridwalk_domain::directory::{InvitationCode, Me};
+use gridwalk_domain::sync_state::{DeviceAccess, SyncStatus};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -25,6 +32,12 @@ pub enum SyncError {
     Core(#[from] CoreError),
     #[error("the local store is unavailable (a previous operation crashed); restart the app")]
     Poisoned,
+    #[error("this device is not bound yet: enter the invitation code from your community office")]
+    NotBound,
+    #[error("the server no longer accepts this device ({0}): enter a new invitation code")]
+    Refused(String),
+    #[error(transparent)]
+    BadCode(#[from] gridwalk_domain::directory::BadInvitationCode),
 }
 
 impl SyncError {
@@ -33,6 +46,22 @@ impl SyncError {
             Self::Transport(e) => e.code(),
             Self::Core(e) => e.code().to_owned(),
             Self::Poisoned => "store.poisoned".into(),
+            Self::NotBound => "account.not_bound".into(),
+            Self::Refused(code) => code.clone(),
+            Self::BadCode(_) => "invite.bad_code".into(),
+        }
+    }
+
+    /// When the next automatic pass should run; `None` means only a new
+    /// invitation (or a new report, which costs no network) wakes the loop.
+    fn retry_after(&self, failures: u32) -> Option<Duration> {
+        match self {
+            Self::NotBound | Self::Refused(_) => None,
+            Self::Transport(TransportError::Unauthorized { .. }) => None,
+            Self::Transport(TransportError::RateLimited(wait)) => {
+                Some((*wait).max(backoff(failures)))
+            }
+            _ => Some(backoff(failures)),
         }
     }
 }
@@ -81,14 +110,19 @@ impl SyncService {
 
     pub fn status(&self, store: &Mutex<Store>) -> SyncStatus {
         let mut s = self.status.lock().map(|s| s.clone()).unwrap_or_default();
-        if let Ok((changes, photos)) = store
-            .lock()
-            .map_err(drop)
-            .and_then(|st| st.pending_counts().map_err(drop))
-        {
+        let Ok(st) = store.lock() else {
+            return s;
+        };
+        if let Ok((changes, photos)) = st.pending_counts() {
             s.pending_changes = changes;
             s.pending_photos = photos;
         }
+        // Read from the store, not remembered here: a refusal survives a restart.
+        s.access = match st.credentials() {
+            Ok(Credentials::Bound(_)) => DeviceAccess::Bound,
+            Ok(Credentials::Refused(code)) => DeviceAccess::Refused { code },
+            Ok(Credentials::Unbound) | Err(_) => DeviceAccess::Unbound,
+        };
         s
     }
 
@@ -122,14 +156,30 @@ impl SyncService {
         self.transport.lock().ok().map(|t| t.clone())
     }
 
-    /// One full pass; records the outcome in the status either way.
+    /// One full pass; records the outcome in the status either way. An
+    /// unbound or refused device makes no network call at all.
     pub async fn run_pass(&self, store: &Mutex<Store>) -> Result<PassReport, SyncError> {
         let _only_one = self.pass.lock().await;
-        self.edit(|s| s.running = true);
-        let result = match self.transport() {
-            Some(t) => pass(store, &t).await,
-            None => Err(SyncError::Poisoned),
+        // Its own statement: the store guard must not live across the awaits below.
+        let credentials = lock(store)?.credentials()?;
+        let result = match credentials {
+            // Not a failure: records simply wait, shown as 待同步.
+            Credentials::Unbound => {
+                self.edit(|s| s.last_error = None);
+                return Err(SyncError::NotBound);
+            }
+            Credentials::Refused(code) => Err(SyncError::Refused(code)),
+            Credentials::Bound(token) => {
+                self.edit(|s| s.running = true);
+                match self.transport() {
+                    Some(t) => pass(store, &t.with_token(token)).await,
+                    None => Err(SyncError::Poisoned),
+                }
+            }
         };
+        if let Err(SyncError::Transport(TransportError::Unauthorized { code, .. })) = &result {
+            lock(store)?.set_token_refused(code)?;
+        }
         self.edit(|s| {
             s.running = false;
             match &result {
@@ -140,10 +190,34 @@ impl SyncService {
                 Err(e) => s.last_error = Some(e.code()),
             }
         });
-        if let Err(e) = &result {
-            tracing::warn!("sync failed: {e}");
+        match &result {
+            Err(SyncError::Refused(_)) => {}
+            Err(e) => tracing::warn!("sync failed: {e}"),
+            Ok(_) => {}
         }
         result
+    }
+
+    /// Redeems an invitation and binds the device to its account; the next
+    /// pass (started at once) pushes whatever the outbox kept. Holds the
+    /// pass lock so a pass under the old token cannot mark the new one refused.
+    pub async fn redeem(
+        &self,
+        store: &Mutex<Store>,
+        typed: &str,
+        device_name: &str,
+    ) -> Result<Me, SyncError> {
+        let code = InvitationCode::parse(typed)?;
+        let _only_one = self.pass.lock().await;
+        let device = lock(store)?.device();
+        let t = self.transport().ok_or(SyncError::Poisoned)?;
+        let resp = t.redeem(&code.display(), device, device_name).await?;
+        let token = DeviceToken::parse(&resp.token)?;
+        lock(store)?.bind(&token, &resp.me)?;
+        self.edit(|s| s.last_error = None);
+        tracing::info!(user = %resp.me.user, "device bound");
+        self.wake.notify_one();
+        Ok(resp.me)
     }
 
     /// The background loop; runs until the app exits.
@@ -153,17 +227,24 @@ impl SyncService {
             let delay = match self.run_pass(&store).await {
                 Ok(_) => {
                     failures = 0;
-                    IDLE_INTERVAL
+                    Some(IDLE_INTERVAL)
                 }
-                Err(_) => {
+                Err(e) => {
                     failures += 1;
-                    backoff(failures - 1)
+                    let d = e.retry_after(failures - 1);
+                    if d.is_none() {
+                        failures = 0;
+                    }
+                    d
                 }
             };
-            self.edit(|s| s.next_attempt_in_s = Some(delay.as_secs()));
-            tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
-                _ = self.wake.notified() => {}
+            self.edit(|s| s.next_attempt_in_s = delay.map(|d| d.as_secs()));
+            match delay {
+                Some(delay) => tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = self.wake.notified() => {}
+                },
+                None => self.wake.notified().await,
             }
         }
     }
@@ -207,6 +288,9 @@ pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport,
             report.photos_down += 1;
         }
     }
+    // The office may have moved the user to other grids since the last pass.
+    let me = t.me().await?;
+    lock(store)?.set_me(&me)?;
     Ok(report)
 }
 
@@ -218,5 +302,19 @@ mod tests {
     fn backoff_doubles_and_caps_at_a_minute() {
         let secs: Vec<u64> = (0..8).map(|n| backoff(n).as_secs()).collect();
         assert_eq!(secs, [2, 4, 8, 16, 32, 60, 60, 60]);
+    }
+
+    #[test]
+    fn a_refused_or_unbound_device_waits_for_a_code_instead_of_retrying() {
+        let refused = SyncError::Transport(TransportError::Unauthorized {
+            code: "auth.revoked".into(),
+            message: String::new(),
+        });
+        assert_eq!(refused.retry_after(0), None);
+        assert_eq!(SyncError::NotBound.retry_after(3), None);
+        let offline = SyncError::Transport(TransportError::Timeout);
+        assert_eq!(offline.retry_after(1), Some(Duration::from_secs(4)));
+        let slow = SyncError::Transport(TransportError::RateLimited(Duration::from_secs(45)));
+        assert_eq!(slow.retry_after(0), Some(Duration::from_secs(45)));
     }
 }

@@ -1,11 +1,17 @@
 //! The network half of sync: HTTP calls to the sync server with hard
 //! timeouts, and answers read with a size cap, because a server (or whatever
 //! answers at its address) is as untrusted as any other input.
+//!
+//! Every device call carries the device's bearer token; a 401 becomes its
+//! own error so the sync loop can tell "this device is cut off" from "the
+//! network is down".
 
-use gridwalk_domain::BlobHash;
+use gridwalk_core::account::DeviceToken;
+use gridwalk_domain::directory::{Me, RedeemRequest, RedeemResponse};
 use gridwalk_domain::sync::{
     ApiError, MAX_BLOB_BYTES, MAX_SYNC_BODY_BYTES, SyncRequest, SyncResponse,
 };
+use gridwalk_domain::{BlobHash, DeviceId};
 use std::time::Duration;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -13,6 +19,10 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(20);
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// A sync answer is JSON of at most one page of changes.
 const MAX_SYNC_ANSWER_BYTES: usize = 4 * MAX_SYNC_BODY_BYTES;
+/// `Me` (the user's part of the grid tree) and error bodies.
+const MAX_SMALL_ANSWER_BYTES: usize = 1024 * 1024;
+/// When a 429 names no wait.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
@@ -26,6 +36,12 @@ pub enum TransportError {
         code: String,
         message: String,
     },
+    /// 401: the token is missing, unknown or revoked. Retrying cannot help;
+    /// a new invitation code can.
+    #[error("the sync server does not accept this device ({code}): {message}")]
+    Unauthorized { code: String, message: String },
+    #[error("the sync server asks to slow down; retrying in {0:?}")]
+    RateLimited(Duration),
     #[error("the sync server failed ({0}); it will be retried")]
     Server(u16),
     #[error("the sync server's answer was invalid: {0}")]
@@ -37,7 +53,8 @@ impl TransportError {
         match self {
             Self::Unreachable { .. } => "sync.unreachable".into(),
             Self::Timeout => "sync.timeout".into(),
-            Self::Refused { code, .. } => code.clone(),
+            Self::Refused { code, .. } | Self::Unauthorized { code, .. } => code.clone(),
+            Self::RateLimited(_) => "rate_limited".into(),
             Self::Server(_) => "sync.server_error".into(),
             Self::BadAnswer(_) => "sync.bad_server_data".into(),
         }
@@ -48,6 +65,7 @@ impl TransportError {
 pub struct HttpTransport {
     client: reqwest::Client,
     base: String,
+    token: Option<DeviceToken>,
 }
 
 impl HttpTransport {
@@ -64,7 +82,62 @@ impl HttpTransport {
         Self {
             client,
             base: base_url.trim_end_matches('/').to_owned(),
+            token: None,
         }
+    }
+
+    /// The same client, sending `token` on every device call.
+    pub fn with_token(&self, token: DeviceToken) -> Self {
+        Self {
+            token: Some(token),
+            ..self.clone()
+        }
+    }
+
+    /// Adds `Authorization: Bearer …`. Without a token the request goes out
+    /// bare and the server answers 401 `auth.missing_token`.
+    fn device_call(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(t) => req.bearer_auth(t.expose()),
+            None => req,
+        }
+    }
+
+    /// Redeems a one-time invitation code for this device's token. The only
+    /// call that needs no token.
+    pub async fn redeem(
+        &self,
+        code: &str,
+        device: DeviceId,
+        device_name: &str,
+    ) -> Result<RedeemResponse, TransportError> {
+        let url = format!("{}/v1/devices/redeem", self.base);
+        let body = RedeemRequest {
+            code: code.to_owned(),
+            device,
+            device_name: device_name.to_owned(),
+        };
+        let resp = self
+            .client
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| self.net(e))?;
+        let body = self.read(resp, MAX_SMALL_ANSWER_BYTES).await?;
+        serde_json::from_slice(&body).map_err(|e| TransportError::BadAnswer(e.to_string()))
+    }
+
+    /// The device's user and their part of the grid tree, as of now.
+    pub async fn me(&self) -> Result<Me, TransportError> {
+        let url = format!("{}/v1/me", self.base);
+        let resp = self
+            .device_call(self.client.get(&url))
+            .send()
+            .await
+            .map_err(|e| self.net(e))?;
+        let body = self.read(resp, MAX_SMALL_ANSWER_BYTES).await?;
+        serde_json::from_slice(&body).map_err(|e| TransportError::BadAnswer(e.to_string()))
     }
 
     pub fn base_url(&self) -> &str {
@@ -74,8 +147,7 @@ impl HttpTransport {
     pub async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
         let url = format!("{}/v1/sync", self.base);
         let resp = self
-            .client
-            .post(&url)
+            .device_call(self.client.post(&url))
             .json(req)
             .send()
             .await
@@ -87,8 +159,7 @@ impl HttpTransport {
     pub async fn put_blob(&self, hash: &BlobHash, bytes: Vec<u8>) -> Result<(), TransportError> {
         let url = format!("{}/v1/blobs/{hash}", self.base);
         let resp = self
-            .client
-            .put(&url)
+            .device_call(self.client.put(&url))
             .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
             .body(bytes)
             .send()
@@ -101,8 +172,7 @@ impl HttpTransport {
     pub async fn get_blob(&self, hash: &BlobHash) -> Result<Option<Vec<u8>>, TransportError> {
         let url = format!("{}/v1/blobs/{hash}", self.base);
         let resp = self
-            .client
-            .get(&url)
+            .device_call(self.client.get(&url))
             .send()
             .await
             .map_err(|e| self.net(e))?;
@@ -130,6 +200,12 @@ impl HttpTransport {
         cap: usize,
     ) -> Result<Vec<u8>, TransportError> {
         let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(DEFAULT_RETRY_AFTER, Duration::from_secs);
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.net(e))? {
             if body.len() + chunk.len() > cap {
@@ -139,6 +215,9 @@ impl HttpTransport {
             }
             body.extend_from_slice(&chunk);
         }
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Err(TransportError::RateLimited(retry_after));
+        }
         if status.is_server_error() {
             return Err(TransportError::Server(status.as_u16()));
         }
@@ -147,6 +226,12 @@ impl HttpTransport {
                 code: "sync.refused".into(),
                 message: String::from_utf8_lossy(&body).chars().take(200).collect(),
             });
+            if status == reqwest::StatusCode::UNAUTHORIZED {
+                return Err(TransportError::Unauthorized {
+                    code: err.code,
+                    message: err.message,
+                });
+            }
             return Err(TransportError::Refused {
                 status: status.as_u16(),
                 code: err.code,

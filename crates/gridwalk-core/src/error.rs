@@ -19,6 +19,18 @@ pub enum CoreError {
     Document { doc: String, reason: String },
     #[error("the server sent data that failed checks ({0}); nothing of it was applied")]
     BadServerData(String),
+    #[error(
+        "this device is not bound to an account yet: enter the invitation code from your community office"
+    )]
+    NotBound,
+    #[error(
+        "grid {0} is not one of your grids: pick one of yours, or ask your office to add you to it"
+    )]
+    GridNotYours(String),
+    #[error(
+        "your account has no grid to report into: ask your community office to attach you to one"
+    )]
+    NoGrids,
     #[error("{0}")]
     Invalid(String),
 }
@@ -32,6 +44,9 @@ impl CoreError {
             Self::MissingPhoto(_) => "report.missing_photo",
             Self::Document { .. } => "store.document",
             Self::BadServerData(_) => "sync.bad_server_data",
+            Self::NotBound => "account.not_bound",
+            Self::GridNotYours(_) => "account.grid_not_yours",
+            Self::NoGrids => "account.no_grids",
             Self::Invalid(_) => "input.invalid",
         }
     }

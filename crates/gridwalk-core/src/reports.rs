@@ -49,11 +49,23 @@ impl Store {
         })
     }
 
-    /// Saves a new report: the document, its outbox change and its projection
-    /// in one transaction. Works with no network at all.
+    /// Saves a new report in the account's grid (see `report_grid`): the
+    /// document, its outbox change and its projection in one transaction.
+    /// Works with no network at all.
     pub fn create_report(&mut self, draft: ReportDraft, now_ms: i64) -> Result<DocId> {
+        self.create_report_in(draft, None, now_ms)
+    }
+
+    /// Like `create_report`, in the grid the person picked (checked against
+    /// the account's grids). The grid is remembered as the next default.
+    pub fn create_report_in(
+        &mut self,
+        draft: ReportDraft,
+        grid: Option<&GridId>,
+        now_ms: i64,
+    ) -> Result<DocId> {
         let id = DocId::from_random_bytes(*uuid::Uuid::new_v4().as_bytes());
-        let scope = self.scope()?;
+        let scope = self.report_grid(grid)?;
         self.create_report_with(draft, id, scope, now_ms)
     }
 
@@ -95,6 +107,7 @@ impl Store {
             ],
         )?;
         project_report(&tx, &report)?;
+        Store::remember_grid(&tx, &report.scope)?;
         tx.commit()?;
         Ok(id)
     }
@@ -258,7 +271,7 @@ pub fn jpeg_data_url(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::png;
+    use crate::test_support::{bound_store, png};
     use gridwalk_domain::sync_state::SyncState;
 
     fn draft(photos: Vec<gridwalk_domain::PhotoRef>) -> ReportDraft {
@@ -273,7 +286,7 @@ mod tests {
 
     #[test]
     fn reports_list_newest_first_with_thumbnail_and_state() {
-        let mut s = Store::open_in_memory().unwrap();
+        let (mut s, _) = bound_store(&["demo-grid-1"]);
         let p = s.stage_photo(&png(300, 200, [200, 0, 0]), 0).unwrap();
         let older = s
             .create_report(draft(vec![p.photo.clone()]), 1_000)
@@ -308,7 +321,7 @@ mod tests {
 
     #[test]
     fn a_report_needs_its_photos_on_the_device_and_a_bad_one_stores_nothing() {
-        let mut s = Store::open_in_memory().unwrap();
+        let (mut s, _) = bound_store(&["demo-grid-1"]);
         let mut p = s.stage_photo(&png(300, 200, [0, 0, 200]), 0).unwrap().photo;
         p.hash = BlobHash::from_digest(&[9; 32]);
         let err = s.create_report(draft(vec![p]), 1_000).unwrap_err();

@@ -12,7 +12,8 @@ use std::path::Path;
 
 use crate::error::{CoreError, Result};
 
-/// The grid a device reports into until accounts assign one (next milestone).
+/// The demo community's first grid, for tests and the demo seed. Reports
+/// never fall back to it: they go into one of the account's grids.
 pub const DEFAULT_SCOPE: &str = "demo-grid-1";
 
 #[derive(Debug)]
@@ -57,13 +58,6 @@ impl Store {
         self.device
     }
 
-    pub fn scope(&self) -> Result<GridId> {
-        let s = self
-            .meta("scope")?
-            .unwrap_or_else(|| DEFAULT_SCOPE.to_owned());
-        GridId::parse(&s).map_err(|e| CoreError::Invalid(e.to_string()))
-    }
-
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         get_meta(&self.conn, key)
     }
@@ -100,7 +94,19 @@ impl Store {
 
     /// Every change of one document as it would travel, e.g. to re-send it.
     pub fn document_changes(&self, id: &DocId) -> Result<Vec<WireChange>> {
-        let scope = self.scope()?;
+        // The document's own scope: it was fixed when the record was made.
+        let scope: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT scope FROM documents WHERE doc_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(scope) = scope else {
+            return Ok(Vec::new());
+        };
+        let scope = GridId::parse(&scope).map_err(|e| CoreError::Invalid(e.to_string()))?;
         Ok(match self.document(id)? {
             None => Vec::new(),
             Some(mut d) => d

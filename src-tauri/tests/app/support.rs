@@ -1,9 +1,17 @@
-//! Shared pieces: test photos, a server in a temp folder, a device.
+//! Shared pieces: test photos, a server in a temp folder with a small grid
+//! tree, invitations, a device.
 
 use gridwalk_app_lib::AppState;
-use gridwalk_domain::{Location, ReportDraft};
+use gridwalk_domain::directory::{Me, NewNode, NewUser, NodeKind};
+use gridwalk_domain::{GridId, Location, ReportDraft, Role};
+use gridwalk_sync_server::provisioning::{add_node, add_user, invite, random_user_id};
 use gridwalk_sync_server::{RunningServer, ServerConfig};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const COMMUNITY: &str = "c1";
+/// The community's grids, in tree order.
+pub const GRIDS: [&str; 2] = ["c1-grid-1", "c1-grid-2"];
 
 pub fn photos_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/photos")
@@ -25,11 +33,75 @@ pub async fn server_at(dir: &Path, listen: &str) -> RunningServer {
         .expect("sync server starts")
 }
 
+/// A community with two grids, as an office would set it up.
+pub fn grid_tree(server: &RunningServer) {
+    let node = |id: &str, parent: Option<&str>, kind, name: &str| NewNode {
+        id: GridId::parse(id).unwrap(),
+        parent: parent.map(|p| GridId::parse(p).unwrap()),
+        kind,
+        name: name.into(),
+    };
+    add_node(
+        server.storage(),
+        &node(COMMUNITY, None, NodeKind::Community, "幸福里社区"),
+    )
+    .unwrap();
+    for (i, g) in GRIDS.iter().enumerate() {
+        let name = format!("第{}网格", i + 1);
+        add_node(
+            server.storage(),
+            &node(g, Some(COMMUNITY), NodeKind::Grid, &name),
+        )
+        .unwrap();
+    }
+}
+
+/// A new user attached to `nodes`, and a one-time invitation code for them.
+pub fn invitation(
+    server: &RunningServer,
+    name: &str,
+    role: Role,
+    nodes: &[&str],
+) -> (gridwalk_domain::UserId, String) {
+    let id = random_user_id().unwrap();
+    let new = NewUser {
+        name: name.into(),
+        role,
+        nodes: nodes.iter().map(|n| GridId::parse(n).unwrap()).collect(),
+    };
+    add_user(server.storage(), id, &new, 1_000).unwrap();
+    (id, reinvite(server, &id))
+}
+
+/// Another invitation for an existing user, as the office gives after a revocation.
+pub fn reinvite(server: &RunningServer, user: &gridwalk_domain::UserId) -> String {
+    let now = gridwalk_app_lib::sync_loop::now_ms();
+    invite(
+        server.storage(),
+        user,
+        "test",
+        Duration::from_secs(3_600),
+        now,
+    )
+    .unwrap()
+    .code
+}
+
+/// Binds `device` through the real transport, as the 绑定设备 screen does.
+pub async fn bind(device: &AppState, code: &str) -> Me {
+    device
+        .sync
+        .redeem(&device.store, code, "测试手机")
+        .await
+        .expect("the invitation is redeemed")
+}
+
 pub fn device(dir: &Path, server: &RunningServer) -> AppState {
     gridwalk_app_lib::open_state(dir, Some(&server.url())).expect("device store opens")
 }
 
-/// Creates a report on `device` with the given testdata photo.
+/// Creates a report on `device` with the given testdata photo, in the
+/// account's default grid.
 pub fn report(device: &AppState, photo_rel: &str, text: &str) -> gridwalk_domain::DocId {
     let bytes = std::fs::read(photo(photo_rel)).unwrap();
     let mut store = device.store.lock().unwrap();

@@ -1,17 +1,19 @@
-//! Two devices and the real server, over HTTP.
+//! Two devices and the real server, over HTTP. Each is bound to its own
+//! account by redeeming an invitation through the real transport.
 
 use gridwalk_app_lib::AppState;
 use gridwalk_app_lib::transport::HttpTransport;
-use gridwalk_domain::DocId;
+use gridwalk_core::account::Credentials;
 use gridwalk_domain::ipc::ReportListScope;
+use gridwalk_domain::{DocId, Role};
 
-use crate::support::{device, report, server_at};
+use crate::support::{COMMUNITY, GRIDS, bind, device, grid_tree, invitation, report, server_at};
 
-async fn pass(d: &AppState) -> gridwalk_app_lib::sync_loop::PassReport {
+pub async fn pass(d: &AppState) -> gridwalk_app_lib::sync_loop::PassReport {
     d.sync.run_pass(&d.store).await.expect("sync pass succeeds")
 }
 
-fn heads(d: &AppState, id: &DocId) -> Vec<String> {
+pub fn heads(d: &AppState, id: &DocId) -> Vec<String> {
     d.store
         .lock()
         .unwrap()
@@ -20,7 +22,7 @@ fn heads(d: &AppState, id: &DocId) -> Vec<String> {
         .expect("document present")
 }
 
-fn all_ids(d: &AppState) -> Vec<DocId> {
+pub fn all_ids(d: &AppState) -> Vec<DocId> {
     let status = d.sync.status(&d.store);
     let mut ids: Vec<DocId> = d
         .store
@@ -40,8 +42,20 @@ async fn two_devices_converge_through_the_server_and_a_restart_loses_nothing_ack
     let tmp = tempfile::tempdir().unwrap();
     let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
     let listen = server.addr().to_string();
+    grid_tree(&server);
     let a = device(&tmp.path().join("a"), &server);
     let b = device(&tmp.path().join("b"), &server);
+    // A works grid 1; B is the community office, seeing both grids.
+    let (_, code_a) = invitation(&server, "网格员 王芳", Role::GridWorker, &[GRIDS[0]]);
+    let (_, code_b) = invitation(&server, "社区办公室", Role::Office, &[COMMUNITY]);
+    let me_a = bind(&a, &code_a).await;
+    let me_b = bind(&b, &code_b).await;
+    assert_eq!(me_a.grids.len(), 1, "a grid worker reports into their grid");
+    assert_eq!(
+        me_b.grids.len(),
+        2,
+        "the office has every grid of the community"
+    );
 
     // A reports offline-style (saved first), then syncs: change and photos go up.
     let first = report(&a, "gps/DSCN0010.jpg", "井盖松动");
@@ -63,7 +77,11 @@ async fn two_devices_converge_through_the_server_and_a_restart_loses_nothing_ack
         req.changes = doc;
         req
     };
+    let Credentials::Bound(token) = a.store.lock().unwrap().credentials().unwrap() else {
+        panic!("A is bound");
+    };
     let resp = HttpTransport::new(&server.url())
+        .with_token(token)
         .sync(&again)
         .await
         .unwrap();
@@ -98,7 +116,13 @@ async fn two_devices_converge_through_the_server_and_a_restart_loses_nothing_ack
         "B has the photo"
     );
 
-    // B reports too; A sees it.
+    assert_eq!(
+        on_b.scope.as_str(),
+        GRIDS[0],
+        "the report went into A's grid, not a built-in default"
+    );
+
+    // B reports too (into its first grid, which A works); A sees it.
     let second = report(&b, "phone/jolla.jpg", "垃圾堆积");
     pass(&b).await;
     pass(&a).await;

@@ -9,6 +9,9 @@ use gridwalk_domain::sync_state::SyncStatus;
 use gridwalk_domain::{Location, ReportDraft};
 
 fn new_report(store: &mut Store, text: &str) -> DocId {
+    if store.me().unwrap().is_none() {
+        crate::test_support::bind(store, &["demo-grid-1"]);
+    }
     let staged = store
         .stage_photo(&png(800, 400, [10, 20, 30]), 1_000)
         .unwrap();
