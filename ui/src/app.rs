@@ -5,6 +5,7 @@ use gridwalk_domain::ipc::{AppInfo, ReportListScope};
 use gridwalk_domain::sync_state::SyncStatus;
 use leptos::prelude::*;
 
+use crate::bind::{BindPanel, RefusedBanner};
 use crate::i18n::{I18n, use_i18n};
 use crate::ipc;
 use crate::report_form::ReportForm;
@@ -27,6 +28,8 @@ pub struct Ctx {
     pub tab: RwSignal<Tab>,
     /// A one-line notice that outlives the view that raised it.
     pub toast: RwSignal<Option<String>>,
+    /// The device-wide sync picture, polled by the header's badge.
+    pub status: RwSignal<SyncStatus>,
 }
 
 #[component]
@@ -36,13 +39,21 @@ pub fn App() -> impl IntoView {
         info: RwSignal::new(None),
         tab: RwSignal::new(Tab::Snap),
         toast: RwSignal::new(None),
+        status: RwSignal::new(SyncStatus::default()),
     };
     provide_context(ctx);
-    let status = RwSignal::new(SyncStatus::default());
+    let status = ctx.status;
+    // Never bound at start: binding comes first on the report tab too,
+    // above the form, so what the person already typed stays while they
+    // bind. The card stays (showing the account) until they move on.
+    let bind_first = RwSignal::new(false);
     let load_error = RwSignal::new(None::<String>);
     leptos::task::spawn_local(async move {
         match ipc::app_info().await {
-            Ok(info) => ctx.info.set(Some(info)),
+            Ok(info) => {
+                bind_first.set(info.me.is_none());
+                ctx.info.set(Some(info));
+            }
             Err(e) => load_error.set(Some(e.message)),
         }
     });
@@ -50,7 +61,13 @@ pub fn App() -> impl IntoView {
     let tab_button = move |tab: Tab, id: &'static str, key: &'static str| {
         view! {
             <button id=id class="tab" class:active=move || ctx.tab.get() == tab
-                on:click=move |_| { ctx.toast.set(None); ctx.tab.set(tab) }>
+                on:click=move |_| {
+                    ctx.toast.set(None);
+                    ctx.tab.set(tab);
+                    if ctx.info.get_untracked().is_some_and(|i| i.me.is_some()) {
+                        bind_first.set(false);
+                    }
+                }>
                 {move || i18n.t(key)}
             </button>
         }
@@ -75,8 +92,12 @@ pub fn App() -> impl IntoView {
                 {move || ctx.toast.get().map(|m| view! {
                     <p class="notice" id="toast" on:click=move |_| ctx.toast.set(None)>{m}</p>
                 })}
+                <RefusedBanner />
                 {move || match ctx.tab.get() {
-                    Tab::Snap => view! { <ReportForm /> }.into_any(),
+                    Tab::Snap => view! {
+                        <Show when=move || bind_first.get()><BindPanel /></Show>
+                        <ReportForm />
+                    }.into_any(),
                     Tab::Mine => view! { <ReportList which=ReportListScope::Mine /> }.into_any(),
                     Tab::Office => view! { <ReportList which=ReportListScope::All /> }.into_any(),
                     Tab::Settings => view! { <SettingsView /> }.into_any(),

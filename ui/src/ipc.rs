@@ -2,10 +2,10 @@
 //! command. Everything else in the UI calls these, never `invoke` itself.
 
 use gridwalk_domain::ipc::{
-    AppError, AppInfo, ReportListScope, ReportSummary, Settings, StagedPhoto,
+    AppError, AppInfo, BindRequest, ReportListScope, ReportSummary, Settings, StagedPhoto,
 };
 use gridwalk_domain::sync_state::SyncStatus;
-use gridwalk_domain::{DocId, ReportDraft};
+use gridwalk_domain::{DocId, GridId, ReportDraft};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -38,6 +38,12 @@ async fn call<T: DeserializeOwned>(cmd: &str, args: JsValue) -> Result<T, AppErr
 #[derive(Serialize)]
 struct Draft<'a> {
     draft: &'a ReportDraft,
+    grid: Option<&'a GridId>,
+}
+
+#[derive(Serialize)]
+struct Bind<'a> {
+    bind: &'a BindRequest,
 }
 
 #[derive(Serialize)]
@@ -64,8 +70,14 @@ pub async fn stage_photo(bytes: js_sys::Uint8Array) -> Result<StagedPhoto, AppEr
     call("stage_photo", bytes.into()).await
 }
 
-pub async fn create_report(draft: &ReportDraft) -> Result<DocId, AppError> {
-    call("create_report", to_js(&Draft { draft })?).await
+/// `grid`: the one picked in the form; `None` lets the shell use the default.
+pub async fn create_report(draft: &ReportDraft, grid: Option<&GridId>) -> Result<DocId, AppError> {
+    call("create_report", to_js(&Draft { draft, grid })?).await
+}
+
+/// Binds the device; answers the refreshed app info (with the account).
+pub async fn redeem_invitation(bind: &BindRequest) -> Result<AppInfo, AppError> {
+    call("redeem_invitation", to_js(&Bind { bind })?).await
 }
 
 pub async fn list_reports(which: ReportListScope) -> Result<Vec<ReportSummary>, AppError> {

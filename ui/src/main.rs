@@ -5,6 +5,7 @@
 //! and grows into a desktop office view.
 
 mod app;
+mod bind;
 mod browser;
 mod i18n;
 mod ipc;

@@ -1,13 +1,17 @@
 //! 随手拍: photos, one category tap, a few words, a place — and done.
 //! Saving never needs the network. A photo that fails is reported on its
-//! own line and everything else typed so far stays.
+//! own line and everything else typed so far stays. The report goes into
+//! one of the account's grids: a picker when there are several. A device
+//! never bound cannot save (it has no grid yet); the form keeps what was
+//! typed while the person binds it in the card above.
 
 use gridwalk_domain::ipc::StagedPhoto;
-use gridwalk_domain::{Coordinates, Location, LocationSource, ReportDraft};
+use gridwalk_domain::{Coordinates, GridId, Location, LocationSource, ReportDraft};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::app::{Ctx, Tab};
+use crate::bind::grid_name;
 use crate::browser::{device_position, file_bytes};
 use crate::i18n::use_i18n;
 use crate::ipc;
@@ -27,6 +31,7 @@ pub fn ReportForm() -> impl IntoView {
     let reporter = RwSignal::new(String::new());
     let message = RwSignal::new(None::<(bool, String)>);
     let saving = RwSignal::new(false);
+    let grid = RwSignal::new(None::<GridId>);
 
     Effect::new(move |_| {
         if let Some(info) = ctx.info.get()
@@ -35,6 +40,16 @@ pub fn ReportForm() -> impl IntoView {
             reporter.set(info.reporter.clone());
         }
     });
+    // Follows the account: after (re)binding, a picked grid the user no
+    // longer has falls back to the shell's default (last used, else first).
+    Effect::new(move |_| {
+        let Some(info) = ctx.info.get() else { return };
+        let grids = info.me.map(|m| m.grids).unwrap_or_default();
+        if !grid.get_untracked().is_some_and(|g| grids.contains(&g)) {
+            grid.set(info.default_grid);
+        }
+    });
+    let me = move || ctx.info.get().and_then(|i| i.me);
 
     let on_files = move |ev: leptos::ev::Event| {
         let Some(input) = ev
@@ -123,7 +138,7 @@ pub fn ReportForm() -> impl IntoView {
         };
         saving.set(true);
         leptos::task::spawn_local(async move {
-            match ipc::create_report(&draft).await {
+            match ipc::create_report(&draft, grid.get_untracked().as_ref()).await {
                 Ok(_) => {
                     photos.set(Vec::new());
                     category.set(None);
@@ -199,6 +214,33 @@ pub fn ReportForm() -> impl IntoView {
                 <input id="address" type="text" placeholder=move || i18n.t("form.address_ph")
                     prop:value=move || address.get() on:input=move |ev| address.set(event_target_value(&ev)) />
             </div>
+
+            {move || me().map(|me| {
+                if me.grids.len() > 1 {
+                    let options = me.grids.iter().map(|g| {
+                        let name = grid_name(&me, g);
+                        let g = g.clone();
+                        let value = g.to_string();
+                        view! {
+                            <option value=value prop:selected=move || grid.get().as_ref() == Some(&g)>{name}</option>
+                        }
+                    }).collect_view();
+                    view! {
+                        <label class="field">
+                            <span>{move || i18n.t("form.grid")}</span>
+                            <select id="grid-select" class="grid-select"
+                                on:change=move |ev| grid.set(GridId::parse(&event_target_value(&ev)).ok())>
+                                {options}
+                            </select>
+                        </label>
+                    }.into_any()
+                } else {
+                    let name = me.grids.first().map(|g| grid_name(&me, g)).unwrap_or_default();
+                    view! {
+                        <p class="grid-line" id="grid-line">{move || i18n.t("form.grid")}": "{name.clone()}</p>
+                    }.into_any()
+                }
+            })}
 
             <h2>{move || i18n.t("form.description")}</h2>
             <textarea id="description" rows="3" placeholder=move || i18n.t("form.description_ph")

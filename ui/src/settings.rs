@@ -1,10 +1,11 @@
-//! Settings: the reporter's name and the sync server address, plus the
-//! device id and grid for support calls.
+//! Settings: 绑定设备 (the account and a code box), the reporter's name and
+//! the sync server address, plus the device id for support calls.
 
 use gridwalk_domain::ipc::Settings;
 use leptos::prelude::*;
 
 use crate::app::Ctx;
+use crate::bind::BindPanel;
 use crate::i18n::use_i18n;
 use crate::ipc;
 
@@ -40,6 +41,7 @@ pub fn SettingsView() -> impl IntoView {
         });
     };
     view! {
+        <BindPanel />
         <section class="form settings">
             <label class="field">
                 <span>{move || i18n.t("settings.reporter")}</span>
@@ -56,8 +58,6 @@ pub fn SettingsView() -> impl IntoView {
             <dl class="device">
                 <dt>{move || i18n.t("settings.device")}</dt>
                 <dd>{move || ctx.info.get().map(|i| i.device.to_string()).unwrap_or_default()}</dd>
-                <dt>{move || i18n.t("settings.grid")}</dt>
-                <dd>{move || ctx.info.get().map(|i| i.scope.to_string()).unwrap_or_default()}</dd>
             </dl>
         </section>
     }

@@ -2,7 +2,7 @@
 //! and a button to sync now. Polled, so it is right even after a background
 //! pass the UI did not start.
 
-use gridwalk_domain::sync_state::{SyncState, SyncStatus};
+use gridwalk_domain::sync_state::{DeviceAccess, SyncState, SyncStatus};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -35,7 +35,11 @@ pub fn SyncBadge(status: RwSignal<SyncStatus>) -> impl IntoView {
     let line = move || {
         let s = status.get();
         let waiting = s.pending_changes + s.pending_photos;
-        if s.running {
+        if matches!(s.access, DeviceAccess::Refused { .. }) {
+            ("failed", i18n.t("sync.refused"))
+        } else if s.access == DeviceAccess::Unbound {
+            ("pending", i18n.t("sync.unbound"))
+        } else if s.running {
             ("running", i18n.t("sync.running"))
         } else if let Some(code) = &s.last_error {
             (

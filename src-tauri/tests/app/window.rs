@@ -1,6 +1,9 @@
 //! The real app window, driven through WebDriver (tauri-driver →
-//! WebKitWebDriver) on a virtual display: device A reports a hazard with a
-//! real photo and syncs; device B syncs and shows it in the office inbox.
+//! WebKitWebDriver) on a virtual display: device A (a rider) fills in a
+//! report, is told to bind first, binds by typing an invitation code, and
+//! the report syncs; device B (the office) binds in Settings and shows it
+//! in the office inbox; then B is switched off by the office, still saves a
+//! report offline, shows the banner, and a new code pushes what it kept.
 //! Screenshots land in `target/e2e-artifacts/` to be looked at.
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -9,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{photo, server_at};
+use crate::support::{COMMUNITY, grid_tree, invitation, photo, reinvite, server_at};
+use gridwalk_domain::Role;
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -246,15 +250,72 @@ async fn image_shown(c: &Client, sel: &str) -> u64 {
     }
 }
 
+/// Resizes the window and waits until the page has laid itself out at the
+/// new width, so a screenshot shows the phone layout, not a cropped desktop.
+async fn resize(c: &Client, width: u32, height: u32) {
+    c.set_window_size(width, height).await.unwrap();
+    let started = Instant::now();
+    loop {
+        let w = c
+            .execute("return window.innerWidth;", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        if w.abs_diff(u64::from(width)) <= 20 || started.elapsed() > Duration::from_secs(10) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
+async fn type_code(c: &Client, prefix: &str, code: &str) {
+    css(c, &format!("#{prefix}-code"))
+        .await
+        .send_keys(code)
+        .await
+        .unwrap();
+    css(c, &format!("#{prefix}-submit"))
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn add_photo(c: &Client, rel: &str) {
+    let p = photo(rel);
+    css(c, "#photo-input")
+        .await
+        .send_keys(p.to_str().unwrap())
+        .await
+        .unwrap();
+    css(c, ".staged img").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     let tmp = tempfile::tempdir().unwrap();
     let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
+    grid_tree(&server);
+    let (_, rider_code) = invitation(&server, "骑手 李师傅", Role::Reporter, &[COMMUNITY]);
+    let (office, office_code) = invitation(&server, "社区办公室", Role::Office, &[COMMUNITY]);
     let (_xvfb, display) = start_xvfb();
 
-    // Device A: a rider fills the form; a broken photo is refused in Chinese
-    // and what was typed stays.
+    // Device A, never bound: the bind card comes first, on a phone screen.
     let (a, driver_a) = open_app(&display, &tmp.path().join("device-a"), &server.url()).await;
+    resize(&a, 360, 800).await;
+    let intro = text_until(&a, "#bind-panel", |t| t.contains("邀请码")).await;
+    assert!(
+        intro.contains("绑定设备"),
+        "the bind card explains itself: {intro}"
+    );
+    text_until(&a, "#sync-badge", |t| t.contains("未绑定")).await;
+    shot(&a, "a-0-bind-phone-360x800").await;
+    resize(&a, 1024, 768).await;
+
+    // A rider fills the form; a broken photo is refused in Chinese and
+    // what was typed stays.
     css(&a, "#description")
         .await
         .send_keys("3号楼东侧井盖松动")
@@ -289,31 +350,69 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     );
     shot(&a, "a-1-broken-photo").await;
 
-    let good = photo("gps/DSCN0010.jpg");
-    css(&a, "#photo-input")
-        .await
-        .send_keys(good.to_str().unwrap())
-        .await
-        .unwrap();
-    css(&a, ".staged img").await;
+    add_photo(&a, "gps/DSCN0010.jpg").await;
     let gps = text_until(&a, "#gps-from-photo", |t| t.contains(',')).await;
     assert!(
         gps.contains("照片定位"),
         "location is prefilled from the photo's GPS: {gps}"
     );
     shot(&a, "a-2-form-filled").await;
+
+    // Not bound yet: saving explains what to do and keeps everything.
+    css(&a, "#submit").await.click().await.unwrap();
+    let why = text_until(&a, "#form-message", |t| !t.is_empty()).await;
+    assert!(
+        why.contains("绑定"),
+        "submitting unbound says to bind: {why}"
+    );
+    assert_eq!(
+        css(&a, "#description")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("3号楼东侧井盖松动"),
+        "the refused save keeps the form"
+    );
+
+    // Binding by typing the code (sloppily: lower case, no dashes).
+    let typed = rider_code.to_lowercase().replace('-', "");
+    type_code(&a, "bind", &typed).await;
+    // The card lists who the device now works for and their grids.
+    text_until(&a, "#account", |t| {
+        t.contains("骑手 李师傅") && t.contains("第1网格") && t.contains("第2网格")
+    })
+    .await;
+    // Two grids: the form offers a picker; the report goes into the second.
+    css(&a, "#grid-select option[value='c1-grid-2']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    resize(&a, 360, 800).await;
+    a.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
+    shot(&a, "a-3-bound-phone-360x800").await;
+    resize(&a, 1024, 768).await;
     css(&a, "#submit").await.click().await.unwrap();
 
     // Saved locally and listed under 我的上报; background sync sends it
     // without anyone pressing 立即同步.
     css(&a, "#my-list .report-card").await;
     text_until(&a, "#my-list .report-card .chip", |t| t.contains("已同步")).await;
-    shot(&a, "a-3-my-reports-synced").await;
+    shot(&a, "a-4-my-reports-synced").await;
     a.close().await.unwrap();
     drop(driver_a);
 
-    // Device B: an office desktop syncs and sees the report with its photo.
+    // Device B: the office desktop binds in 设置, syncs and sees the report
+    // with its photo.
     let (b, _driver_b) = open_app(&display, &tmp.path().join("device-b"), &server.url()).await;
+    css(&b, "#tab-settings").await.click().await.unwrap();
+    type_code(&b, "bind", &office_code).await;
+    let account = text_until(&b, "#account", |t| t.contains("社区办公室")).await;
+    assert!(account.contains("身份"), "role is shown: {account}");
+    text_until(&b, "#bind-message", |t| t.contains("绑定成功")).await;
+    shot(&b, "b-0-settings-bound").await;
     css(&b, "#sync-now").await.click().await.unwrap();
     css(&b, "#tab-office").await.click().await.unwrap();
     let card = text_until(&b, "#office-list .report-card", |t| t.contains("井盖松动")).await;
@@ -343,7 +442,7 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     shot(&b, "b-2-report-detail").await;
 
     // The same screen on a phone-sized window, then in English.
-    b.set_window_size(360, 800).await.unwrap();
+    resize(&b, 360, 800).await;
     css(&b, "#report-detail .close")
         .await
         .click()
@@ -353,6 +452,62 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     css(&b, "#lang-switch").await.click().await.unwrap();
     text_until(&b, "#tab-office", |t| t.contains("Office")).await;
     shot(&b, "b-4-phone-english").await;
+    css(&b, "#lang-switch").await.click().await.unwrap();
+
+    // The office switches B off. B still saves a report (offline, in its
+    // last known grid), and the banner says the record is kept.
+    let device_b = server
+        .storage()
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.user == office && d.revoked_at_ms.is_none())
+        .expect("B's device row");
+    server
+        .storage()
+        .revoke_device(device_b.id, gridwalk_app_lib::sync_loop::now_ms())
+        .unwrap();
+    css(&b, "#sync-now").await.click().await.unwrap();
+    text_until(&b, "#refused-banner", |t| t.contains("已被社区停用")).await;
+    // Desktop size for the form: on a phone the fixed tab bar can cover
+    // the submit button, and WebDriver refuses a covered click.
+    resize(&b, 1024, 768).await;
+    css(&b, "#tab-snap").await.click().await.unwrap();
+    add_photo(&b, "phone/jolla.jpg").await;
+    css(&b, "#cat-garbage").await.click().await.unwrap();
+    css(&b, "#address")
+        .await
+        .send_keys("安康小区北门")
+        .await
+        .unwrap();
+    css(&b, "#submit").await.click().await.unwrap();
+    css(&b, "#my-list .report-card").await;
+    let banner = text_until(&b, "#refused-banner", |t| t.contains("1 条记录")).await;
+    assert!(
+        banner.contains("不会丢失") && banner.contains("新的邀请码"),
+        "the banner says nothing is lost and what to do: {banner}"
+    );
+    shot(&b, "b-5-revoked-banner-desktop").await;
+    resize(&b, 360, 800).await;
+    b.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
+    shot(&b, "b-6-revoked-banner-phone").await;
+
+    // A new code from the office: the banner goes and the kept report goes up.
+    type_code(&b, "refused", &reinvite(&server, &office)).await;
+    text_until(&b, "#my-list .report-card .chip", |t| t.contains("已同步")).await;
+    let gone = b
+        .execute(
+            "return document.querySelector('#refused-banner') === null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        gone,
+        serde_json::json!(true),
+        "the banner is gone once bound again"
+    );
+    shot(&b, "b-7-rebound-synced-phone").await;
     b.close().await.unwrap();
     server.shutdown().await;
 }
