@@ -43,7 +43,8 @@ fn change(device: u64, n: u64) -> WireChange {
     let (_, c) = gridwalk_core::document::create(&actor, "report", &body, 0).unwrap();
     let mut id = [0u8; 16];
     id[..8].copy_from_slice(&device.to_le_bytes());
-    id[8..].copy_from_slice(&n.to_le_bytes());
+    // Byte 8 carries the UUID variant bits, so `n` goes after it: ids never collide.
+    id[9..].copy_from_slice(&n.to_le_bytes()[..7]);
     WireChange {
         doc: DocId::from_random_bytes(id),
         scope: GridId::parse(GRID).unwrap(),
@@ -118,16 +119,17 @@ async fn device(url: String, token: String, id: u64, rounds: u64, batch: u64) ->
             changes: (0..batch).map(|i| change(id, round * batch + i)).collect(),
         };
         let started = Instant::now();
-        let resp: SyncResponse = client
+        let answer = client
             .post(format!("{url}/v1/sync"))
             .bearer_auth(&token)
             .json(&req)
             .send()
             .await
-            .expect("server reachable")
-            .json()
-            .await
-            .expect("sync answer");
+            .expect("server reachable");
+        let status = answer.status();
+        let text = answer.text().await.expect("sync answer");
+        let resp: SyncResponse = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("device {id} round {round}: {status} {text}"));
         latencies.push(started.elapsed());
         assert_eq!(
             resp.acked.len() as u64,

@@ -111,7 +111,7 @@ pub fn device(storage: &Storage, token: Option<&str>) -> Result<DeviceAuth, ApiE
                 "this device is not provisioned: redeem an invitation code from your office",
             )
         })?;
-    let row = storage
+    let identity = storage
         .device_by_token(&secret_hash(token))?
         .ok_or_else(|| {
             unauthorized(
@@ -119,22 +119,19 @@ pub fn device(storage: &Storage, token: Option<&str>) -> Result<DeviceAuth, ApiE
                 "this device's token is not known here: redeem a new invitation code",
             )
         })?;
+    let row = identity.row;
     if row.revoked {
         return Err(unauthorized(
             "auth.revoked",
             "this device has been cut off by the office; unsent records stay on it — ask for a new invitation code",
         ));
     }
-    let user = storage
-        .user(&row.user)?
-        .ok_or_else(|| ApiError::Internal(format!("device {} has no user", row.id)))?;
-    let tree = storage.nodes()?;
     Ok(DeviceAuth {
         device_row: row.id,
         user: row.user,
         role: row.role,
-        grids: grids_of(&tree, row.role, &user.nodes),
-        nodes: user.nodes,
+        grids: grids_of(&identity.tree, row.role, &identity.user.nodes),
+        nodes: identity.user.nodes,
         scope_key_served: row.scope_key,
     })
 }

@@ -16,8 +16,8 @@ mod postgres;
 mod schema;
 mod sqlite;
 
-pub use directory::{DeviceRow, InvitationOutcome};
-pub use feed::{AppendOutcome, CheckedChange, DocFacts, Page, ReadFilter};
+pub use directory::{DeviceIdentity, DeviceRow, InvitationOutcome};
+pub use feed::{AppendOutcome, CheckedChange, DocFacts, DocHistory, Page, ReadFilter};
 
 use std::fmt;
 use std::path::Path;

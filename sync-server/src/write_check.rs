@@ -17,7 +17,7 @@ use gridwalk_domain::{DocId, DocKind};
 use std::collections::{HashMap, HashSet};
 
 use crate::auth::DeviceAuth;
-use crate::storage::{CheckedChange, DocFacts, Storage, StorageError};
+use crate::storage::{CheckedChange, DocFacts, DocHistory, Storage, StorageError};
 use crate::validate::decode_change;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,14 +52,14 @@ struct DocState {
 }
 
 impl DocState {
-    fn load(storage: &Storage, doc: &DocId) -> Result<Self, StorageError> {
+    fn load(doc: &DocId, stored: DocHistory) -> Result<Self, StorageError> {
         let mut state = DocState {
-            facts: storage.doc_facts(doc)?,
+            facts: stored.facts,
             known: HashSet::new(),
             objects: HashMap::new(),
             history: Vec::new(),
         };
-        for (_, bytes) in storage.doc_changes(doc)? {
+        for (_, bytes) in stored.changes {
             let change = decode_change(&bytes)
                 .map_err(|e| StorageError::Corrupt(format!("stored change of {doc}: {e}")))?;
             // Stored changes were checked on the way in; their paths resolve.
@@ -147,7 +147,16 @@ pub fn authorize(
     who: &DeviceAuth,
     changes: &[CheckedChange],
 ) -> Result<HashMap<DocId, DocFacts>, Rejection> {
+    let ids: Vec<DocId> = changes
+        .iter()
+        .map(|c| c.wire.doc)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let mut docs: HashMap<DocId, DocState> = HashMap::new();
+    for (doc, history) in storage.doc_histories(&ids)? {
+        docs.insert(doc, DocState::load(&doc, history)?);
+    }
     let mut created = HashMap::new();
     let user = who.user.to_string();
     for (index, c) in changes.iter().enumerate() {
@@ -158,11 +167,8 @@ pub fn authorize(
             code,
             reason,
         };
-        let state = match docs.entry(doc) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(DocState::load(storage, &doc)?)
-            }
+        let Some(state) = docs.get_mut(&doc) else {
+            continue; // Every pushed document was loaded above.
         };
         let change = decode_change(&c.wire.bytes).map_err(|e| invalid("sync.bad_change", e))?;
         if state.known.contains(&change.hash()) {

@@ -15,6 +15,14 @@ pub struct DeviceRow {
     pub scope_key: String,
 }
 
+/// Everything a device request needs to know about its caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceIdentity {
+    pub row: DeviceRow,
+    pub user: UserInfo,
+    pub tree: Vec<GridNode>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvitationOutcome {
     Redeemed { user: UserId, device_row: i64 },
@@ -39,6 +47,32 @@ fn user_nodes(tx: &mut dyn Tx, user: &str) -> Result<Vec<GridId>, StorageError> 
     .iter()
     .map(|r| GridId::parse(&r.text(0)?).map_err(corrupt))
     .collect()
+}
+
+fn read_nodes(tx: &mut dyn Tx) -> Result<Vec<GridNode>, StorageError> {
+    tx.query("SELECT id, parent, kind, name FROM nodes ORDER BY id", &[])?
+        .iter()
+        .map(|r| {
+            let parent = match r.0.get(1) {
+                Some(super::Value::Null) | None => None,
+                Some(_) => Some(GridId::parse(&r.text(1)?).map_err(corrupt)?),
+            };
+            Ok(GridNode {
+                id: GridId::parse(&r.text(0)?).map_err(corrupt)?,
+                parent,
+                kind: node_kind(&r.text(2)?)?,
+                name: r.text(3)?,
+            })
+        })
+        .collect()
+}
+
+fn read_user(tx: &mut dyn Tx, id: &str) -> Result<Option<UserInfo>, StorageError> {
+    let rows = tx.query(
+        "SELECT id, name, role FROM users WHERE id = $1",
+        &[id.into()],
+    )?;
+    rows.first().map(|r| user_from_row(tx, r)).transpose()
 }
 
 fn user_from_row(tx: &mut dyn Tx, row: &Row) -> Result<UserInfo, StorageError> {
@@ -71,23 +105,7 @@ impl Storage {
     }
 
     pub fn nodes(&self) -> Result<Vec<GridNode>, StorageError> {
-        self.read(|tx| {
-            tx.query("SELECT id, parent, kind, name FROM nodes ORDER BY id", &[])?
-                .iter()
-                .map(|r| {
-                    let parent = match &r.0[1] {
-                        super::Value::Null => None,
-                        _ => Some(GridId::parse(&r.text(1)?).map_err(corrupt)?),
-                    };
-                    Ok(GridNode {
-                        id: GridId::parse(&r.text(0)?).map_err(corrupt)?,
-                        parent,
-                        kind: node_kind(&r.text(2)?)?,
-                        name: r.text(3)?,
-                    })
-                })
-                .collect()
-        })
+        self.read(|tx| read_nodes(tx))
     }
 
     pub fn add_user(&self, user: &UserInfo, now_ms: i64) -> Result<(), StorageError> {
@@ -114,13 +132,7 @@ impl Storage {
 
     pub fn user(&self, id: &UserId) -> Result<Option<UserInfo>, StorageError> {
         let id = id.to_string();
-        self.read(|tx| {
-            let rows = tx.query(
-                "SELECT id, name, role FROM users WHERE id = $1",
-                &[id.as_str().into()],
-            )?;
-            rows.first().map(|r| user_from_row(tx, r)).transpose()
-        })
+        self.read(|tx| read_user(tx, &id))
     }
 
     pub fn users(&self) -> Result<Vec<UserInfo>, StorageError> {
@@ -207,24 +219,35 @@ impl Storage {
         })
     }
 
-    pub fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceRow>, StorageError> {
+    /// A device token's row, its user and the whole tree, read in one
+    /// snapshot: this runs on every device request.
+    pub fn device_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<DeviceIdentity>, StorageError> {
         self.read(|tx| {
             let rows = tx.query(
                 "SELECT d.id, d.user_id, u.role, d.revoked_at_ms, d.scope_key
                  FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
                 &[token_hash.into()],
             )?;
-            rows.first()
-                .map(|r| {
-                    Ok(DeviceRow {
-                        id: r.int(0)?,
-                        user: UserId::parse(&r.text(1)?).map_err(corrupt)?,
-                        role: Role::parse(&r.text(2)?).map_err(corrupt)?,
-                        revoked: r.opt_int(3)?.is_some(),
-                        scope_key: r.text(4)?,
-                    })
-                })
-                .transpose()
+            let Some(r) = rows.first() else {
+                return Ok(None);
+            };
+            let row = DeviceRow {
+                id: r.int(0)?,
+                user: UserId::parse(&r.text(1)?).map_err(corrupt)?,
+                role: Role::parse(&r.text(2)?).map_err(corrupt)?,
+                revoked: r.opt_int(3)?.is_some(),
+                scope_key: r.text(4)?,
+            };
+            let user = read_user(tx, &row.user.to_string())?
+                .ok_or_else(|| corrupt(format!("device {} has no user", row.id)))?;
+            Ok(Some(DeviceIdentity {
+                row,
+                user,
+                tree: read_nodes(tx)?,
+            }))
         })
     }
 

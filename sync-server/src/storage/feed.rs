@@ -24,6 +24,12 @@ pub struct DocFacts {
     pub owner: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DocHistory {
+    pub facts: Option<DocFacts>,
+    pub changes: Vec<(String, Vec<u8>)>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppendOutcome {
     /// Hashes now stored (including ones that already were).
@@ -61,27 +67,44 @@ impl ReadFilter {
 
 impl Storage {
     pub fn doc_facts(&self, doc: &DocId) -> Result<Option<DocFacts>, StorageError> {
-        let doc = doc.to_string();
-        self.read(|tx| {
-            let rows = tx.query(
-                "SELECT scope, kind, owner FROM documents WHERE doc_id = $1",
-                &[doc.as_str().into()],
-            )?;
-            rows.first().map(facts_from_row).transpose()
-        })
+        Ok(self
+            .doc_histories(&[*doc])?
+            .remove(doc)
+            .and_then(|h| h.facts))
     }
 
-    /// The stored changes of one document, oldest first, as (hash, bytes).
-    pub fn doc_changes(&self, doc: &DocId) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
-        let doc = doc.to_string();
+    /// For each document: its facts (none if new) and its stored changes,
+    /// oldest first, as (hash, bytes) — in one snapshot for a whole push.
+    pub fn doc_histories(
+        &self,
+        docs: &[DocId],
+    ) -> Result<HashMap<DocId, DocHistory>, StorageError> {
         self.read(|tx| {
-            tx.query(
-                "SELECT hash, bytes FROM changes WHERE doc_id = $1 ORDER BY seq",
-                &[doc.as_str().into()],
-            )?
-            .iter()
-            .map(|r| Ok((r.text(0)?, r.bytes(1)?)))
-            .collect()
+            let mut out = HashMap::new();
+            for doc in docs {
+                let id = doc.to_string();
+                let facts = tx
+                    .query(
+                        "SELECT scope, kind, owner FROM documents WHERE doc_id = $1",
+                        &[id.as_str().into()],
+                    )?
+                    .first()
+                    .map(facts_from_row)
+                    .transpose()?;
+                let changes = match facts {
+                    None => Vec::new(),
+                    Some(_) => tx
+                        .query(
+                            "SELECT hash, bytes FROM changes WHERE doc_id = $1 ORDER BY seq",
+                            &[id.as_str().into()],
+                        )?
+                        .iter()
+                        .map(|r| Ok((r.text(0)?, r.bytes(1)?)))
+                        .collect::<Result<_, StorageError>>()?,
+                };
+                out.insert(*doc, DocHistory { facts, changes });
+            }
+            Ok(out)
         })
     }
 

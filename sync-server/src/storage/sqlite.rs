@@ -128,3 +128,44 @@ impl Tx for SqliteTx<'_> {
         Ok(stmt.execute(rusqlite::params_from_iter(bind(params)))? as u64)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ReadFilter, Storage};
+    use gridwalk_domain::GridId;
+
+    #[test]
+    fn a_database_from_before_accounts_opens_with_its_changes_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sync.sqlite");
+        let old = rusqlite::Connection::open(&path).unwrap();
+        old.execute_batch(
+            "CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL UNIQUE,
+                 doc_id TEXT NOT NULL, scope TEXT NOT NULL, bytes BLOB NOT NULL, device TEXT NOT NULL,
+                 received_at_ms INTEGER NOT NULL);
+             CREATE TABLE documents (doc_id TEXT PRIMARY KEY, scope TEXT NOT NULL);
+             INSERT INTO documents VALUES ('0d3c1f0e-7b1a-4c55-9a41-5e0c8f1a0001', 'demo-grid-1');
+             INSERT INTO changes(hash, doc_id, scope, bytes, device, received_at_ms)
+                 VALUES ('h1', '0d3c1f0e-7b1a-4c55-9a41-5e0c8f1a0001', 'demo-grid-1', x'00', 'd', 1);",
+        )
+        .unwrap();
+        drop(old);
+
+        let storage = Storage::open_sqlite(&path).unwrap();
+        let office = ReadFilter {
+            grids: Some(vec![GridId::parse("demo-grid-1").unwrap()]),
+            ..ReadFilter::everything()
+        };
+        let page = storage.changes_after(&office, 0, 10).unwrap();
+        assert_eq!(
+            page.changes.len(),
+            1,
+            "the old change is still served, as a report"
+        );
+        let doc = page.changes[0].2.doc;
+        let facts = storage.doc_facts(&doc).unwrap().unwrap();
+        assert_eq!(facts.kind, gridwalk_domain::DocKind::Report);
+        drop(storage);
+        Storage::open_sqlite(&path).expect("opening again is a no-op");
+    }
+}

@@ -5,6 +5,7 @@
 //! storage code, called without HTTP so hundreds of runs take seconds.
 
 use gridwalk_core::Store;
+use gridwalk_core::account::DeviceToken;
 use gridwalk_core::store::DEFAULT_SCOPE;
 use gridwalk_domain::directory::{GridNode, NodeKind};
 use gridwalk_domain::ipc::ReportListScope;
@@ -164,16 +165,23 @@ fn converge(backend: Backend, replicas: usize, ops: &[Op]) -> Result<(), TestCas
     let server = server(backend, dir.path());
     let photo = gridwalk_core::demo::demo_seed().unwrap().blobs.remove(1).1;
     let mut devices: Vec<Replica> = (0..replicas)
-        .map(|i| Replica {
-            store: Store::open_in_memory().unwrap(),
-            token: support::provision(
+        .map(|i| {
+            let (who, token) = support::provision(
                 &server.storage,
                 &format!("worker{i}"),
                 Role::GridWorker,
                 &[DEFAULT_SCOPE],
-            )
-            .1,
-            previous: None,
+            );
+            let mut store = Store::open_in_memory().unwrap();
+            let me = auth::me(&server.storage, &who).unwrap();
+            store
+                .bind(&DeviceToken::parse(&token).unwrap(), &me)
+                .unwrap();
+            Replica {
+                store,
+                token,
+                previous: None,
+            }
         })
         .collect();
     let mut made = BTreeSet::new();
