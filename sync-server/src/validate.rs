@@ -74,8 +74,20 @@ pub fn check_request(body: &[u8]) -> Result<(SyncRequest, Vec<CheckedChange>), R
     Ok((req, checked))
 }
 
-/// Decodes one change, refusing empty ones.
+/// Offset of the chunk type in an Automerge chunk: after the 4-byte magic
+/// and the 4-byte checksum.
+const CHUNK_TYPE_AT: usize = 8;
+/// A DEFLATE-compressed change chunk. automerge inflates these without any
+/// limit, so 256 KiB could become hundreds of MiB; devices send raw changes.
+const COMPRESSED_CHUNK: u8 = 2;
+
+/// Decodes one change, refusing empty and compressed ones.
 pub fn decode_change(bytes: &[u8]) -> Result<Change, String> {
+    if bytes.get(CHUNK_TYPE_AT) == Some(&COMPRESSED_CHUNK) {
+        return Err(
+            "it is a compressed change, which is not accepted: send the change's raw bytes".into(),
+        );
+    }
     let owned = bytes.to_vec();
     match std::panic::catch_unwind(move || Change::from_bytes(owned)) {
         Ok(Ok(change)) if change.is_empty() => Err("it contains no operations".into()),
@@ -108,5 +120,24 @@ mod tests {
                 "{bad:?} must not decode as a change"
             );
         }
+    }
+
+    #[test]
+    fn compressed_changes_are_refused_before_anything_is_inflated() {
+        let device = gridwalk_domain::DeviceId::from_random_bytes([3; 16]);
+        // Repetitive and over automerge's 256-byte threshold, so `bytes()` is
+        // the DEFLATE-compressed chunk.
+        let body = serde_json::json!({"description": "井盖".repeat(400)});
+        let (_, mut change) = gridwalk_core::document::create(&device, "report", &body, 0).unwrap();
+        let raw = change.raw_bytes().to_vec();
+        let compressed = change.bytes().to_vec();
+        assert!(
+            compressed.len() < raw.len(),
+            "the test needs a compressed chunk"
+        );
+        assert_eq!(compressed[CHUNK_TYPE_AT], COMPRESSED_CHUNK);
+        assert!(decode_change_hash(&raw).is_ok(), "the raw change is fine");
+        let err = decode_change_hash(&compressed).unwrap_err();
+        assert!(err.contains("compressed"), "{err}");
     }
 }
