@@ -38,6 +38,17 @@ if [ -z "${DISPLAY:-}" ]; then
   echo "Screenshot: import -display $DISPLAY -window root shot.png"
 fi
 
+# The demo server writes fresh one-time codes at every start; the app binds
+# itself with the office's code only if it is not bound yet, so rerunning
+# is safe (an already bound device ignores the code).
+invitation=()
+codes="$DATA/server/demo-invitations.txt"
+if [ -f "$codes" ]; then
+  code="$(awk -F'\t' '$1 == "office" { print $3; exit }' "$codes")"
+  [ -n "$code" ] && invitation=(--invitation "$code")
+fi
+
 echo "Sync server: http://127.0.0.1:$PORT (data in $DATA/server)"
 echo "App data:    $DATA/device"
-target/debug/gridwalk-app --data-dir "$DATA/device" --server "http://127.0.0.1:$PORT"
+[ -f "$codes" ] && echo "Invitation codes for other devices: $codes"
+target/debug/gridwalk-app --data-dir "$DATA/device" --server "http://127.0.0.1:$PORT" "${invitation[@]}"
