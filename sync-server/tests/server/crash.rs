@@ -1,14 +1,15 @@
 //! Crash test: the real server binary is SIGKILLed at random moments while
 //! devices push, many times over the same data folder. Every change that was
 //! acknowledged must be there afterwards, exactly once, in a database that
-//! passes SQLite's integrity check.
+//! passes the database's integrity check. Against SQLite (the database dies
+//! with the server) and PostgreSQL (the server dies mid-transaction).
 
 use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, SyncResponse, WireChange};
 use gridwalk_domain::{DeviceId, DocId, GridId, Role};
-use gridwalk_sync_server::storage::{ReadFilter, Storage};
+use gridwalk_sync_server::storage::{Database, ReadFilter, Storage};
 use std::collections::HashSet;
 
-use crate::support::{provision, tree};
+use crate::support::{self, Backend, provision, tree};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,7 +18,7 @@ const ROUNDS: u64 = 12;
 const PUSHERS: u64 = 3;
 const BATCH: u64 = 20;
 
-fn start(dir: &std::path::Path) -> (Child, String) {
+fn start(dir: &std::path::Path, database_url: Option<&str>) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -33,6 +34,7 @@ fn start(dir: &std::path::Path) -> (Child, String) {
             "100000",
         ])
         .env("RUST_LOG", "warn")
+        .env("GRIDWALK_DATABASE_URL", database_url.unwrap_or_default())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -110,20 +112,31 @@ async fn push_until_dead(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_pushes_loses_no_acknowledged_change() {
+    for backend in Backend::ALL {
+        sigkill_rounds(backend).await;
+    }
+}
+
+async fn sigkill_rounds(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
+    let database = support::config(backend, dir.path()).database();
+    let url_of_db = match &database {
+        Database::Postgres(url) => Some(url.clone()),
+        Database::Sqlite(_) => None,
+    };
     let acked = Arc::new(Mutex::new(HashSet::new()));
     let client = reqwest::Client::new();
     // A fixed-seed generator: the kill moments differ per round but every run is the same.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let token = {
-        let storage = Storage::open_sqlite(&dir.path().join("sync.sqlite")).unwrap();
+        let storage = Storage::open(&database).unwrap();
         for n in tree() {
             storage.add_node(&n).unwrap();
         }
         provision(&storage, "worker1", Role::GridWorker, &["g1"]).1
     };
     for round in 0..ROUNDS {
-        let (mut server, url) = start(dir.path());
+        let (mut server, url) = start(dir.path(), url_of_db.as_deref());
         wait_healthy(&client, &url).await;
         let pushers: Vec<_> = (0..PUSHERS)
             .map(|p| {
@@ -153,8 +166,8 @@ async fn sigkill_during_pushes_loses_no_acknowledged_change() {
         acked.len()
     );
 
-    let storage = Storage::open_sqlite(&dir.path().join("sync.sqlite")).unwrap();
-    assert_eq!(storage.integrity_check().unwrap(), "ok");
+    let storage = Storage::open(&database).unwrap();
+    assert_eq!(storage.integrity_check().unwrap(), "ok", "{backend:?}");
     let mut stored = Vec::new();
     let mut cursor = 0;
     loop {
@@ -172,7 +185,7 @@ async fn sigkill_during_pushes_loses_no_acknowledged_change() {
     let missing: Vec<_> = acked.difference(&distinct).collect();
     assert!(
         missing.is_empty(),
-        "{} acknowledged changes are missing after SIGKILL",
+        "{} acknowledged changes are missing after SIGKILL ({backend:?})",
         missing.len()
     );
 }
