@@ -83,19 +83,7 @@ pub fn add_user(
     new: &NewUser,
     now_ms: i64,
 ) -> Result<UserInfo, ApiError> {
-    let tree = storage.nodes()?;
-    if new.nodes.is_empty() {
-        return Err(bad(
-            "admin.no_nodes",
-            "attach the user to at least one community, area or grid".into(),
-        ));
-    }
-    if let Some(missing) = new.nodes.iter().find(|n| !tree.iter().any(|t| &t.id == *n)) {
-        return Err(bad(
-            "admin.bad_node",
-            format!("node {missing} does not exist"),
-        ));
-    }
+    check_nodes(&storage.nodes()?, &new.nodes)?;
     let user = UserInfo {
         id,
         name: checked_name(&new.name, "user")?,
@@ -104,6 +92,23 @@ pub fn add_user(
     };
     storage.add_user(&user, now_ms)?;
     Ok(user)
+}
+
+/// A user's nodes: at least one, all existing.
+pub fn check_nodes(tree: &[GridNode], nodes: &[GridId]) -> Result<(), ApiError> {
+    if nodes.is_empty() {
+        return Err(bad(
+            "admin.no_nodes",
+            "attach the user to at least one community, area or grid".into(),
+        ));
+    }
+    if let Some(missing) = nodes.iter().find(|n| !tree.iter().any(|t| &t.id == *n)) {
+        return Err(bad(
+            "admin.bad_node",
+            format!("node {missing} does not exist"),
+        ));
+    }
+    Ok(())
 }
 
 pub fn random_user_id() -> Result<UserId, ApiError> {

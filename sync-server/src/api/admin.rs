@@ -33,6 +33,7 @@ pub fn routes() -> Router<Shared> {
         .route("/v1/admin/nodes", get(nodes).post(create_node))
         .route("/v1/admin/users", get(users).post(create_user))
         .route("/v1/admin/users/{id}/invitations", post(reinvite))
+        .route("/v1/admin/users/{id}/nodes", post(move_user))
         .route("/v1/admin/devices", get(devices))
         .route("/v1/admin/devices/{id}/revoke", post(revoke))
         .route("/v1/admin/audit", get(audit))
@@ -210,6 +211,54 @@ async fn reinvite(
     })
     .await?;
     Ok(axum::Json(inv))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct NewNodes {
+    nodes: Vec<gridwalk_domain::GridId>,
+}
+
+/// Moves a user to other nodes (a grid worker changes grid). Their devices
+/// pull from the start on their next sync, receiving what they may now see.
+async fn move_user(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<axum::Json<UserInfo>, ApiError> {
+    let mgr = manager(&state, &headers).await?;
+    let id =
+        UserId::parse(&id).map_err(|e| ApiError::BadRequest("admin.bad_user", e.to_string()))?;
+    let NewNodes { nodes } = parse_json(&body)?;
+    let moved = blocking(move || {
+        let tree = state.storage.nodes()?;
+        let user = state
+            .storage
+            .user(&id)?
+            .ok_or_else(|| ApiError::NotFound("admin.no_user", format!("no user {id}")))?;
+        if !may_manage(&tree, &mgr, user.role, &user.nodes)
+            || !may_manage(&tree, &mgr, user.role, &nodes)
+        {
+            return Err(forbidden(
+                "this user, or the place you move them to, is not yours to manage",
+            ));
+        }
+        provisioning::check_nodes(&tree, &nodes)?;
+        state.storage.set_user_nodes(&id, &nodes)?;
+        let names: Vec<&str> = nodes.iter().map(|n| n.as_str()).collect();
+        state.audit(
+            &mgr.actor(),
+            "user.move",
+            &format!("user:{id}"),
+            &names.join(","),
+        );
+        state
+            .storage
+            .user(&id)?
+            .ok_or_else(|| ApiError::Internal("moved user vanished".into()))
+    })
+    .await?;
+    Ok(axum::Json(moved))
 }
 
 /// The devices of the users `mgr` may manage.

@@ -130,6 +130,24 @@ impl Storage {
         })
     }
 
+    /// Replaces the nodes a user is attached to.
+    pub fn set_user_nodes(&self, id: &UserId, nodes: &[GridId]) -> Result<(), StorageError> {
+        let id = id.to_string();
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM user_nodes WHERE user_id = $1",
+                &[id.as_str().into()],
+            )?;
+            for node in nodes {
+                tx.execute(
+                    "INSERT INTO user_nodes(user_id, node_id) VALUES ($1, $2)",
+                    &[id.as_str().into(), node.as_str().into()],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
     pub fn user(&self, id: &UserId) -> Result<Option<UserInfo>, StorageError> {
         let id = id.to_string();
         self.read(|tx| read_user(tx, &id))

@@ -375,3 +375,60 @@ async fn a_token_that_hammers_is_slowed_down_and_others_are_not() {
     );
     w.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_grid_worker_moved_to_another_grid_receives_its_records_and_no_longer_the_old_ones() {
+    for backend in Backend::ALL {
+        let w = world(backend).await;
+        let g1_record = Doc::create("household", "g1", json!({"name": "一号楼住户"})).1;
+        let g2_record = Doc::create("household", "g2", json!({"name": "二号楼住户"})).1;
+        w.sync("worker1", 0, vec![g1_record.clone()]).await;
+        w.sync("worker2", 0, vec![g2_record.clone()]).await;
+        let before = w.sync("worker1", 0, vec![]).await;
+        assert_eq!(
+            before.changes,
+            vec![g1_record.clone()],
+            "worker1 sees only g1"
+        );
+
+        let (status, body) = call(
+            reqwest::Method::POST,
+            format!("{}/v1/admin/users/{}/nodes", w.url(), w.users["worker1"]),
+            Some(&w.tokens["office1"]),
+            Some(json!({"nodes": ["g2"]})),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the office moves its grid worker: {body}"
+        );
+        let (status, _) = call(
+            reqwest::Method::POST,
+            format!("{}/v1/admin/users/{}/nodes", w.url(), w.users["worker1"]),
+            Some(&w.tokens["office1"]),
+            Some(json!({"nodes": ["g3"]})),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "but not into another community"
+        );
+
+        let after = w.sync("worker1", before.cursor, vec![]).await;
+        assert_eq!(
+            after.changes,
+            vec![g2_record],
+            "from its old cursor the device still receives g2's earlier record, and nothing of g1 ({backend:?})"
+        );
+        let (status, body) = w
+            .post("worker1", 0, vec![Doc::create("visit", "g1", json!({})).1])
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("auth.out_of_scope"))
+        );
+        w.server.shutdown().await;
+    }
+}
