@@ -117,27 +117,18 @@ impl HttpTransport {
             device,
             device_name: device_name.to_owned(),
         };
-        let resp = self
-            .client
-            .post(&url)
-            .json(&body)
-            .send()
+        self.json(self.client.post(&url).json(&body), MAX_SMALL_ANSWER_BYTES)
             .await
-            .map_err(|e| self.net(e))?;
-        let body = self.read(resp, MAX_SMALL_ANSWER_BYTES).await?;
-        serde_json::from_slice(&body).map_err(|e| TransportError::BadAnswer(e.to_string()))
     }
 
     /// The device's user and their part of the grid tree, as of now.
     pub async fn me(&self) -> Result<Me, TransportError> {
         let url = format!("{}/v1/me", self.base);
-        let resp = self
-            .device_call(self.client.get(&url))
-            .send()
-            .await
-            .map_err(|e| self.net(e))?;
-        let body = self.read(resp, MAX_SMALL_ANSWER_BYTES).await?;
-        serde_json::from_slice(&body).map_err(|e| TransportError::BadAnswer(e.to_string()))
+        self.json(
+            self.device_call(self.client.get(&url)),
+            MAX_SMALL_ANSWER_BYTES,
+        )
+        .await
     }
 
     pub fn base_url(&self) -> &str {
@@ -146,14 +137,11 @@ impl HttpTransport {
 
     pub async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
         let url = format!("{}/v1/sync", self.base);
-        let resp = self
-            .device_call(self.client.post(&url))
-            .json(req)
-            .send()
-            .await
-            .map_err(|e| self.net(e))?;
-        let body = self.read(resp, MAX_SYNC_ANSWER_BYTES).await?;
-        serde_json::from_slice(&body).map_err(|e| TransportError::BadAnswer(e.to_string()))
+        self.json(
+            self.device_call(self.client.post(&url)).json(req),
+            MAX_SYNC_ANSWER_BYTES,
+        )
+        .await
     }
 
     pub async fn put_blob(&self, hash: &BlobHash, bytes: Vec<u8>) -> Result<(), TransportError> {
@@ -180,6 +168,17 @@ impl HttpTransport {
             return Ok(None);
         }
         self.read(resp, MAX_BLOB_BYTES).await.map(Some)
+    }
+
+    /// Sends `req` and reads a JSON answer of at most `cap` bytes.
+    async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+        cap: usize,
+    ) -> Result<T, TransportError> {
+        let resp = req.send().await.map_err(|e| self.net(e))?;
+        let body = self.read(resp, cap).await?;
+        serde_json::from_slice(&body).map_err(|e| TransportError::BadAnswer(e.to_string()))
     }
 
     fn net(&self, e: reqwest::Error) -> TransportError {

@@ -2,7 +2,7 @@
 //! bar (bottom on phones, top on desktops), and the four views.
 
 use gridwalk_domain::ipc::{AppInfo, ReportListScope};
-use gridwalk_domain::sync_state::SyncStatus;
+use gridwalk_domain::sync_state::{DeviceAccess, SyncStatus};
 use leptos::prelude::*;
 
 use crate::bind::{BindPanel, RefusedBanner};
@@ -55,6 +55,20 @@ pub fn App() -> impl IntoView {
                 ctx.info.set(Some(info));
             }
             Err(e) => load_error.set(Some(e.message)),
+        }
+    });
+    // The shell can bind the device on its own (`--invitation` at start,
+    // racing this page's first load): when the status turns bound while the
+    // page still thinks it is not, read the account again.
+    Effect::new(move |_| {
+        let bound = ctx.status.get().access == DeviceAccess::Bound;
+        let stale = ctx.info.get_untracked().is_some_and(|i| i.me.is_none());
+        if bound && stale {
+            leptos::task::spawn_local(async move {
+                if let Ok(info) = ipc::app_info().await {
+                    ctx.info.set(Some(info));
+                }
+            });
         }
     });
     let i18n = use_i18n();
