@@ -17,6 +17,7 @@ pub mod auth;
 pub mod blobs;
 pub mod config;
 pub mod demo;
+pub mod export;
 pub mod provisioning;
 pub mod storage;
 pub mod validate;

@@ -11,6 +11,7 @@
 pub mod access;
 pub mod category;
 pub mod directory;
+pub mod export;
 pub mod geo;
 pub mod ids;
 pub mod ipc;

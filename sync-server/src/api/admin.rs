@@ -1,5 +1,5 @@
 //! The admin API: login (argon2id), the grid tree, users, invitations,
-//! devices and the audit log.
+//! devices, exports and the audit log.
 //!
 //! An admin session may do everything. An office's device may manage the
 //! riders, grid workers and departments attached inside its own part of the
@@ -9,20 +9,23 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use gridwalk_core::catalog::builtin_catalog;
 use gridwalk_domain::directory::{
     AuditEntry, DeviceInfo, GridNode, Invitation, LoginRequest, LoginResponse, NewNode, NewUser,
     UserCreated, UserInfo,
 };
-use gridwalk_domain::{Role, UserId};
+use gridwalk_domain::export::reports_csv;
+use gridwalk_domain::{GridId, Role, UserId};
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::provision::parse_json;
 use super::{ApiError, Shared, blocking, now_ms};
 use crate::auth::{self, ADMIN_TOKEN_PREFIX, Manager, new_token, password, secret_hash};
-use crate::provisioning;
+use crate::{export, provisioning};
 
 const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 const MAX_AUDIT_PAGE: usize = 500;
@@ -37,6 +40,7 @@ pub fn routes() -> Router<Shared> {
         .route("/v1/admin/devices", get(devices))
         .route("/v1/admin/devices/{id}/revoke", post(revoke))
         .route("/v1/admin/audit", get(audit))
+        .route("/v1/admin/export/reports.csv", get(export_reports))
 }
 
 async fn manager(state: &Shared, headers: &HeaderMap) -> Result<Manager, ApiError> {
@@ -316,6 +320,49 @@ async fn revoke(
     })
     .await?;
     Ok(axum::Json(info))
+}
+
+/// The reports of the caller's grids as CSV (an office: its own part of the
+/// tree; an admin: everything). Every export is in the audit log with how
+/// many rows left the server.
+async fn export_reports(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let mgr = manager(&state, &headers).await?;
+    let csv = blocking(move || {
+        let grids: Option<Vec<GridId>> = match &mgr {
+            Manager::Admin(_) => None,
+            Manager::Office(office) => Some(office.grids.iter().cloned().collect()),
+        };
+        let exported = export::reports(&state.storage, grids.as_deref())?;
+        let target = grids.map_or_else(
+            || "grids:all".to_owned(),
+            |g| {
+                format!(
+                    "grids:{}",
+                    g.iter().map(GridId::as_str).collect::<Vec<_>>().join(",")
+                )
+            },
+        );
+        let mut detail = format!("reports: {}", exported.reports.len());
+        if exported.unreadable > 0 {
+            detail += &format!("; unreadable, left out: {}", exported.unreadable);
+        }
+        state.audit(&mgr.actor(), "export.reports", &target, &detail);
+        Ok(reports_csv(&exported.reports, builtin_catalog()))
+    })
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"gridwalk-reports.csv\"",
+            ),
+        ],
+        csv,
+    ))
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -278,6 +278,32 @@ impl Storage {
         })
     }
 
+    /// The documents of `kind` in `grids` (every grid when `None`).
+    pub fn doc_ids(
+        &self,
+        kind: DocKind,
+        grids: Option<&[GridId]>,
+    ) -> Result<Vec<DocId>, StorageError> {
+        let mut params: Vec<Value> = vec![kind.as_str().into()];
+        let mut sql = "SELECT d.doc_id FROM documents d WHERE d.kind = $1".to_owned();
+        if let Some(grids) = grids {
+            if grids.is_empty() {
+                return Ok(Vec::new());
+            }
+            sql += &format!(" AND d.scope IN ({})", placeholders(2, grids.len()));
+            params.extend(grids.iter().map(|g| g.as_str().into()));
+        }
+        sql += " ORDER BY d.doc_id";
+        self.read(|tx| {
+            tx.query(&sql, &params)?
+                .iter()
+                .map(|r| {
+                    DocId::parse(&r.text(0)?).map_err(|e| StorageError::Corrupt(e.to_string()))
+                })
+                .collect()
+        })
+    }
+
     pub fn change_count(&self) -> Result<u64, StorageError> {
         self.read(|tx| {
             let rows = tx.query("SELECT COUNT(*) FROM changes", &[])?;

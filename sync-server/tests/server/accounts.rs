@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::support::{ADMIN, ADMIN_PASSWORD, Backend, Doc, add_person, redeem, world, world_with};
 
-async fn call(
+pub(crate) async fn call(
     method: reqwest::Method,
     url: String,
     token: Option<&str>,
@@ -27,7 +27,7 @@ async fn call(
     (status, resp.json().await.unwrap_or_default())
 }
 
-async fn login(url: &str, password: &str) -> (StatusCode, Value) {
+pub(crate) async fn login(url: &str, password: &str) -> (StatusCode, Value) {
     call(
         reqwest::Method::POST,
         format!("{url}/v1/admin/login"),

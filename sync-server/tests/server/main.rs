@@ -9,6 +9,7 @@ mod accounts;
 mod authorization;
 mod convergence;
 mod crash;
+mod export;
 mod fuzz_regressions;
 mod http;
 mod support;
