@@ -2,7 +2,8 @@
 //! Errors cross the boundary as `{code, message}` (`AppError`).
 
 use gridwalk_domain::ipc::{
-    AppError, AppInfo, BindRequest, ReportListScope, ReportSummary, Settings, StagedPhoto,
+    AppError, AppInfo, BindRequest, ExportDone, ReportListScope, ReportSummary, Settings,
+    StagedPhoto,
 };
 use gridwalk_domain::sync_state::SyncStatus;
 use gridwalk_domain::{DocId, GridId, ReportDraft};
@@ -61,4 +62,9 @@ pub async fn sync_now(state: State<'_, AppState>) -> Res<SyncStatus> {
 #[tauri::command]
 pub fn save_settings(settings: Settings, state: State<'_, AppState>) -> Res<AppInfo> {
     state.save_settings(settings)
+}
+
+#[tauri::command]
+pub async fn export_reports(state: State<'_, AppState>) -> Res<ExportDone> {
+    state.export_reports().await
 }

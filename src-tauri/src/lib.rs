@@ -5,6 +5,7 @@
 
 mod app_state;
 mod commands;
+mod export_file;
 pub mod options;
 pub mod sync_loop;
 pub mod transport;
@@ -29,7 +30,11 @@ pub fn run() {
                 Some(d) => d.clone(),
                 None => app.path().app_data_dir()?,
             };
-            let state = open_state(&data_dir, options.server_url.as_deref())?;
+            let mut state = open_state(&data_dir, options.server_url.as_deref())?;
+            // A desktop office finds its exports where downloads go.
+            if let Ok(downloads) = app.path().download_dir() {
+                state.exports = downloads;
+            }
             open_window(app, &data_dir)?;
             tracing::info!(data = %data_dir.display(), "device store opened");
             let background = state.clone();
@@ -57,6 +62,7 @@ pub fn run() {
             commands::sync_now,
             commands::save_settings,
             commands::redeem_invitation,
+            commands::export_reports,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
@@ -112,5 +118,6 @@ pub fn open_state(
     Ok(AppState {
         sync: Arc::new(sync_loop::SyncService::new(&url)),
         store: Arc::new(Mutex::new(store)),
+        exports: data_dir.join("exports"),
     })
 }

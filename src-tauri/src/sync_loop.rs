@@ -160,26 +160,19 @@ impl SyncService {
     /// unbound or refused device makes no network call at all.
     pub async fn run_pass(&self, store: &Mutex<Store>) -> Result<PassReport, SyncError> {
         let _only_one = self.pass.lock().await;
-        // Its own statement: the store guard must not live across the awaits below.
-        let credentials = lock(store)?.credentials()?;
-        let result = match credentials {
+        let result = match self.authorized(store) {
             // Not a failure: records simply wait, shown as 待同步.
-            Credentials::Unbound => {
+            Err(SyncError::NotBound) => {
                 self.edit(|s| s.last_error = None);
                 return Err(SyncError::NotBound);
             }
-            Credentials::Refused(code) => Err(SyncError::Refused(code)),
-            Credentials::Bound(token) => {
+            Err(e) => Err(e),
+            Ok(t) => {
                 self.edit(|s| s.running = true);
-                match self.transport() {
-                    Some(t) => pass(store, &t.with_token(token)).await,
-                    None => Err(SyncError::Poisoned),
-                }
+                pass(store, &t).await
             }
         };
-        if let Err(SyncError::Transport(TransportError::Unauthorized { code, .. })) = &result {
-            lock(store)?.set_token_refused(code)?;
-        }
+        remember_refusal(store, &result)?;
         self.edit(|s| {
             s.running = false;
             match &result {
@@ -195,6 +188,30 @@ impl SyncService {
             Err(e) => tracing::warn!("sync failed: {e}"),
             Ok(_) => {}
         }
+        result
+    }
+
+    /// The transport with this device's token, or why there is none. An
+    /// unbound or refused device gets no transport: it makes no call at all.
+    fn authorized(&self, store: &Mutex<Store>) -> Result<HttpTransport, SyncError> {
+        // Its own statement: the store guard must not outlive it.
+        let credentials = lock(store)?.credentials()?;
+        match credentials {
+            Credentials::Unbound => Err(SyncError::NotBound),
+            Credentials::Refused(code) => Err(SyncError::Refused(code)),
+            Credentials::Bound(token) => Ok(self
+                .transport()
+                .ok_or(SyncError::Poisoned)?
+                .with_token(token)),
+        }
+    }
+
+    /// Downloads the community's reports as CSV from the server, which
+    /// decides what this device may take and logs the export.
+    pub async fn export_reports(&self, store: &Mutex<Store>) -> Result<String, SyncError> {
+        let t = self.authorized(store)?;
+        let result = t.export_reports().await.map_err(SyncError::from);
+        remember_refusal(store, &result)?;
         result
     }
 
@@ -248,6 +265,18 @@ impl SyncService {
             }
         }
     }
+}
+
+/// A 401 means the office cut this device off (or the server forgot it):
+/// kept in the store, so sync stops asking until a new invitation.
+fn remember_refusal<T>(
+    store: &Mutex<Store>,
+    result: &Result<T, SyncError>,
+) -> Result<(), SyncError> {
+    if let Err(SyncError::Transport(TransportError::Unauthorized { code, .. })) = result {
+        lock(store)?.set_token_refused(code)?;
+    }
+    Ok(())
 }
 
 fn lock(store: &Mutex<Store>) -> Result<std::sync::MutexGuard<'_, Store>, SyncError> {

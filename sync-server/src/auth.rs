@@ -154,7 +154,10 @@ pub fn manager(storage: &Storage, token: Option<&str>, now_ms: i64) -> Result<Ma
             } else {
                 Err(ApiError::Forbidden(
                     "auth.not_a_manager",
-                    format!("a {} may not manage accounts", d.role),
+                    format!(
+                        "a {} may not manage accounts or export records: ask your community office",
+                        d.role
+                    ),
                 ))
             }
         }

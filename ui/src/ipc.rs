@@ -2,7 +2,8 @@
 //! command. Everything else in the UI calls these, never `invoke` itself.
 
 use gridwalk_domain::ipc::{
-    AppError, AppInfo, BindRequest, ReportListScope, ReportSummary, Settings, StagedPhoto,
+    AppError, AppInfo, BindRequest, ExportDone, ReportListScope, ReportSummary, Settings,
+    StagedPhoto,
 };
 use gridwalk_domain::sync_state::SyncStatus;
 use gridwalk_domain::{DocId, GridId, ReportDraft};
@@ -98,4 +99,9 @@ pub async fn sync_now() -> Result<SyncStatus, AppError> {
 
 pub async fn save_settings(settings: &Settings) -> Result<AppInfo, AppError> {
     call("save_settings", to_js(&SettingsArg { settings })?).await
+}
+
+/// Saves the community's reports as a CSV file; answers where and how many.
+pub async fn export_reports() -> Result<ExportDone, AppError> {
+    call("export_reports", JsValue::UNDEFINED).await
 }

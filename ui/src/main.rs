@@ -7,6 +7,7 @@
 mod app;
 mod bind;
 mod browser;
+mod export_bar;
 mod i18n;
 mod ipc;
 mod report_form;

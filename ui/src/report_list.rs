@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::app::Ctx;
 use crate::browser::short_time;
+use crate::export_bar::ExportBar;
 use crate::i18n::{Lang, use_i18n};
 use crate::ipc;
 use crate::sync_badge::{POLL, StateChip};
@@ -64,6 +65,7 @@ pub fn ReportList(which: ReportListScope) -> impl IntoView {
 
     view! {
         <section class="reports" id=if office { "office-list" } else { "my-list" }>
+            {office.then(|| view! { <ExportBar /> })}
             {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
             {move || match reports.get() {
                 None => view! { <p class="progress"><span class="spinner"></span></p> }.into_any(),

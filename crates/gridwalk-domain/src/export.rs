@@ -100,6 +100,30 @@ fn push_cell(out: &mut String, cell: &str) {
     }
 }
 
+/// How many rows below the header a CSV text holds; line breaks inside a
+/// quoted cell are part of the cell, not new rows.
+pub fn csv_data_rows(text: &str) -> usize {
+    let mut in_quotes = false;
+    let mut records = 0;
+    let mut open_record = false;
+    for c in text.chars() {
+        match c {
+            // `""` inside a cell flips twice: still inside.
+            '"' => {
+                in_quotes = !in_quotes;
+                open_record = true;
+            }
+            '\n' if !in_quotes => {
+                records += 1;
+                open_record = false;
+            }
+            '\r' => {}
+            _ => open_record = true,
+        }
+    }
+    (records + usize::from(open_record)).saturating_sub(1)
+}
+
 /// `2026-11-25 21:33:48` in China Standard Time (UTC+8, no daylight saving),
 /// the time every office reads.
 pub fn beijing_time(ms: i64) -> String {

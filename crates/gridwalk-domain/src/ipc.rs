@@ -55,6 +55,13 @@ pub struct BindRequest {
     pub code: String,
 }
 
+/// A finished export: the file it wrote and the rows in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportDone {
+    pub path: String,
+    pub rows: u64,
+}
+
 /// A photo that went through the pipeline and is stored on the device,
 /// ready to be attached to a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

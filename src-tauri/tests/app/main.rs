@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed step should stop the test loudly
 
+mod export;
 mod revocation;
 mod support;
 mod sync_two_clients;

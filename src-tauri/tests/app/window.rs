@@ -2,7 +2,7 @@
 //! WebKitWebDriver) on a virtual display: device A (a rider) fills in a
 //! report, is told to bind first, binds by typing an invitation code, and
 //! the report syncs; device B (the office) binds in Settings and shows it
-//! in the office inbox; then B is switched off by the office, still saves a
+//! in the office inbox and exports it as CSV; then B is switched off by the office, still saves a
 //! report offline, shows the banner, and a new code pushes what it kept.
 //! Screenshots land in `target/e2e-artifacts/` to be looked at.
 
@@ -401,6 +401,21 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     css(&a, "#my-list .report-card").await;
     text_until(&a, "#my-list .report-card .chip", |t| t.contains("已同步")).await;
     shot(&a, "a-4-my-reports-synced").await;
+    // A rider's inbox offers no export: only the office may take the data away.
+    css(&a, "#tab-office").await.click().await.unwrap();
+    css(&a, "#office-list").await;
+    let none = a
+        .execute(
+            "return document.querySelector('#export-reports') === null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        none,
+        serde_json::json!(true),
+        "no export button for a rider"
+    );
     a.close().await.unwrap();
     drop(driver_a);
 
@@ -427,6 +442,21 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
         "the list shows the thumbnail, not the full photo ({thumb} px)"
     );
     shot(&b, "b-1-office-inbox").await;
+
+    // The office exports its community's reports; the message says where.
+    css(&b, "#export-reports").await.click().await.unwrap();
+    let done = text_until(&b, "#export-message", |t| t.contains("保存在")).await;
+    assert!(done.contains("已导出 1 条"), "one report exported: {done}");
+    let path = done
+        .rsplit_once('：')
+        .map(|(_, p)| p.trim().to_owned())
+        .unwrap_or_default();
+    let csv = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the export named in {done:?} is readable: {e}"));
+    assert!(csv.contains("3号楼东侧井盖松动"), "{csv}");
+    // Where a desktop keeps downloads the file is outside the test's folder.
+    std::fs::remove_file(&path).unwrap();
+    shot(&b, "b-1b-exported").await;
     css(&b, "#office-list .report-card")
         .await
         .click()

@@ -58,6 +58,7 @@ fn reports_become_rows_oldest_first_with_chinese_names_and_beijing_time() {
         csv.starts_with('\u{feff}'),
         "WPS needs the BOM to read UTF-8"
     );
+    assert_eq!(csv_data_rows(&csv), 2);
     let rows = lines(&csv);
     assert_eq!(rows.len(), 3, "a header and one row per report: {csv}");
     assert!(rows[0].ends_with(
@@ -89,6 +90,11 @@ fn hostile_text_stays_in_its_cell_and_never_runs_as_a_formula() {
         Location::address("a,b\n\"c\"").unwrap(),
     );
     let csv = reports_csv(&[nasty], &catalog());
+    assert_eq!(
+        csv_data_rows(&csv),
+        1,
+        "a line break inside a cell is no new row"
+    );
     let row = csv.split("\r\n").nth(1).unwrap();
     assert!(
         row.contains(",\"'=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")\","),
@@ -125,4 +131,16 @@ fn beijing_time_is_utc_plus_eight_across_dates_and_leap_days() {
     assert_eq!(beijing_time(1_709_136_000_000), "2024-02-29 00:00:00");
     assert_eq!(beijing_time(1_735_660_800_000), "2025-01-01 00:00:00");
     assert_eq!(beijing_time(4_102_444_799_000), "2100-01-01 07:59:59");
+}
+
+#[test]
+fn rows_are_counted_below_the_header_whatever_the_line_ends() {
+    assert_eq!(csv_data_rows(""), 0);
+    assert_eq!(csv_data_rows("a,b\r\n"), 0, "a header alone");
+    assert_eq!(csv_data_rows("a,b\r\n1,2\r\n3,4"), 2, "no final line break");
+    assert_eq!(
+        csv_data_rows("a\n\"x\"\"\ny\"\n"),
+        1,
+        "escaped quotes keep the cell open"
+    );
 }
