@@ -149,23 +149,19 @@ impl HttpTransport {
     pub async fn put_blob(&self, hash: &BlobHash, bytes: Vec<u8>) -> Result<(), TransportError> {
         let url = format!("{}/v1/blobs/{hash}", self.base);
         let resp = self
-            .device_call(self.client.put(&url))
-            .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
-            .body(bytes)
-            .send()
-            .await
-            .map_err(|e| self.net(e))?;
+            .send(
+                self.device_call(self.client.put(&url))
+                    .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
+                    .body(bytes),
+            )
+            .await?;
         self.read(resp, 64 * 1024).await.map(drop)
     }
 
     /// `None` when the server does not have the photo (yet).
     pub async fn get_blob(&self, hash: &BlobHash) -> Result<Option<Vec<u8>>, TransportError> {
         let url = format!("{}/v1/blobs/{hash}", self.base);
-        let resp = self
-            .device_call(self.client.get(&url))
-            .send()
-            .await
-            .map_err(|e| self.net(e))?;
+        let resp = self.send(self.device_call(self.client.get(&url))).await?;
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -176,11 +172,7 @@ impl HttpTransport {
     /// only). The server logs every export in its audit log.
     pub async fn export_reports(&self) -> Result<String, TransportError> {
         let url = format!("{}/v1/admin/export/reports.csv", self.base);
-        let resp = self
-            .device_call(self.client.get(&url))
-            .send()
-            .await
-            .map_err(|e| self.net(e))?;
+        let resp = self.send(self.device_call(self.client.get(&url))).await?;
         let body = self.read(resp, MAX_EXPORT_BYTES).await?;
         String::from_utf8(body)
             .map_err(|_| TransportError::BadAnswer("the export is not UTF-8 text".into()))
@@ -192,9 +184,16 @@ impl HttpTransport {
         req: reqwest::RequestBuilder,
         cap: usize,
     ) -> Result<T, TransportError> {
-        let resp = req.send().await.map_err(|e| self.net(e))?;
+        let resp = self.send(req).await?;
         let body = self.read(resp, cap).await?;
         serde_json::from_slice(&body).map_err(|e| TransportError::BadAnswer(e.to_string()))
+    }
+
+    async fn send(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, TransportError> {
+        req.send().await.map_err(|e| self.net(e))
     }
 
     fn net(&self, e: reqwest::Error) -> TransportError {

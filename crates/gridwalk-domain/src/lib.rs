@@ -18,6 +18,8 @@ pub mod ipc;
 pub mod report;
 pub mod sync;
 pub mod sync_state;
+#[cfg(test)]
+mod test_fixtures;
 
 pub use access::{DocKind, Role};
 pub use category::{Category, CategoryCatalog, CategoryCode};

@@ -126,16 +126,7 @@ mod tests {
             .unwrap()
     }
 
-    fn photo() -> PhotoRef {
-        PhotoRef {
-            hash: BlobHash::from_digest(&[1; 32]),
-            thumb: BlobHash::from_digest(&[2; 32]),
-            bytes: 1000,
-            mime: "image/jpeg".into(),
-            width: 1600,
-            height: 1200,
-        }
-    }
+    use crate::test_fixtures::photo_ref as photo;
 
     fn draft() -> ReportDraft {
         ReportDraft {

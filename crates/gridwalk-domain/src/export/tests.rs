@@ -1,7 +1,8 @@
 use super::*;
 use crate::geo::Coordinates;
-use crate::ids::{BlobHash, DeviceId, DocId, GridId};
-use crate::report::{HazardReport, PhotoRef};
+use crate::ids::{DeviceId, DocId, GridId};
+use crate::report::HazardReport;
+use crate::test_fixtures::photo_ref;
 
 fn catalog() -> CategoryCatalog {
     CategoryCatalog::parse_json(
@@ -18,17 +19,7 @@ fn report(n: u8, at_ms: i64, description: &str, location: Location) -> HazardRep
         category: crate::CategoryCode::parse("garbage").unwrap(),
         description: description.into(),
         location,
-        photos: vec![
-            PhotoRef {
-                hash: BlobHash::from_digest(&[1; 32]),
-                thumb: BlobHash::from_digest(&[2; 32]),
-                bytes: 1000,
-                mime: "image/jpeg".into(),
-                width: 1600,
-                height: 1200,
-            };
-            2
-        ],
+        photos: vec![photo_ref(); 2],
         reporter: "王师傅".into(),
         reporter_device: DeviceId::from_random_bytes([9; 16]),
         created_at_ms: at_ms,
