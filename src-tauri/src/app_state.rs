@@ -4,9 +4,8 @@
 use gridwalk_core::Store;
 use gridwalk_core::catalog::builtin_catalog;
 use gridwalk_core::photo::process_photo;
-use gridwalk_domain::export::csv_data_rows;
 use gridwalk_domain::ipc::{
-    AppError, AppInfo, ExportDone, ReportListScope, ReportSummary, Settings, StagedPhoto,
+    AppError, AppInfo, ReportListScope, ReportSummary, Settings, StagedPhoto,
 };
 use gridwalk_domain::sync_state::SyncStatus;
 use gridwalk_domain::{BlobHash, DocId, GridId, ReportDraft};
@@ -14,9 +13,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tauri::ipc::InvokeBody;
 
-use crate::export_file::save_csv;
 use crate::options::parse_server_url;
 use crate::sync_loop::{SyncError, SyncService, now_ms};
+
+mod office;
 
 const LIST_LIMIT: u32 = 500;
 
@@ -128,29 +128,6 @@ impl AppState {
             format!("网格通设备 {}", &id[..8.min(id.len())])
         } else {
             format!("{}的设备", reporter.trim())
-        })
-    }
-
-    /// Fetches the community's reports as CSV from the server (which logs
-    /// the export) and saves them as a new file.
-    pub async fn export_reports(&self) -> Result<ExportDone, AppError> {
-        let csv = self
-            .sync
-            .export_reports(&self.store)
-            .await
-            .map_err(sync_error)?;
-        let path = save_csv(&self.exports, "随手拍导出", now_ms(), &csv).map_err(|e| {
-            AppError::new(
-                "export.write",
-                format!(
-                    "cannot save the export in {}: {e}; free some space or check the folder's permissions",
-                    self.exports.display()
-                ),
-            )
-        })?;
-        Ok(ExportDone {
-            path: path.display().to_string(),
-            rows: csv_data_rows(&csv) as u64,
         })
     }
 

@@ -1,12 +1,13 @@
 //! Tauri commands: each is one call into `AppState`, which calls core.
 //! Errors cross the boundary as `{code, message}` (`AppError`).
 
+use gridwalk_domain::directory::{DeviceInfo, Invitation, NewUser, Person, UserCreated};
 use gridwalk_domain::ipc::{
     AppError, AppInfo, BindRequest, ExportDone, ReportListScope, ReportSummary, Settings,
     StagedPhoto,
 };
 use gridwalk_domain::sync_state::SyncStatus;
-use gridwalk_domain::{DocId, GridId, ReportDraft};
+use gridwalk_domain::{DocId, GridId, ReportDraft, UserId};
 use tauri::State;
 use tauri::ipc::Request;
 
@@ -67,4 +68,24 @@ pub fn save_settings(settings: Settings, state: State<'_, AppState>) -> Res<AppI
 #[tauri::command]
 pub async fn export_reports(state: State<'_, AppState>) -> Res<ExportDone> {
     state.export_reports().await
+}
+
+#[tauri::command]
+pub async fn people(state: State<'_, AppState>) -> Res<Vec<Person>> {
+    state.people().await
+}
+
+#[tauri::command]
+pub async fn add_person(person: NewUser, state: State<'_, AppState>) -> Res<UserCreated> {
+    state.add_person(person).await
+}
+
+#[tauri::command]
+pub async fn invite(user: UserId, state: State<'_, AppState>) -> Res<Invitation> {
+    state.invite(user).await
+}
+
+#[tauri::command]
+pub async fn revoke_device(device: i64, state: State<'_, AppState>) -> Res<DeviceInfo> {
+    state.revoke_device(device).await
 }

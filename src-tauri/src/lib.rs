@@ -63,6 +63,10 @@ pub fn run() {
             commands::save_settings,
             commands::redeem_invitation,
             commands::export_reports,
+            commands::people,
+            commands::add_person,
+            commands::invite,
+            commands::revoke_device,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

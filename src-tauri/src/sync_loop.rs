@@ -206,11 +206,19 @@ impl SyncService {
         }
     }
 
-    /// Downloads the community's reports as CSV from the server, which
-    /// decides what this device may take and logs the export.
-    pub async fn export_reports(&self, store: &Mutex<Store>) -> Result<String, SyncError> {
+    /// Runs an office call (people, devices, exports) with this device's
+    /// token. The server decides whether the device may; a 401 is kept as
+    /// for sync, so the banner and the paused loop follow.
+    pub async fn as_device<T, Fut>(
+        &self,
+        store: &Mutex<Store>,
+        call: impl FnOnce(HttpTransport) -> Fut,
+    ) -> Result<T, SyncError>
+    where
+        Fut: std::future::Future<Output = Result<T, TransportError>>,
+    {
         let t = self.authorized(store)?;
-        let result = t.export_reports().await.map_err(SyncError::from);
+        let result = call(t).await.map_err(SyncError::from);
         remember_refusal(store, &result)?;
         result
     }

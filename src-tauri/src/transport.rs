@@ -14,6 +14,8 @@ use gridwalk_domain::sync::{
 use gridwalk_domain::{BlobHash, DeviceId};
 use std::time::Duration;
 
+mod office;
+
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const READ_TIMEOUT: Duration = Duration::from_secs(20);
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -21,8 +23,6 @@ pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
 const MAX_SYNC_ANSWER_BYTES: usize = 4 * MAX_SYNC_BODY_BYTES;
 /// `Me` (the user's part of the grid tree) and error bodies.
 const MAX_SMALL_ANSWER_BYTES: usize = 1024 * 1024;
-/// A CSV export: a community's reports for years, with room to spare.
-const MAX_EXPORT_BYTES: usize = 64 * 1024 * 1024;
 /// When a 429 names no wait.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
 
@@ -166,16 +166,6 @@ impl HttpTransport {
             return Ok(None);
         }
         self.read(resp, MAX_BLOB_BYTES).await.map(Some)
-    }
-
-    /// The reports of this device's community as CSV (offices and admins
-    /// only). The server logs every export in its audit log.
-    pub async fn export_reports(&self) -> Result<String, TransportError> {
-        let url = format!("{}/v1/admin/export/reports.csv", self.base);
-        let resp = self.send(self.device_call(self.client.get(&url))).await?;
-        let body = self.read(resp, MAX_EXPORT_BYTES).await?;
-        String::from_utf8(body)
-            .map_err(|_| TransportError::BadAnswer("the export is not UTF-8 text".into()))
     }
 
     /// Sends `req` and reads a JSON answer of at most `cap` bytes.

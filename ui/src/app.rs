@@ -1,5 +1,6 @@
 //! The shell of the UI: header with sync state and language switch, a tab
-//! bar (bottom on phones, top on desktops), and the four views.
+//! bar (bottom on phones, top on desktops), and the views — 人员 only for
+//! the office.
 
 use gridwalk_domain::ipc::{AppInfo, ReportListScope};
 use gridwalk_domain::sync_state::{DeviceAccess, SyncStatus};
@@ -8,6 +9,7 @@ use leptos::prelude::*;
 use crate::bind::{BindPanel, RefusedBanner};
 use crate::i18n::{I18n, use_i18n};
 use crate::ipc;
+use crate::people::{PeopleView, manages_people};
 use crate::report_form::ReportForm;
 use crate::report_list::ReportList;
 use crate::settings::SettingsView;
@@ -18,6 +20,7 @@ pub enum Tab {
     Snap,
     Mine,
     Office,
+    People,
     Settings,
 }
 
@@ -99,6 +102,8 @@ pub fn App() -> impl IntoView {
                 {tab_button(Tab::Snap, "tab-snap", "tab.snap")}
                 {tab_button(Tab::Mine, "tab-mine", "tab.mine")}
                 {tab_button(Tab::Office, "tab-office", "tab.office")}
+                {move || manages_people(ctx.info.get().and_then(|i| i.me).as_ref())
+                    .then(|| tab_button(Tab::People, "tab-people", "tab.people"))}
                 {tab_button(Tab::Settings, "tab-settings", "tab.settings")}
             </nav>
             <main class="content">
@@ -114,6 +119,7 @@ pub fn App() -> impl IntoView {
                     }.into_any(),
                     Tab::Mine => view! { <ReportList which=ReportListScope::Mine /> }.into_any(),
                     Tab::Office => view! { <ReportList which=ReportListScope::All /> }.into_any(),
+                    Tab::People => view! { <PeopleView /> }.into_any(),
                     Tab::Settings => view! { <SettingsView /> }.into_any(),
                 }}
             </main>

@@ -1,12 +1,13 @@
 //! The only place that talks to the Tauri shell: one typed function per
 //! command. Everything else in the UI calls these, never `invoke` itself.
 
+use gridwalk_domain::directory::{DeviceInfo, Invitation, NewUser, Person, UserCreated};
 use gridwalk_domain::ipc::{
     AppError, AppInfo, BindRequest, ExportDone, ReportListScope, ReportSummary, Settings,
     StagedPhoto,
 };
 use gridwalk_domain::sync_state::SyncStatus;
-use gridwalk_domain::{DocId, GridId, ReportDraft};
+use gridwalk_domain::{DocId, GridId, ReportDraft, UserId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -104,4 +105,37 @@ pub async fn save_settings(settings: &Settings) -> Result<AppInfo, AppError> {
 /// Saves the community's reports as a CSV file; answers where and how many.
 pub async fn export_reports() -> Result<ExportDone, AppError> {
     call("export_reports", JsValue::UNDEFINED).await
+}
+
+#[derive(Serialize)]
+struct PersonArg<'a> {
+    person: &'a NewUser,
+}
+
+#[derive(Serialize)]
+struct UserArg<'a> {
+    user: &'a UserId,
+}
+
+#[derive(Serialize)]
+struct DeviceArg {
+    device: i64,
+}
+
+/// The people this office manages, with their phones (from the server).
+pub async fn people() -> Result<Vec<Person>, AppError> {
+    call("people", JsValue::UNDEFINED).await
+}
+
+pub async fn add_person(person: &NewUser) -> Result<UserCreated, AppError> {
+    call("add_person", to_js(&PersonArg { person })?).await
+}
+
+/// A new one-time code for someone's new phone.
+pub async fn invite(user: &UserId) -> Result<Invitation, AppError> {
+    call("invite", to_js(&UserArg { user })?).await
+}
+
+pub async fn revoke_device(device: i64) -> Result<DeviceInfo, AppError> {
+    call("revoke_device", to_js(&DeviceArg { device })?).await
 }

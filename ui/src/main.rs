@@ -10,6 +10,7 @@ mod browser;
 mod export_bar;
 mod i18n;
 mod ipc;
+mod people;
 mod report_form;
 mod report_list;
 mod settings;

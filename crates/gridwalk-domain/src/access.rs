@@ -237,6 +237,18 @@ pub fn check_write(a: &WriteAttempt<'_>) -> Result<(), Denied> {
     }
 }
 
+/// The roles of the people a user's *device* may add, invite and switch
+/// off, inside the user's own part of the tree: an office's (or an admin's)
+/// riders, grid workers and departments — enough to provision a rider at
+/// the counter. Offices and admins are made by an admin's server session.
+pub fn roles_managed_by(role: Role) -> &'static [Role] {
+    if role.manages() {
+        &[Role::Reporter, Role::GridWorker, Role::Department]
+    } else {
+        &[]
+    }
+}
+
 /// The kinds a role pulls from its grids. A reporter pulls none by grid —
 /// only the reports they made themselves (see `may_read`).
 pub fn kinds_read_in_scope(role: Role) -> &'static [DocKind] {

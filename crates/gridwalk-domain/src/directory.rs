@@ -217,6 +217,37 @@ pub struct DeviceInfo {
     pub revoked_at_ms: Option<i64>,
 }
 
+/// A person as their office sees them: the account and its devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub user: UserInfo,
+    /// Newest first.
+    pub devices: Vec<DeviceInfo>,
+}
+
+impl Person {
+    /// Joins the admin API's user and device lists, people by name.
+    pub fn join(users: Vec<UserInfo>, devices: &[DeviceInfo]) -> Vec<Person> {
+        let mut people: Vec<Person> = users
+            .into_iter()
+            .map(|user| {
+                let mut mine: Vec<DeviceInfo> = devices
+                    .iter()
+                    .filter(|d| d.user == user.id)
+                    .cloned()
+                    .collect();
+                mine.sort_by_key(|d| std::cmp::Reverse(d.created_at_ms));
+                Person {
+                    user,
+                    devices: mine,
+                }
+            })
+            .collect();
+        people.sort_by(|a, b| a.user.name.cmp(&b.user.name));
+        people
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: i64,
@@ -257,6 +288,37 @@ mod tests {
                 "{bad:?} must be refused"
             );
         }
+    }
+
+    #[test]
+    fn people_are_listed_by_name_with_their_own_devices_newest_first() {
+        let user = |n: u8, name: &str| UserInfo {
+            id: UserId::from_random_bytes([n; 16]),
+            name: name.into(),
+            role: Role::Reporter,
+            nodes: vec![],
+        };
+        let device = |id: i64, user: u8, at: i64| DeviceInfo {
+            id,
+            user: UserId::from_random_bytes([user; 16]),
+            device: DeviceId::from_random_bytes([id as u8; 16]),
+            name: format!("设备{id}"),
+            created_at_ms: at,
+            revoked_at_ms: None,
+        };
+        let people = Person::join(
+            vec![user(1, "王"), user(2, "李"), user(3, "张")],
+            &[device(10, 1, 5), device(11, 2, 1), device(12, 1, 9)],
+        );
+        let names: Vec<&str> = people.iter().map(|p| p.user.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["张", "李", "王"],
+            "sorted by name (code point order)"
+        );
+        let wang: Vec<i64> = people[2].devices.iter().map(|d| d.id).collect();
+        assert_eq!(wang, [12, 10], "only 王's devices, newest first");
+        assert!(people[0].devices.is_empty(), "张 has no device yet");
     }
 
     #[test]

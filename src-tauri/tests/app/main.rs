@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed step should stop the test loudly
 
 mod export;
+mod people;
 mod revocation;
 mod support;
 mod sync_two_clients;

@@ -2,7 +2,8 @@
 //! WebKitWebDriver) on a virtual display: device A (a rider) fills in a
 //! report, is told to bind first, binds by typing an invitation code, and
 //! the report syncs; device B (the office) binds in Settings and shows it
-//! in the office inbox and exports it as CSV; then B is switched off by the office, still saves a
+//! in the office inbox and exports it as CSV, adds a rider whose on-screen
+//! code binds a phone and switches A's phone off; then B is switched off by the office, still saves a
 //! report offline, shows the banner, and a new code pushes what it kept.
 //! Screenshots land in `target/e2e-artifacts/` to be looked at.
 
@@ -270,6 +271,21 @@ async fn resize(c: &Client, width: u32, height: u32) {
     tokio::time::sleep(Duration::from_millis(500)).await;
 }
 
+/// Scrolls the element to the middle of the screen, then clicks it: on a
+/// phone-sized window the fixed tab bar would cover what sits at the bottom.
+async fn tap(c: &Client, sel: &str) {
+    let el = css(c, sel).await;
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+        vec![serde_json::json!(sel)],
+    )
+    .await
+    .unwrap();
+    el.click()
+        .await
+        .unwrap_or_else(|e| panic!("{sel} could not be clicked: {e}"));
+}
+
 async fn type_code(c: &Client, prefix: &str, code: &str) {
     css(c, &format!("#{prefix}-code"))
         .await
@@ -298,7 +314,7 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     let tmp = tempfile::tempdir().unwrap();
     let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
     grid_tree(&server);
-    let (_, rider_code) = invitation(&server, "骑手 李师傅", Role::Reporter, &[COMMUNITY]);
+    let (rider, rider_code) = invitation(&server, "骑手 李师傅", Role::Reporter, &[COMMUNITY]);
     let (office, office_code) = invitation(&server, "社区办公室", Role::Office, &[COMMUNITY]);
     let (_xvfb, display) = start_xvfb();
 
@@ -457,6 +473,69 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     // Where a desktop keeps downloads the file is outside the test's folder.
     std::fs::remove_file(&path).unwrap();
     shot(&b, "b-1b-exported").await;
+
+    // 人员: the office adds a rider at the counter; the code on screen binds
+    // a new phone.
+    css(&b, "#tab-people").await.click().await.unwrap();
+    text_until(&b, "#people-list", |t| {
+        t.contains("骑手 李师傅") && t.contains("使用中")
+    })
+    .await;
+    css(&b, "#person-name")
+        .await
+        .send_keys("骑手 张师傅")
+        .await
+        .unwrap();
+    css(&b, "#person-node option[value='c1-grid-1']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(&b, "#person-add").await.click().await.unwrap();
+    let code = text_until(&b, "#invite-code", |t| t.trim().len() == 14).await;
+    assert!(image_shown(&b, "#invite-qr").await > 0, "the QR is drawn");
+    shot(&b, "b-1c-people-invitation").await;
+    css(&b, "#invite-close").await.click().await.unwrap();
+    text_until(&b, "#people-list", |t| t.contains("骑手 张师傅")).await;
+    let phone_c =
+        gridwalk_app_lib::open_state(&tmp.path().join("device-c"), Some(&server.url())).unwrap();
+    let me = phone_c
+        .sync
+        .redeem(&phone_c.store, code.trim(), "张师傅的手机")
+        .await
+        .expect("the code shown on the office screen binds a phone");
+    assert_eq!(me.name, "骑手 张师傅");
+
+    // 李师傅's phone is lost: two taps switch it off, and the server agrees.
+    let phone_a = server
+        .storage()
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.user == rider)
+        .expect("A's device row")
+        .id;
+    let revoke = format!("[data-device='{phone_a}'] .revoke");
+    resize(&b, 360, 800).await;
+    tap(&b, &revoke).await;
+    text_until(&b, &revoke, |t| t.contains("确认停用")).await;
+    shot(&b, "b-1d-people-confirm-phone").await;
+    tap(&b, &revoke).await;
+    text_until(
+        &b,
+        &format!("[data-device='{phone_a}'] .device-state"),
+        |t| t.contains("已停用"),
+    )
+    .await;
+    let switched_off = server
+        .storage()
+        .devices()
+        .unwrap()
+        .into_iter()
+        .any(|d| d.id == phone_a && d.revoked_at_ms.is_some());
+    assert!(switched_off, "the server switched A's phone off");
+    resize(&b, 1024, 768).await;
+    css(&b, "#tab-office").await.click().await.unwrap();
     css(&b, "#office-list .report-card")
         .await
         .click()

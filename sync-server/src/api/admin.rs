@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use gridwalk_core::catalog::builtin_catalog;
+use gridwalk_domain::access::roles_managed_by;
 use gridwalk_domain::directory::{
     AuditEntry, DeviceInfo, GridNode, Invitation, LoginRequest, LoginResponse, NewNode, NewUser,
     UserCreated, UserInfo,
@@ -66,7 +67,7 @@ fn may_manage(
     match mgr {
         Manager::Admin(_) => true,
         Manager::Office(office) => {
-            matches!(role, Role::Reporter | Role::GridWorker | Role::Department)
+            roles_managed_by(office.role).contains(&role)
                 && provisioning::within(tree, &office.nodes, nodes)
         }
     }

@@ -179,3 +179,13 @@ fn names_round_trip() {
     }
     assert!(Role::parse("root").is_err());
 }
+
+#[test]
+fn only_office_and_admin_devices_manage_people_and_never_other_managers() {
+    for r in [Office, Admin] {
+        assert_eq!(roles_managed_by(r), [Reporter, GridWorker, Department]);
+    }
+    for r in [Reporter, GridWorker, Department] {
+        assert!(roles_managed_by(r).is_empty(), "{r} manages nobody");
+    }
+}

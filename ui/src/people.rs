@@ -1,0 +1,306 @@
+//! 人员: the office's people and their phones. Add a rider at the counter
+//! and show their one-time code and QR; give someone a new code for a new
+//! phone; switch a lost phone off. Every action goes to the server, which
+//! decides what this device may do; offline, the screen says so.
+
+use gridwalk_domain::access::roles_managed_by;
+use gridwalk_domain::directory::{DeviceInfo, Invitation, Me, NewUser, NodeKind, Person};
+use gridwalk_domain::{GridId, Role, UserId};
+use leptos::prelude::*;
+
+use crate::app::Ctx;
+use crate::bind::grid_name;
+use crate::browser::short_time;
+use crate::i18n::{I18n, use_i18n};
+use crate::ipc;
+
+/// Whether this device's user manages people at all (the tab shows then).
+pub fn manages_people(me: Option<&Me>) -> bool {
+    me.is_some_and(|m| !roles_managed_by(m.role).is_empty())
+}
+
+/// A fresh invitation on screen, with whom it is for.
+#[derive(Debug, Clone, PartialEq)]
+struct Shown {
+    name: String,
+    invitation: Invitation,
+}
+
+fn message(i18n: I18n, e: &gridwalk_domain::ipc::AppError) -> String {
+    if matches!(e.code.as_str(), "sync.unreachable" | "sync.timeout") {
+        i18n.t("people.offline")
+    } else {
+        i18n.error(&e.code, &e.message)
+    }
+}
+
+#[component]
+pub fn PeopleView() -> impl IntoView {
+    let i18n = use_i18n();
+    let people = RwSignal::new(None::<Vec<Person>>);
+    let error = RwSignal::new(None::<String>);
+    let shown = RwSignal::new(None::<Shown>);
+    let load = move || {
+        leptos::task::spawn_local(async move {
+            match ipc::people().await {
+                Ok(list) => {
+                    people.set(Some(list));
+                    error.set(None);
+                }
+                Err(e) => {
+                    people.set(Some(Vec::new()));
+                    error.set(Some(message(i18n, &e)));
+                }
+            }
+        });
+    };
+    load();
+    view! {
+        <section class="people" id="people">
+            <AddPerson shown=shown on_added=load />
+            {move || shown.get().map(|s| view! { <InvitationCard shown=s on_close=move || shown.set(None) /> })}
+            <h2>{move || i18n.t("people.list")}</h2>
+            {move || error.get().map(|m| view! { <p class="error" id="people-error">{m}</p> })}
+            {move || match people.get() {
+                None => view! { <p class="progress"><span class="spinner"></span></p> }.into_any(),
+                Some(list) => view! {
+                    <div id="people-list">
+                        {list.into_iter().map(|p| view! { <PersonCard person=p shown=shown on_changed=load /> }).collect_view()}
+                    </div>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn AddPerson(
+    shown: RwSignal<Option<Shown>>,
+    on_added: impl Fn() + Copy + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = expect_context::<Ctx>();
+    let me = move || ctx.info.get().and_then(|i| i.me);
+    let name = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Reporter);
+    let node = RwSignal::new(None::<GridId>);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    // Where a person can be attached: the communities, areas and grids of
+    // this office's part of the tree, in tree order.
+    let places = move || {
+        me().map(|m| {
+            m.nodes
+                .iter()
+                .filter(|n| {
+                    matches!(
+                        n.kind,
+                        NodeKind::Community | NodeKind::Area | NodeKind::Grid
+                    )
+                })
+                .map(|n| (n.id.clone(), grid_name(&m, &n.id)))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
+    let submit = move |_| {
+        let Some(at) = node
+            .get_untracked()
+            .or_else(|| places().first().map(|p| p.0.clone()))
+        else {
+            error.set(Some(i18n.error("admin.no_nodes", "")));
+            return;
+        };
+        let new = NewUser {
+            name: name.get_untracked().trim().to_owned(),
+            role: role.get_untracked(),
+            nodes: vec![at],
+        };
+        if new.name.is_empty() {
+            error.set(Some(i18n.error("admin.bad_name", "")));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match ipc::add_person(&new).await {
+                Ok(created) => {
+                    shown.set(Some(Shown {
+                        name: created.user.name,
+                        invitation: created.invitation,
+                    }));
+                    name.set(String::new());
+                    on_added();
+                }
+                Err(e) => error.set(Some(message(i18n, &e))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="add-person">
+            <h2>{move || i18n.t("people.add")}</h2>
+            <label class="field">
+                <span>{move || i18n.t("people.name")}</span>
+                <input id="person-name" type="text" placeholder=move || i18n.t("people.name_ph")
+                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+            </label>
+            <label class="field">
+                <span>{move || i18n.t("bind.role")}</span>
+                <select id="person-role" class="grid-select"
+                    on:change=move |ev| if let Ok(r) = Role::parse(&event_target_value(&ev)) { role.set(r) }>
+                    {move || me().map(|m| roles_managed_by(m.role).iter().map(|r| {
+                        let r = *r;
+                        view! {
+                            <option value=r.as_str() prop:selected=move || role.get() == r>
+                                {move || i18n.t(&format!("role.{}", r.as_str()))}
+                            </option>
+                        }
+                    }).collect_view())}
+                </select>
+            </label>
+            <label class="field">
+                <span>{move || i18n.t("people.place")}</span>
+                <select id="person-node" class="grid-select"
+                    on:change=move |ev| node.set(GridId::parse(&event_target_value(&ev)).ok())>
+                    {move || places().into_iter().map(|(id, label)| {
+                        let value = id.to_string();
+                        view! { <option value=value prop:selected=move || node.get().as_ref() == Some(&id)>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            {move || error.get().map(|m| view! { <p class="error" id="person-error">{m}</p> })}
+            <button id="person-add" class="primary" disabled=move || busy.get() on:click=submit>
+                {move || if busy.get() { i18n.t("people.adding") } else { i18n.t("people.add_submit") }}
+            </button>
+        </section>
+    }
+}
+
+/// The code to type and the QR to scan, over the screen and large enough
+/// to read across a desk.
+#[component]
+fn InvitationCard(shown: Shown, on_close: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+    let i18n = use_i18n();
+    // As an <img>, the SVG is a picture only: nothing in it can run.
+    let qr = format!(
+        "data:image/svg+xml;charset=utf-8,{}",
+        js_sys::encode_uri_component(&shown.invitation.qr_svg)
+    );
+    let expires = short_time(shown.invitation.expires_at_ms);
+    view! {
+        <div class="overlay" id="invitation-card">
+            <section class="sheet invitation-card">
+                <p class="invite-for">{move || i18n.t("people.invite_for").replace("{name}", &shown.name)}</p>
+                <p class="invite-code" id="invite-code">{shown.invitation.code.clone()}</p>
+                <img class="invite-qr" id="invite-qr" src=qr alt="QR" />
+                <p class="invite-hint">{move || i18n.t("people.invite_hint").replace("{t}", &expires)}</p>
+                <button class="primary" id="invite-close" on:click=move |_| on_close()>{move || i18n.t("people.invite_done")}</button>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn PersonCard(
+    person: Person,
+    shown: RwSignal<Option<Shown>>,
+    on_changed: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = expect_context::<Ctx>();
+    let error = RwSignal::new(None::<String>);
+    let places = {
+        let nodes = person.user.nodes.clone();
+        move || {
+            ctx.info
+                .get()
+                .and_then(|i| i.me)
+                .map(|me| {
+                    nodes
+                        .iter()
+                        .map(|n| grid_name(&me, n))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                })
+                .unwrap_or_default()
+        }
+    };
+    let user: UserId = person.user.id;
+    let name = person.user.name.clone();
+    let reinvite = move |_| {
+        let name = name.clone();
+        leptos::task::spawn_local(async move {
+            match ipc::invite(&user).await {
+                Ok(invitation) => shown.set(Some(Shown { name, invitation })),
+                Err(e) => error.set(Some(message(i18n, &e))),
+            }
+        });
+    };
+    let role = person.user.role;
+    view! {
+        <article class="person" data-user=user.to_string()>
+            <div class="person-head">
+                <p class="person-name">{person.user.name.clone()}</p>
+                <button class="secondary reinvite" on:click=reinvite>{move || i18n.t("people.reinvite")}</button>
+                <p class="person-role">{move || i18n.t(&format!("role.{}", role.as_str()))}" · "{places}</p>
+            </div>
+            {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
+            {if person.devices.is_empty() {
+                view! { <p class="no-device">{move || i18n.t("people.no_device")}</p> }.into_any()
+            } else {
+                person.devices.into_iter().map(|d| view! { <DeviceRow device=d error=error on_changed=on_changed /> }).collect_view().into_any()
+            }}
+        </article>
+    }
+}
+
+/// One phone. 停用 asks once more before it acts: switching off the wrong
+/// phone stops someone's work until they get a new code.
+#[component]
+fn DeviceRow(
+    device: DeviceInfo,
+    error: RwSignal<Option<String>>,
+    on_changed: impl Fn() + Copy + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let confirming = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let id = device.id;
+    let revoke = move |_| {
+        if !confirming.get_untracked() {
+            confirming.set(true);
+            return;
+        }
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match ipc::revoke_device(id).await {
+                Ok(_) => on_changed(),
+                Err(e) => error.set(Some(message(i18n, &e))),
+            }
+            busy.set(false);
+            confirming.set(false);
+        });
+    };
+    let since = short_time(device.created_at_ms);
+    view! {
+        <div class="device-row" data-device=id.to_string()>
+            <span class="device-name">{device.name.clone()}</span>
+            {match device.revoked_at_ms {
+                Some(at) => {
+                    let at = short_time(at);
+                    view! {
+                        <span class="chip failed device-state">{move || i18n.t("people.revoked").replace("{t}", &at)}</span>
+                    }.into_any()
+                }
+                None => view! {
+                    <span class="chip ok device-state">{move || i18n.t("people.active").replace("{t}", &since)}</span>
+                    <button class="secondary revoke" class:confirming=move || confirming.get()
+                        disabled=move || busy.get() on:click=revoke>
+                        {move || if confirming.get() { i18n.t("people.revoke_confirm") } else { i18n.t("people.revoke") }}
+                    </button>
+                }.into_any(),
+            }}
+        </div>
+    }
+}
