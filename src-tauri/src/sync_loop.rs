@@ -169,10 +169,11 @@ impl SyncService {
             Err(e) => Err(e),
             Ok(t) => {
                 self.edit(|s| s.running = true);
-                pass(store, &t).await
+                let result = pass(store, &t).await;
+                remember_refusal(store, &t, &result)?;
+                result
             }
         };
-        remember_refusal(store, &result)?;
         self.edit(|s| {
             s.running = false;
             match &result {
@@ -218,8 +219,8 @@ impl SyncService {
         Fut: std::future::Future<Output = Result<T, TransportError>>,
     {
         let t = self.authorized(store)?;
-        let result = call(t).await.map_err(SyncError::from);
-        remember_refusal(store, &result)?;
+        let result = call(t.clone()).await.map_err(SyncError::from);
+        remember_refusal(store, &t, &result)?;
         result
     }
 
@@ -276,13 +277,18 @@ impl SyncService {
 }
 
 /// A 401 means the office cut this device off (or the server forgot it):
-/// kept in the store, so sync stops asking until a new invitation.
+/// kept in the store, so sync stops asking until a new invitation. Only the
+/// token the call carried is marked, so a call that raced a new invitation
+/// cannot switch the new binding off.
 fn remember_refusal<T>(
     store: &Mutex<Store>,
+    sent_with: &HttpTransport,
     result: &Result<T, SyncError>,
 ) -> Result<(), SyncError> {
-    if let Err(SyncError::Transport(TransportError::Unauthorized { code, .. })) = result {
-        lock(store)?.set_token_refused(code)?;
+    if let (Err(SyncError::Transport(TransportError::Unauthorized { code, .. })), Some(token)) =
+        (result, sent_with.token())
+    {
+        lock(store)?.set_token_refused(token, code)?;
     }
     Ok(())
 }

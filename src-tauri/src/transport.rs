@@ -96,6 +96,11 @@ impl HttpTransport {
         }
     }
 
+    /// The token this transport sends, if any.
+    pub fn token(&self) -> Option<&DeviceToken> {
+        self.token.as_ref()
+    }
+
     /// Adds `Authorization: Bearer …`. Without a token the request goes out
     /// bare and the server answers 401 `auth.missing_token`.
     fn device_call(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {

@@ -99,9 +99,15 @@ impl Store {
         }
     }
 
-    /// Records the server's 401 code so the sync loop stops calling it.
-    pub fn set_token_refused(&self, code: &str) -> Result<()> {
-        self.set_meta(REFUSED, code)
+    /// Records the server's 401 code for `token` so the sync loop stops
+    /// calling the server. The refusal of an older token — from a call that
+    /// started before a new invitation was redeemed — leaves the new
+    /// binding alone.
+    pub fn set_token_refused(&self, token: &DeviceToken, code: &str) -> Result<()> {
+        if self.meta(TOKEN)?.as_deref() == Some(token.expose()) {
+            self.set_meta(REFUSED, code)?;
+        }
+        Ok(())
     }
 
     pub fn last_grid(&self) -> Result<Option<GridId>> {
@@ -157,7 +163,7 @@ mod tests {
             Credentials::Bound(t) => t,
             other => panic!("bound store reads as {other:?}"),
         };
-        s.set_token_refused("auth.revoked").unwrap();
+        s.set_token_refused(&token, "auth.revoked").unwrap();
         assert_eq!(
             s.credentials().unwrap(),
             Credentials::Refused("auth.revoked".into())
@@ -167,10 +173,18 @@ mod tests {
             Some(me.clone()),
             "whose device it was stays"
         );
-        s.bind(&token, &me).unwrap();
+        let fresh = DeviceToken::parse("gwd_fresh").unwrap();
+        s.bind(&fresh, &me).unwrap();
         assert!(
             matches!(s.credentials().unwrap(), Credentials::Bound(_)),
             "a new invitation clears the refusal"
+        );
+        // A call made with the old token answers 401 after the new binding.
+        s.set_token_refused(&token, "auth.revoked").unwrap();
+        assert_eq!(
+            s.credentials().unwrap(),
+            Credentials::Bound(fresh),
+            "the old token's refusal does not switch off the new binding"
         );
         assert_eq!(
             Store::open_in_memory().unwrap().credentials().unwrap(),
