@@ -292,11 +292,7 @@ async fn type_code(c: &Client, prefix: &str, code: &str) {
         .send_keys(code)
         .await
         .unwrap();
-    css(c, &format!("#{prefix}-submit"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(c, &format!("#{prefix}-submit")).await;
 }
 
 async fn add_photo(c: &Client, rel: &str) {
@@ -337,7 +333,7 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
         .send_keys("3号楼东侧井盖松动")
         .await
         .unwrap();
-    css(&a, "#cat-manhole_cover").await.click().await.unwrap();
+    tap(&a, "#cat-manhole_cover").await;
     css(&a, "#reporter")
         .await
         .send_keys("骑手 李师傅")
@@ -375,7 +371,7 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     shot(&a, "a-2-form-filled").await;
 
     // Not bound yet: saving explains what to do and keeps everything.
-    css(&a, "#submit").await.click().await.unwrap();
+    tap(&a, "#submit").await;
     let why = text_until(&a, "#form-message", |t| !t.is_empty()).await;
     assert!(
         why.contains("绑定"),
@@ -401,16 +397,12 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     })
     .await;
     // Two grids: the form offers a picker; the report goes into the second.
-    css(&a, "#grid-select option[value='c1-grid-2']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&a, "#grid-select option[value='c1-grid-2']").await;
     resize(&a, 360, 800).await;
     a.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
     shot(&a, "a-3-bound-phone-360x800").await;
     resize(&a, 1024, 768).await;
-    css(&a, "#submit").await.click().await.unwrap();
+    tap(&a, "#submit").await;
 
     // Saved locally and listed under 我的上报; background sync sends it
     // without anyone pressing 立即同步.
@@ -418,7 +410,7 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     text_until(&a, "#my-list .report-card .chip", |t| t.contains("已同步")).await;
     shot(&a, "a-4-my-reports-synced").await;
     // A rider's inbox offers no export: only the office may take the data away.
-    css(&a, "#tab-office").await.click().await.unwrap();
+    tap(&a, "#tab-office").await;
     css(&a, "#office-list").await;
     let none = a
         .execute(
@@ -438,14 +430,14 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     // Device B: the office desktop binds in 设置, syncs and sees the report
     // with its photo.
     let (b, _driver_b) = open_app(&display, &tmp.path().join("device-b"), &server.url()).await;
-    css(&b, "#tab-settings").await.click().await.unwrap();
+    tap(&b, "#tab-settings").await;
     type_code(&b, "bind", &office_code).await;
     let account = text_until(&b, "#account", |t| t.contains("社区办公室")).await;
     assert!(account.contains("身份"), "role is shown: {account}");
     text_until(&b, "#bind-message", |t| t.contains("绑定成功")).await;
     shot(&b, "b-0-settings-bound").await;
-    css(&b, "#sync-now").await.click().await.unwrap();
-    css(&b, "#tab-office").await.click().await.unwrap();
+    tap(&b, "#sync-now").await;
+    tap(&b, "#tab-office").await;
     let card = text_until(&b, "#office-list .report-card", |t| t.contains("井盖松动")).await;
     assert!(
         card.contains("井盖破损"),
@@ -460,7 +452,7 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     shot(&b, "b-1-office-inbox").await;
 
     // The office exports its community's reports; the message says where.
-    css(&b, "#export-reports").await.click().await.unwrap();
+    tap(&b, "#export-reports").await;
     let done = text_until(&b, "#export-message", |t| t.contains("保存在")).await;
     assert!(done.contains("已导出 1 条"), "one report exported: {done}");
     let path = done
@@ -476,7 +468,7 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
 
     // 人员: the office adds a rider at the counter; the code on screen binds
     // a new phone.
-    css(&b, "#tab-people").await.click().await.unwrap();
+    tap(&b, "#tab-people").await;
     text_until(&b, "#people-list", |t| {
         t.contains("骑手 李师傅") && t.contains("使用中")
     })
@@ -486,16 +478,12 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
         .send_keys("骑手 张师傅")
         .await
         .unwrap();
-    css(&b, "#person-node option[value='c1-grid-1']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    css(&b, "#person-add").await.click().await.unwrap();
+    tap(&b, "#person-node option[value='c1-grid-1']").await;
+    tap(&b, "#person-add").await;
     let code = text_until(&b, "#invite-code", |t| t.trim().len() == 14).await;
     assert!(image_shown(&b, "#invite-qr").await > 0, "the QR is drawn");
     shot(&b, "b-1c-people-invitation").await;
-    css(&b, "#invite-close").await.click().await.unwrap();
+    tap(&b, "#invite-close").await;
     text_until(&b, "#people-list", |t| t.contains("骑手 张师傅")).await;
     let phone_c =
         gridwalk_app_lib::open_state(&tmp.path().join("device-c"), Some(&server.url())).unwrap();
@@ -535,12 +523,8 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
         .any(|d| d.id == phone_a && d.revoked_at_ms.is_some());
     assert!(switched_off, "the server switched A's phone off");
     resize(&b, 1024, 768).await;
-    css(&b, "#tab-office").await.click().await.unwrap();
-    css(&b, "#office-list .report-card")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&b, "#tab-office").await;
+    tap(&b, "#office-list .report-card").await;
     let full = image_shown(&b, "#report-detail img.full").await;
     assert!(
         full > thumb,
@@ -552,16 +536,12 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
 
     // The same screen on a phone-sized window, then in English.
     resize(&b, 360, 800).await;
-    css(&b, "#report-detail .close")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&b, "#report-detail .close").await;
     shot(&b, "b-3-phone-360x800").await;
-    css(&b, "#lang-switch").await.click().await.unwrap();
+    tap(&b, "#lang-switch").await;
     text_until(&b, "#tab-office", |t| t.contains("Office")).await;
     shot(&b, "b-4-phone-english").await;
-    css(&b, "#lang-switch").await.click().await.unwrap();
+    tap(&b, "#lang-switch").await;
 
     // The office switches B off. B still saves a report (offline, in its
     // last known grid), and the banner says the record is kept.
@@ -576,20 +556,20 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
         .storage()
         .revoke_device(device_b.id, gridwalk_app_lib::sync_loop::now_ms())
         .unwrap();
-    css(&b, "#sync-now").await.click().await.unwrap();
+    tap(&b, "#sync-now").await;
     text_until(&b, "#refused-banner", |t| t.contains("已被社区停用")).await;
     // Desktop size for the form: on a phone the fixed tab bar can cover
     // the submit button, and WebDriver refuses a covered click.
     resize(&b, 1024, 768).await;
-    css(&b, "#tab-snap").await.click().await.unwrap();
+    tap(&b, "#tab-snap").await;
     add_photo(&b, "phone/jolla.jpg").await;
-    css(&b, "#cat-garbage").await.click().await.unwrap();
+    tap(&b, "#cat-garbage").await;
     css(&b, "#address")
         .await
         .send_keys("安康小区北门")
         .await
         .unwrap();
-    css(&b, "#submit").await.click().await.unwrap();
+    tap(&b, "#submit").await;
     css(&b, "#my-list .report-card").await;
     let banner = text_until(&b, "#refused-banner", |t| t.contains("1 条记录")).await;
     assert!(
