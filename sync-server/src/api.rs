@@ -44,6 +44,8 @@ pub struct AppState {
     /// would happen.
     pub per_address: RateLimiter,
     pub invitation_ttl: Duration,
+    /// One export at a time: each rebuilds every report it covers.
+    pub export_gate: Arc<tokio::sync::Semaphore>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -182,6 +184,18 @@ pub async fn blocking<T: Send + 'static>(
 }
 
 impl AppState {
+    /// The state for `config`'s limits over opened storage and blobs.
+    pub fn new(storage: Storage, blobs: BlobStore, config: &crate::ServerConfig) -> Self {
+        Self {
+            storage,
+            blobs,
+            per_token: RateLimiter::new(config.rate_limit),
+            per_address: RateLimiter::new(config.address_rate_limit),
+            invitation_ttl: config.invitation_ttl,
+            export_gate: Arc::new(tokio::sync::Semaphore::new(1)),
+        }
+    }
+
     /// One request's worth of the caller's rate budget.
     pub fn spend(&self, limiter: &RateLimiter, key: &str) -> Result<(), ApiError> {
         limiter

@@ -132,13 +132,7 @@ fn open_state(config: &ServerConfig) -> Result<Arc<api::AppState>, ServerError> 
             auth::password::hash(password).map_err(|e| ServerError::Config(e.to_string()))?;
         storage.set_admin(name, &hash)?;
     }
-    let state = Arc::new(api::AppState {
-        storage,
-        blobs,
-        per_token: auth::rate_limit::RateLimiter::new(config.rate_limit),
-        per_address: auth::rate_limit::RateLimiter::new(config.address_rate_limit),
-        invitation_ttl: config.invitation_ttl,
-    });
+    let state = Arc::new(api::AppState::new(storage, blobs, config));
     if config.demo {
         demo::seed(&state, &config.data_dir)?;
     }

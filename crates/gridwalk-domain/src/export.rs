@@ -10,6 +10,10 @@ use crate::category::CategoryCatalog;
 use crate::geo::{Location, LocationSource};
 use crate::report::HazardReport;
 
+/// The response header in which the server says how many records it could
+/// not read and left out of an export, so the office is told, not misled.
+pub const LEFT_OUT_HEADER: &str = "x-gridwalk-left-out";
+
 /// Opens the file so WPS and Excel read it as UTF-8, not the local code page.
 const BOM: &str = "\u{feff}";
 

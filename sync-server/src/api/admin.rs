@@ -9,7 +9,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderName, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use gridwalk_core::catalog::builtin_catalog;
@@ -18,7 +18,7 @@ use gridwalk_domain::directory::{
     AuditEntry, DeviceInfo, GridNode, Invitation, LoginRequest, LoginResponse, NewNode, NewUser,
     UserCreated, UserInfo,
 };
-use gridwalk_domain::export::reports_csv;
+use gridwalk_domain::export::{LEFT_OUT_HEADER, reports_csv};
 use gridwalk_domain::{GridId, Role, UserId};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -324,42 +324,54 @@ async fn revoke(
 }
 
 /// The reports of the caller's grids as CSV (an office: its own part of the
-/// tree; an admin: everything). Every export is in the audit log with how
-/// many rows left the server.
+/// tree; an admin: everything). The export is in the audit log before a
+/// byte of it leaves — with how many rows and how many were left out — or it
+/// does not leave at all. One export runs at a time: each rebuilds every
+/// report it covers.
 async fn export_reports(
     State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
     let mgr = manager(&state, &headers).await?;
-    let csv = blocking(move || {
+    let Ok(_running) = state.export_gate.clone().try_acquire_owned() else {
+        return Err(ApiError::TooMany(Duration::from_secs(5)));
+    };
+    let (csv, left_out) = blocking(move || {
         let grids: Option<Vec<GridId>> = match &mgr {
             Manager::Admin(_) => None,
             Manager::Office(office) => Some(office.grids.iter().cloned().collect()),
         };
         let exported = export::reports(&state.storage, grids.as_deref())?;
+        let csv = reports_csv(&exported.reports, builtin_catalog());
         let target = grids.map_or_else(
             || "grids:all".to_owned(),
             |g| {
-                format!(
-                    "grids:{}",
-                    g.iter().map(GridId::as_str).collect::<Vec<_>>().join(",")
-                )
+                let names: Vec<&str> = g.iter().map(GridId::as_str).collect();
+                format!("grids:{}", names.join(","))
             },
         );
         let mut detail = format!("reports: {}", exported.reports.len());
         if exported.unreadable > 0 {
             detail += &format!("; unreadable, left out: {}", exported.unreadable);
         }
-        state.audit(&mgr.actor(), "export.reports", &target, &detail);
-        Ok(reports_csv(&exported.reports, builtin_catalog()))
+        // Not `state.audit`, which only logs a failure: PIPL wants every
+        // export on record, so no record means no export.
+        state
+            .storage
+            .audit(&mgr.actor(), "export.reports", &target, &detail, now_ms())?;
+        Ok((csv, exported.unreadable))
     })
     .await?;
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                "attachment; filename=\"gridwalk-reports.csv\"",
+                "attachment; filename=\"gridwalk-reports.csv\"".to_owned(),
+            ),
+            (
+                HeaderName::from_static(LEFT_OUT_HEADER),
+                left_out.to_string(),
             ),
         ],
         csv,

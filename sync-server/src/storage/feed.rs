@@ -8,6 +8,10 @@ use std::collections::HashMap;
 
 use super::{Storage, StorageError, Value, placeholders};
 
+/// Documents looked up in one statement: far below both databases' limits
+/// on bound parameters, and as many as one push may touch.
+const DOCS_PER_QUERY: usize = 500;
+
 /// A change that passed decoding, with the hash the server computed.
 #[derive(Debug, Clone)]
 pub struct CheckedChange {
@@ -74,35 +78,38 @@ impl Storage {
     }
 
     /// For each document: its facts (none if new) and its stored changes,
-    /// oldest first, as (hash, bytes) — in one snapshot for a whole push.
+    /// oldest first, as (hash, bytes) — in one snapshot for a whole push,
+    /// two queries for every `DOCS_PER_QUERY` documents.
     pub fn doc_histories(
         &self,
         docs: &[DocId],
     ) -> Result<HashMap<DocId, DocHistory>, StorageError> {
         self.read(|tx| {
-            let mut out = HashMap::new();
-            for doc in docs {
-                let id = doc.to_string();
-                let facts = tx
-                    .query(
-                        "SELECT scope, kind, owner FROM documents WHERE doc_id = $1",
-                        &[id.as_str().into()],
-                    )?
-                    .first()
-                    .map(facts_from_row)
-                    .transpose()?;
-                let changes = match facts {
-                    None => Vec::new(),
-                    Some(_) => tx
-                        .query(
-                            "SELECT hash, bytes FROM changes WHERE doc_id = $1 ORDER BY seq",
-                            &[id.as_str().into()],
-                        )?
-                        .iter()
-                        .map(|r| Ok((r.text(0)?, r.bytes(1)?)))
-                        .collect::<Result<_, StorageError>>()?,
-                };
-                out.insert(*doc, DocHistory { facts, changes });
+            let mut out: HashMap<DocId, DocHistory> =
+                docs.iter().map(|d| (*d, DocHistory::default())).collect();
+            for chunk in docs.chunks(DOCS_PER_QUERY) {
+                let ids: Vec<Value> = chunk.iter().map(|d| d.to_string().into()).collect();
+                let list = placeholders(1, ids.len());
+                let facts = tx.query(
+                    &format!("SELECT scope, kind, owner, doc_id FROM documents WHERE doc_id IN ({list})"),
+                    &ids,
+                )?;
+                for row in &facts {
+                    let doc = stored_doc_id(&row.text(3)?)?;
+                    if let Some(h) = out.get_mut(&doc) {
+                        h.facts = Some(facts_from_row(row)?);
+                    }
+                }
+                let changes = tx.query(
+                    &format!("SELECT doc_id, hash, bytes FROM changes WHERE doc_id IN ({list}) ORDER BY seq"),
+                    &ids,
+                )?;
+                for row in &changes {
+                    let doc = stored_doc_id(&row.text(0)?)?;
+                    if let Some(h) = out.get_mut(&doc) {
+                        h.changes.push((row.text(1)?, row.bytes(2)?));
+                    }
+                }
             }
             Ok(out)
         })
@@ -310,6 +317,10 @@ impl Storage {
             Ok(rows.first().map_or(Ok(0), |r| r.int(0))? as u64)
         })
     }
+}
+
+fn stored_doc_id(text: &str) -> Result<DocId, StorageError> {
+    DocId::parse(text).map_err(|e| StorageError::Corrupt(e.to_string()))
 }
 
 fn facts_from_row(row: &super::Row) -> Result<DocFacts, StorageError> {

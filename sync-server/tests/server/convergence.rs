@@ -15,7 +15,6 @@ use gridwalk_domain::{DocId, Location, ReportDraft};
 use gridwalk_domain::{GridId, Role};
 use gridwalk_sync_server::api::{AppState, respond};
 use gridwalk_sync_server::auth;
-use gridwalk_sync_server::auth::rate_limit::RateLimiter;
 use gridwalk_sync_server::blobs::BlobStore;
 use gridwalk_sync_server::storage::Storage;
 
@@ -151,13 +150,11 @@ fn server(backend: Backend, dir: &std::path::Path) -> AppState {
             name: "第一网格".into(),
         })
         .unwrap();
-    AppState {
+    AppState::new(
         storage,
-        blobs: BlobStore::open(&dir.join("blobs")).unwrap(),
-        per_token: RateLimiter::new(config.rate_limit),
-        per_address: RateLimiter::new(config.address_rate_limit),
-        invitation_ttl: config.invitation_ttl,
-    }
+        BlobStore::open(&dir.join("blobs")).unwrap(),
+        &config,
+    )
 }
 
 fn converge(backend: Backend, replicas: usize, ops: &[Op]) -> Result<(), TestCaseError> {

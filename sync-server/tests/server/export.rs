@@ -5,6 +5,7 @@
 //! rows left the server.
 
 use gridwalk_domain::directory::AuditEntry;
+use gridwalk_domain::export::LEFT_OUT_HEADER;
 use gridwalk_domain::{
     BlobHash, CategoryCode, DeviceId, DocId, GridId, HazardReport, Location, PhotoRef,
 };
@@ -43,6 +44,7 @@ async fn push(w: &World, who: &str, grid: &str, body: serde_json::Value) -> DocI
     doc.id
 }
 
+/// Status, content type with the left-out count the server reports, and the body.
 async fn export(w: &World, token: &str) -> (StatusCode, String, String) {
     let resp = reqwest::Client::new()
         .get(format!("{}/v1/admin/export/reports.csv", w.url()))
@@ -51,12 +53,18 @@ async fn export(w: &World, token: &str) -> (StatusCode, String, String) {
         .await
         .unwrap();
     let status = resp.status();
-    let kind = resp
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let kind = format!(
+        "{}; left out: {}",
+        header("content-type"),
+        header(LEFT_OUT_HEADER)
+    );
     (status, kind, resp.text().await.unwrap())
 }
 
@@ -77,7 +85,10 @@ async fn an_office_exports_its_own_communitys_reports_and_every_export_is_audite
 
         let (status, kind, csv) = export(&w, &w.tokens["office1"]).await;
         assert_eq!(status, StatusCode::OK, "{backend:?}: {csv}");
-        assert_eq!(kind, "text/csv; charset=utf-8");
+        assert_eq!(
+            kind, "text/csv; charset=utf-8; left out: 1",
+            "the office is told that one record could not be read"
+        );
         let rows = data_rows(&csv);
         assert_eq!(rows.len(), 2, "office1 gets g1 and g2 only: {csv}");
         assert!(
