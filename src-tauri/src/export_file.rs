@@ -3,8 +3,12 @@
 //! at all, and never over an earlier export.
 
 use gridwalk_domain::export::beijing_time;
-use std::io::Write;
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
+
+/// Names tried for one export before giving up.
+const MAX_NAMES: u32 = 1000;
 
 /// Saves `text` as `<dir>/<stem>-<Beijing time>.csv` and returns the path.
 /// A second export in the same second gets `-2`, `-3`, … rather than
@@ -15,34 +19,61 @@ pub fn save_csv(dir: &Path, stem: &str, now_ms: i64, text: &str) -> std::io::Res
         .chars()
         .filter(char::is_ascii_digit)
         .collect();
-    // Written beside the target first, so a crash leaves no half file
-    // under the name a person would open.
-    let part = dir.join(format!(".{stem}-{stamp}.part"));
-    let mut file = std::fs::File::create(&part)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
+    // Written under a hidden name of its own first, so a crash or a full
+    // disk leaves no half file under a name a person would open.
+    let (part, mut file) = create_new(|n| dir.join(format!(".{stem}-{stamp}-{n}.part")))?;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all());
     drop(file);
-    for n in 1..1000 {
-        let name = match n {
-            1 => format!("{stem}-{stamp}.csv"),
-            n => format!("{stem}-{stamp}-{n}.csv"),
-        };
-        let path = dir.join(name);
-        // hard_link fails if the name is taken: no window in which an
+    let result = written.and_then(|()| publish(&part, dir, stem, &stamp));
+    // Gone in every case: linked under its final name, or failed.
+    let _ = std::fs::remove_file(&part);
+    result
+}
+
+/// The first name from `name(1)`, `name(2)`, … that does not exist yet,
+/// created empty.
+fn create_new(name: impl Fn(u32) -> PathBuf) -> std::io::Result<(PathBuf, File)> {
+    for n in 1..=MAX_NAMES {
+        let path = name(n);
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(f) => return Ok((path, f)),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(
+        "too many exports in one second: wait a moment and export again",
+    ))
+}
+
+/// Gives the finished file its final name without ever replacing one.
+fn publish(part: &Path, dir: &Path, stem: &str, stamp: &str) -> std::io::Result<PathBuf> {
+    let name = |n: u32| match n {
+        1 => dir.join(format!("{stem}-{stamp}.csv")),
+        n => dir.join(format!("{stem}-{stamp}-{n}.csv")),
+    };
+    for n in 1..=MAX_NAMES {
+        let path = name(n);
+        // A hard link fails if the name is taken: no moment in which an
         // earlier export could be replaced.
-        match std::fs::hard_link(&part, &path) {
-            Ok(()) => {
-                std::fs::remove_file(&part)?;
+        match std::fs::hard_link(part, &path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            // FAT, exFAT and some shares have no hard links: copy into a
+            // name created new instead.
+            Err(_) => {
+                let (path, file) = create_new(|m| name(n + m - 1))?;
+                let copied = std::fs::copy(part, &path).and_then(|_| file.sync_all());
+                if let Err(e) = copied {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(e);
+                }
                 return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                let _ = std::fs::remove_file(&part);
-                return Err(e);
             }
         }
     }
-    let _ = std::fs::remove_file(&part);
     Err(std::io::Error::other(
         "too many exports in one second: wait a moment and export again",
     ))
@@ -52,6 +83,15 @@ pub fn save_csv(dir: &Path, stem: &str, now_ms: i64, text: &str) -> std::io::Res
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
 
     #[test]
     fn exports_get_a_beijing_time_name_and_never_replace_an_earlier_one() {
@@ -66,10 +106,42 @@ mod tests {
         );
         assert_eq!(std::fs::read_to_string(&first).unwrap(), "first");
         assert_eq!(std::fs::read_to_string(&second).unwrap(), "second");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 2, "no .part file is left behind: {names:?}");
+        assert_eq!(
+            names(dir.path()).len(),
+            2,
+            "no .part file is left behind: {:?}",
+            names(dir.path())
+        );
+    }
+
+    #[test]
+    fn two_exports_at_once_each_get_their_own_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let texts: Vec<String> = (0..8).map(|i| format!("{i}").repeat(100_000)).collect();
+        let saved: Vec<PathBuf> = std::thread::scope(|s| {
+            let handles: Vec<_> = texts
+                .iter()
+                .map(|t| s.spawn(|| save_csv(dir.path(), "导出", 0, t).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (path, text) in saved.iter().zip(&texts) {
+            assert_eq!(
+                &std::fs::read_to_string(path).unwrap(),
+                text,
+                "{} holds exactly its own export",
+                path.display()
+            );
+        }
+        assert_eq!(names(dir.path()).len(), 8, "{:?}", names(dir.path()));
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_written_fails_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocked = dir.path().join("not-a-folder");
+        std::fs::write(&blocked, "a file where the folder should be").unwrap();
+        assert!(save_csv(&blocked, "导出", 0, "x").is_err());
+        assert_eq!(names(dir.path()), ["not-a-folder"]);
     }
 }

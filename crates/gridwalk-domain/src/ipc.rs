@@ -55,11 +55,13 @@ pub struct BindRequest {
     pub code: String,
 }
 
-/// A finished export: the file it wrote and the rows in it.
+/// A finished export: the file it wrote, the rows in it, and the records
+/// the server could not read and left out (the office must be told).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportDone {
     pub path: String,
     pub rows: u64,
+    pub left_out: u64,
 }
 
 /// A photo that went through the pipeline and is stored on the device,

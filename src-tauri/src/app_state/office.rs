@@ -46,14 +46,21 @@ impl AppState {
     }
 
     /// Fetches the community's reports as CSV from the server (which logs
-    /// the export) and saves them as a new file.
+    /// the export) and saves them as a new file, off the async workers.
     pub async fn export_reports(&self) -> Result<ExportDone, AppError> {
-        let csv = self
+        let (csv, left_out) = self
             .sync
             .as_device(&self.store, |t| async move { t.export_reports().await })
             .await
             .map_err(sync_error)?;
-        let path = save_csv(&self.exports, "随手拍导出", now_ms(), &csv).map_err(|e| {
+        let dir = self.exports.clone();
+        let rows = csv_data_rows(&csv) as u64;
+        let saved = tauri::async_runtime::spawn_blocking(move || {
+            save_csv(&dir, "随手拍导出", now_ms(), &csv)
+        })
+        .await
+        .map_err(|e| AppError::new("export.write", e.to_string()))?;
+        let path = saved.map_err(|e| {
             AppError::new(
                 "export.write",
                 format!(
@@ -64,7 +71,8 @@ impl AppState {
         })?;
         Ok(ExportDone {
             path: path.display().to_string(),
-            rows: csv_data_rows(&csv) as u64,
+            rows,
+            left_out,
         })
     }
 }

@@ -4,6 +4,7 @@
 
 use gridwalk_domain::UserId;
 use gridwalk_domain::directory::{DeviceInfo, Invitation, NewUser, UserCreated, UserInfo};
+use gridwalk_domain::export::LEFT_OUT_HEADER;
 
 use super::{HttpTransport, MAX_SMALL_ANSWER_BYTES, TransportError};
 
@@ -13,14 +14,25 @@ const MAX_EXPORT_BYTES: usize = 64 * 1024 * 1024;
 const MAX_LIST_BYTES: usize = 8 * 1024 * 1024;
 
 impl HttpTransport {
-    /// The reports of this device's community as CSV. The server logs every
-    /// export in its audit log.
-    pub async fn export_reports(&self) -> Result<String, TransportError> {
+    /// The reports of this device's community as CSV, and how many records
+    /// the server could not read and left out. The server logs every export
+    /// in its audit log.
+    pub async fn export_reports(&self) -> Result<(String, u64), TransportError> {
         let url = format!("{}/v1/admin/export/reports.csv", self.base);
         let resp = self.send(self.device_call(self.client.get(&url))).await?;
+        // A missing or garbled count is not trusted as zero.
+        let left_out = resp
+            .headers()
+            .get(LEFT_OUT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let body = self.read(resp, MAX_EXPORT_BYTES).await?;
-        String::from_utf8(body)
-            .map_err(|_| TransportError::BadAnswer("the export is not UTF-8 text".into()))
+        let left_out = left_out.ok_or_else(|| {
+            TransportError::BadAnswer("the export does not say how many records it left out".into())
+        })?;
+        let csv = String::from_utf8(body)
+            .map_err(|_| TransportError::BadAnswer("the export is not UTF-8 text".into()))?;
+        Ok((csv, left_out))
     }
 
     /// The people this device's user may manage.

@@ -47,6 +47,7 @@ async fn the_office_exports_its_reports_to_a_new_file_and_nobody_else_can() {
     bind(&office, &code).await;
     let done = office.export_reports().await.unwrap();
     assert_eq!(done.rows, 2, "both reports, and only rows, are counted");
+    assert_eq!(done.left_out, 0, "the server read every report");
     let path = std::path::PathBuf::from(&done.path);
     assert!(
         path.starts_with(&office.exports),

@@ -4,6 +4,7 @@
 //! phone's sync at once), and gives a new code; riders may do none of it.
 
 use gridwalk_domain::directory::NewUser;
+use gridwalk_domain::sync_state::DeviceAccess;
 use gridwalk_domain::{GridId, Role};
 
 use crate::support::{COMMUNITY, GRIDS, bind, device, grid_tree, invitation, server_at};
@@ -42,8 +43,8 @@ async fn an_office_adds_a_rider_switches_a_phone_off_and_invites_again() {
         .await
         .unwrap();
     assert!(
-        created.invitation.qr_svg.starts_with("<?xml")
-            || created.invitation.qr_svg.contains("<svg")
+        created.invitation.qr_svg.contains("<svg"),
+        "the office gets a QR image to show"
     );
     let new_rider = device(&tmp.path().join("new-rider"), &server);
     let me = bind(&new_rider, &created.invitation.code).await;
@@ -80,5 +81,26 @@ async fn an_office_adds_a_rider_switches_a_phone_off_and_invites_again() {
     ] {
         assert_eq!(err.code, "auth.not_a_manager", "{err}");
     }
+
+    // The office's own device switched off (by an admin): its people call
+    // is refused like its sync, and the device stops calling the server.
+    let office_device = office.store.lock().unwrap().device();
+    let row = server
+        .storage()
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.device == office_device)
+        .unwrap();
+    server.storage().revoke_device(row.id, 1).unwrap();
+    let err = office.people().await.unwrap_err();
+    assert_eq!(err.code, "auth.revoked", "{err}");
+    assert_eq!(
+        office.sync.status(&office.store).access,
+        DeviceAccess::Refused {
+            code: "auth.revoked".into()
+        },
+        "the refusal is kept, so the banner shows and sync waits for a new code"
+    );
     server.shutdown().await;
 }
