@@ -149,7 +149,7 @@ pub fn manager(storage: &Storage, token: Option<&str>, now_ms: i64) -> Result<Ma
             }),
         other => {
             let d = device(storage, other)?;
-            if d.role == Role::Office || d.role == Role::Admin {
+            if d.role.manages() {
                 Ok(Manager::Office(d))
             } else {
                 Err(ApiError::Forbidden(

@@ -2,16 +2,11 @@
 //! the server (which logs every export) and saved as a file. Shown only to
 //! the office and admins, the roles the server lets export.
 
-use gridwalk_domain::Role;
 use leptos::prelude::*;
 
 use crate::app::Ctx;
 use crate::i18n::use_i18n;
 use crate::ipc;
-
-/// Exports need the server: only it has every report, and only it can
-/// write the audit entry the law asks for.
-const OFFLINE_CODES: [&str; 2] = ["sync.unreachable", "sync.timeout"];
 
 #[component]
 pub fn ExportBar() -> impl IntoView {
@@ -23,19 +18,28 @@ pub fn ExportBar() -> impl IntoView {
         ctx.info
             .get()
             .and_then(|i| i.me)
-            .is_some_and(|me| matches!(me.role, Role::Office | Role::Admin))
+            .is_some_and(|me| me.role.manages())
     };
     let export = move |_| {
         busy.set(true);
         message.set(None);
         leptos::task::spawn_local(async move {
+            // Exports need the server: only it has every report, and only
+            // it can write the audit entry the law asks for.
             let outcome = match ipc::export_reports().await {
-                Ok(done) => Ok(i18n
-                    .t("export.done")
-                    .replace("{n}", &done.rows.to_string())
-                    .replace("{path}", &done.path)),
-                Err(e) if OFFLINE_CODES.contains(&e.code.as_str()) => Err(i18n.t("export.offline")),
-                Err(e) => Err(i18n.error(&e.code, &e.message)),
+                Ok(done) => {
+                    let mut text = i18n
+                        .t("export.done")
+                        .replace("{n}", &done.rows.to_string())
+                        .replace("{path}", &done.path);
+                    if done.left_out > 0 {
+                        text += &i18n
+                            .t("export.left_out")
+                            .replace("{n}", &done.left_out.to_string());
+                    }
+                    Ok(text)
+                }
+                Err(e) => Err(i18n.online_error(&e.code, &e.message)),
             };
             message.set(Some(outcome));
             busy.set(false);

@@ -87,6 +87,19 @@ impl I18n {
     }
 }
 
+impl I18n {
+    /// The message for an action that needs the server now rather than at
+    /// the next sync (people, exports): offline and slow say "try again",
+    /// not sync's "retried automatically".
+    pub fn online_error(&self, code: &str, message: &str) -> String {
+        match code {
+            "sync.unreachable" => self.t("online.unreachable"),
+            "sync.timeout" => self.t("online.timeout"),
+            _ => self.error(code, message),
+        }
+    }
+}
+
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }

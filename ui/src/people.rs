@@ -16,8 +16,11 @@ use crate::ipc;
 
 /// Whether this device's user manages people at all (the tab shows then).
 pub fn manages_people(me: Option<&Me>) -> bool {
-    me.is_some_and(|m| !roles_managed_by(m.role).is_empty())
+    me.is_some_and(|m| m.role.manages())
 }
+
+/// How long 确认停用 waits for its second tap.
+const CONFIRM_FOR: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A fresh invitation on screen, with whom it is for.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,11 +30,7 @@ struct Shown {
 }
 
 fn message(i18n: I18n, e: &gridwalk_domain::ipc::AppError) -> String {
-    if matches!(e.code.as_str(), "sync.unreachable" | "sync.timeout") {
-        i18n.t("people.offline")
-    } else {
-        i18n.error(&e.code, &e.message)
-    }
+    i18n.online_error(&e.code, &e.message)
 }
 
 #[component]
@@ -98,16 +97,24 @@ fn AddPerson(
                         NodeKind::Community | NodeKind::Area | NodeKind::Grid
                     )
                 })
-                .map(|n| (n.id.clone(), grid_name(&m, &n.id)))
+                .map(|n| (n.id.clone(), n.kind, grid_name(&m, &n.id)))
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default()
     };
+    // Until someone picks, the first grid: attaching a hurried new grid
+    // worker to the whole community would show them every household in it.
+    let picked = move || {
+        node.get().or_else(|| {
+            let all = places();
+            all.iter()
+                .find(|p| p.1 == NodeKind::Grid)
+                .or(all.first())
+                .map(|p| p.0.clone())
+        })
+    };
     let submit = move |_| {
-        let Some(at) = node
-            .get_untracked()
-            .or_else(|| places().first().map(|p| p.0.clone()))
-        else {
+        let Some(at) = picked() else {
             error.set(Some(i18n.error("admin.no_nodes", "")));
             return;
         };
@@ -163,9 +170,9 @@ fn AddPerson(
                 <span>{move || i18n.t("people.place")}</span>
                 <select id="person-node" class="grid-select"
                     on:change=move |ev| node.set(GridId::parse(&event_target_value(&ev)).ok())>
-                    {move || places().into_iter().map(|(id, label)| {
+                    {move || places().into_iter().map(|(id, _, label)| {
                         let value = id.to_string();
-                        view! { <option value=value prop:selected=move || node.get().as_ref() == Some(&id)>{label}</option> }
+                        view! { <option value=value prop:selected=move || picked().as_ref() == Some(&id)>{label}</option> }
                     }).collect_view()}
                 </select>
             </label>
@@ -228,13 +235,18 @@ fn PersonCard(
     };
     let user: UserId = person.user.id;
     let name = person.user.name.clone();
+    // A second tap while the first is on its way would make a second valid
+    // code that nobody sees.
+    let inviting = RwSignal::new(false);
     let reinvite = move |_| {
         let name = name.clone();
+        inviting.set(true);
         leptos::task::spawn_local(async move {
             match ipc::invite(&user).await {
                 Ok(invitation) => shown.set(Some(Shown { name, invitation })),
                 Err(e) => error.set(Some(message(i18n, &e))),
             }
+            inviting.set(false);
         });
     };
     let role = person.user.role;
@@ -242,7 +254,7 @@ fn PersonCard(
         <article class="person" data-user=user.to_string()>
             <div class="person-head">
                 <p class="person-name">{person.user.name.clone()}</p>
-                <button class="secondary reinvite" on:click=reinvite>{move || i18n.t("people.reinvite")}</button>
+                <button class="secondary reinvite" disabled=move || inviting.get() on:click=reinvite>{move || i18n.t("people.reinvite")}</button>
                 <p class="person-role">{move || i18n.t(&format!("role.{}", role.as_str()))}" · "{places}</p>
             </div>
             {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
@@ -270,6 +282,8 @@ fn DeviceRow(
     let revoke = move |_| {
         if !confirming.get_untracked() {
             confirming.set(true);
+            // A stray tap minutes later must not switch the phone off.
+            set_timeout(move || confirming.set(false), CONFIRM_FOR);
             return;
         }
         busy.set(true);

@@ -62,7 +62,8 @@ impl Role {
             })
     }
 
-    fn manages(self) -> bool {
+    /// The office and admins: they dispatch, manage people and export.
+    pub fn manages(self) -> bool {
         matches!(self, Role::Office | Role::Admin)
     }
 

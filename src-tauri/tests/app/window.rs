@@ -106,6 +106,18 @@ fn start_xvfb() -> (Reaped, String) {
 /// the XDG folders into the device's folder keeps the webviews' own storage
 /// (e.g. the language choice) apart, as on two real phones.
 fn start_driver(display: &str, device_dir: &Path) -> (Reaped, u16) {
+    // The device's Downloads folder, as a desktop names it, so exports land
+    // where a person looks and inside the test's folder.
+    let config = device_dir.join("xdg-config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("user-dirs.dirs"),
+        format!(
+            "XDG_DOWNLOAD_DIR=\"{}\"\n",
+            device_dir.join("downloads").display()
+        ),
+    )
+    .unwrap();
     let port = free_port();
     let native = free_port();
     let child = Command::new(need("tauri-driver"))
@@ -462,8 +474,10 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     let csv = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("the export named in {done:?} is readable: {e}"));
     assert!(csv.contains("3号楼东侧井盖松动"), "{csv}");
-    // Where a desktop keeps downloads the file is outside the test's folder.
-    std::fs::remove_file(&path).unwrap();
+    assert!(
+        Path::new(&path).starts_with(tmp.path().join("device-b").join("downloads")),
+        "the export is in the desktop's Downloads folder: {path}"
+    );
     shot(&b, "b-1b-exported").await;
 
     // 人员: the office adds a rider at the counter; the code on screen binds
