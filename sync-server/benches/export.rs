@@ -9,6 +9,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+#[path = "support/proc_memory.rs"]
+mod proc_memory;
+
 use gridwalk_core::catalog::builtin_catalog;
 use gridwalk_domain::export::reports_csv;
 use gridwalk_domain::sync::WireChange;
@@ -18,26 +21,13 @@ use gridwalk_domain::{
 };
 use gridwalk_sync_server::export;
 use gridwalk_sync_server::storage::{CheckedChange, DocFacts, Storage};
+use proc_memory::memory_mib;
 use std::collections::HashMap;
 use std::time::Instant;
 
 const GRID: &str = "grid-export";
 /// As many as one push may carry.
 const PER_APPEND: u64 = 500;
-
-/// This process's resident memory now and at its peak, in MiB.
-fn memory_mib() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
 
 fn id(n: u64, salt: u8) -> [u8; 16] {
     let mut b = [salt; 16];
@@ -112,7 +102,7 @@ fn main() {
         storage.append("bench", &changes, &new, 0).unwrap();
         start += PER_APPEND;
     }
-    let (rss_before, _) = memory_mib();
+    let (rss_before, _) = memory_mib("self");
 
     let grids = [GridId::parse(GRID).unwrap()];
     let started = Instant::now();
@@ -120,7 +110,7 @@ fn main() {
     let rebuilt = started.elapsed();
     let csv = reports_csv(&exported.reports, builtin_catalog());
     let total = started.elapsed();
-    let (rss_after, peak) = memory_mib();
+    let (rss_after, peak) = memory_mib("self");
     assert_eq!(exported.reports.len() as u64, n, "every report exported");
     assert_eq!(exported.unreadable, 0);
 

@@ -8,11 +8,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+#[path = "support/proc_memory.rs"]
+mod proc_memory;
+
 use gridwalk_domain::directory::{GridNode, InvitationCode, NewUser, NodeKind};
 use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, SyncResponse, WireChange};
 use gridwalk_domain::{DeviceId, DocId, GridId, Role};
 use gridwalk_sync_server::storage::Storage;
 use gridwalk_sync_server::{api, auth, provisioning};
+use proc_memory::memory_mib;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -21,20 +25,6 @@ fn env_or(key: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// The server's resident memory now and at its peak, in MiB, from /proc.
-fn memory_mib(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 fn change(device: u64, n: u64) -> WireChange {
@@ -172,7 +162,7 @@ async fn main() {
     while client.get(format!("{url}/v1/health")).send().await.is_err() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let (rss_idle, _) = memory_mib(server.id());
+    let (rss_idle, _) = memory_mib(&server.id().to_string());
 
     let started = Instant::now();
     let tasks: Vec<_> = (0..devices)
@@ -191,7 +181,7 @@ async fn main() {
         latencies.extend(t.await.unwrap());
     }
     let elapsed = started.elapsed();
-    let (rss, peak) = memory_mib(server.id());
+    let (rss, peak) = memory_mib(&server.id().to_string());
     server.kill().unwrap();
     server.wait().unwrap();
 
