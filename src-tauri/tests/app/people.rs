@@ -7,7 +7,9 @@ use gridwalk_domain::directory::NewUser;
 use gridwalk_domain::sync_state::DeviceAccess;
 use gridwalk_domain::{GridId, Role};
 
-use crate::support::{COMMUNITY, GRIDS, bind, device, grid_tree, invitation, server_at};
+use crate::support::{
+    COMMUNITY, GRIDS, bind, device, grid_tree, invitation, revoke_on_server, server_at,
+};
 use crate::sync_two_clients::pass;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,15 +86,7 @@ async fn an_office_adds_a_rider_switches_a_phone_off_and_invites_again() {
 
     // The office's own device switched off (by an admin): its people call
     // is refused like its sync, and the device stops calling the server.
-    let office_device = office.store.lock().unwrap().device();
-    let row = server
-        .storage()
-        .devices()
-        .unwrap()
-        .into_iter()
-        .find(|d| d.device == office_device)
-        .unwrap();
-    server.storage().revoke_device(row.id, 1).unwrap();
+    revoke_on_server(&server, &office);
     let err = office.people().await.unwrap_err();
     assert_eq!(err.code, "auth.revoked", "{err}");
     assert_eq!(

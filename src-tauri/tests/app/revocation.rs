@@ -8,7 +8,9 @@ use gridwalk_domain::Role;
 use gridwalk_domain::ipc::ReportListScope;
 use gridwalk_domain::sync_state::DeviceAccess;
 
-use crate::support::{GRIDS, device, grid_tree, invitation, reinvite, report, server_at};
+use crate::support::{
+    GRIDS, device, grid_tree, invitation, reinvite, report, revoke_on_server, server_at,
+};
 use crate::sync_two_clients::{all_ids, pass};
 
 fn mine(d: &AppState) -> usize {
@@ -67,20 +69,7 @@ async fn a_revoked_device_keeps_its_outbox_and_a_new_invitation_pushes_it() {
 
     // The office cuts the device off while a second report waits to go up.
     let second = report(&a, "phone/jolla.jpg", "垃圾堆积");
-    let device_id = a.store.lock().unwrap().device();
-    let row = server
-        .storage()
-        .devices()
-        .unwrap()
-        .into_iter()
-        .find(|d| d.device == device_id)
-        .expect("the server lists A's device");
-    assert!(
-        server
-            .storage()
-            .revoke_device(row.id, gridwalk_app_lib::sync_loop::now_ms())
-            .unwrap()
-    );
+    revoke_on_server(&server, &a);
     let stored = server.storage().change_count().unwrap();
 
     let err = a.sync.run_pass(&a.store).await.unwrap_err();

@@ -115,3 +115,23 @@ pub fn report(device: &AppState, photo_rel: &str, text: &str) -> gridwalk_domain
     };
     store.create_report(draft, 2_000).unwrap()
 }
+
+/// Switches `device` off on the server, as an office would for a lost
+/// phone; its next request gets 401 `auth.revoked`.
+pub fn revoke_on_server(server: &RunningServer, device: &AppState) {
+    let id = device.store.lock().unwrap().device();
+    let row = server
+        .storage()
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.device == id)
+        .expect("the server lists the device");
+    assert!(
+        server
+            .storage()
+            .revoke_device(row.id, gridwalk_app_lib::sync_loop::now_ms())
+            .unwrap(),
+        "the device was on and is now off"
+    );
+}
