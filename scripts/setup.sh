@@ -7,6 +7,7 @@ set -euo pipefail
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev xvfb webkit2gtk-driver imagemagick fonts-noto-cjk fonts-noto-color-emoji
+  poppler-utils
 )
 # The server's second storage backend is tested against a real PostgreSQL.
 [ "${GRIDWALK_SETUP_POSTGRES:-1}" = 1 ] && APT_PACKAGES+=(postgresql)

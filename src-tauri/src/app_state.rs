@@ -1,22 +1,27 @@
 //! What the commands work on: the device store and the sync service, with
 //! the small amount of glue (clock, settings, raw bodies) a shell owns.
+//! Each area of the app has its own file; every method is one call into
+//! core (or, for office work, one call to the server), plus telling the UI
+//! what changed.
+
+mod archive;
+mod files;
+mod office;
 
 use gridwalk_core::Store;
-use gridwalk_core::catalog::builtin_catalog;
 use gridwalk_core::photo::process_photo;
-use gridwalk_domain::ipc::{
-    AppError, AppInfo, ReportListScope, ReportSummary, Settings, StagedPhoto,
-};
+use gridwalk_domain::catalog::{builtin_catalog, builtin_vocabulary};
+use gridwalk_domain::ipc::commands::CreateReport;
+use gridwalk_domain::ipc::{AppError, AppInfo, Listed, ReportListScope, Settings, StagedPhoto};
+use gridwalk_domain::report::ReportRow;
 use gridwalk_domain::sync_state::SyncStatus;
-use gridwalk_domain::{BlobHash, DocId, GridId, ReportDraft};
+use gridwalk_domain::{BlobHash, DocId, DocKind};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tauri::ipc::InvokeBody;
 
+use crate::notify::{Notifier, ShellEvent};
 use crate::options::parse_server_url;
 use crate::sync_loop::{SyncError, SyncService, now_ms};
-
-mod office;
 
 const LIST_LIMIT: u32 = 500;
 
@@ -24,8 +29,9 @@ const LIST_LIMIT: u32 = 500;
 pub struct AppState {
     pub store: Arc<Mutex<Store>>,
     pub sync: Arc<SyncService>,
-    /// Where exports are saved.
+    /// Where exports and printed sheets are saved.
     pub exports: PathBuf,
+    pub notifier: Notifier,
 }
 
 fn poisoned() -> AppError {
@@ -40,6 +46,15 @@ impl AppState {
         self.store.lock().map_err(|_| poisoned())
     }
 
+    /// After a local write: lists of `kinds` read again, the header counts
+    /// the new unsent change, and the next sync starts soon.
+    fn changed(&self, kinds: &[DocKind]) {
+        self.notifier
+            .send(ShellEvent::RecordsChanged(kinds.to_vec()));
+        self.sync.announce(&self.store);
+        self.sync.nudge();
+    }
+
     pub fn info(&self) -> Result<AppInfo, AppError> {
         let store = self.store()?;
         Ok(AppInfo {
@@ -49,53 +64,39 @@ impl AppState {
             reporter: store.meta("reporter")?.unwrap_or_default(),
             server_url: self.sync.server_url(),
             categories: builtin_catalog().all().to_vec(),
+            vocabulary: builtin_vocabulary().clone(),
         })
     }
 
-    /// Decoding a phone photo takes ~0.2–0.4 s of CPU: it runs on a blocking
-    /// worker, and the store is locked only to keep the result.
-    pub async fn stage_photo(&self, body: &InvokeBody) -> Result<StagedPhoto, AppError> {
-        let InvokeBody::Raw(bytes) = body else {
-            return Err(AppError::new(
-                "photo.not_raw",
-                "send the photo bytes as the raw body",
-            ));
-        };
-        let bytes = bytes.clone();
-        let processed = tauri::async_runtime::spawn_blocking(move || process_photo(&bytes))
-            .await
-            .map_err(|e| AppError::new("photo.worker", e.to_string()))?
-            .map_err(gridwalk_core::CoreError::from)?;
+    /// Decodes and keeps a photo. Decoding a phone photo takes ~0.2–0.4 s
+    /// of CPU: callers run this on a blocking worker; the store is locked
+    /// only to keep the result.
+    pub fn stage_photo(&self, bytes: &[u8]) -> Result<StagedPhoto, AppError> {
+        let processed = process_photo(bytes).map_err(gridwalk_core::CoreError::from)?;
         Ok(self.store()?.keep_photo(&processed, now_ms())?)
     }
 
-    /// `grid`: the one picked in the form, `None` for the default.
-    pub fn create_report(
-        &self,
-        draft: ReportDraft,
-        grid: Option<GridId>,
-    ) -> Result<DocId, AppError> {
-        let reporter = draft.reporter.trim().to_owned();
+    pub fn create_report(&self, new: CreateReport) -> Result<DocId, AppError> {
+        let reporter = new.draft.reporter.trim().to_owned();
         let id = {
             let mut store = self.store()?;
-            let id = store.create_report_in(draft, grid.as_ref(), now_ms())?;
+            let id = store.create_report_in(new.draft, new.grid.as_ref(), now_ms())?;
             // Remember the name so the next report is one tap shorter.
             store.set_meta("reporter", &reporter)?;
             id
         };
-        self.sync.nudge();
+        self.changed(&[DocKind::Report]);
         Ok(id)
     }
 
-    pub fn list_reports(&self, which: ReportListScope) -> Result<Vec<ReportSummary>, AppError> {
+    pub fn list_reports(&self, which: ReportListScope) -> Result<Vec<Listed<ReportRow>>, AppError> {
         let status = self.sync.status(&self.store);
         Ok(self.store()?.list_reports(which, &status, LIST_LIMIT)?)
     }
 
-    pub fn photo(&self, hash: &str) -> Result<Option<String>, AppError> {
-        let hash =
-            BlobHash::parse(hash).map_err(|e| AppError::new("photo.bad_hash", e.to_string()))?;
-        Ok(self.store()?.photo_data_url(&hash)?)
+    /// A stored photo's bytes, for the photo URI scheme.
+    pub fn photo(&self, hash: &BlobHash) -> Result<Option<Vec<u8>>, AppError> {
+        Ok(self.store()?.blob(hash)?)
     }
 
     pub fn sync_status(&self) -> SyncStatus {
@@ -115,6 +116,7 @@ impl AppState {
             .redeem(&self.store, code, &name)
             .await
             .map_err(sync_error)?;
+        self.sync.announce(&self.store);
         self.info()
     }
 

@@ -10,10 +10,16 @@ use std::path::{Path, PathBuf};
 /// Names tried for one export before giving up.
 const MAX_NAMES: u32 = 1000;
 
-/// Saves `text` as `<dir>/<stem>-<Beijing time>.csv` and returns the path.
-/// A second export in the same second gets `-2`, `-3`, … rather than
-/// replacing the first.
-pub fn save_csv(dir: &Path, stem: &str, now_ms: i64, text: &str) -> std::io::Result<PathBuf> {
+/// Saves `bytes` as `<dir>/<stem>-<Beijing time>.<extension>` and returns
+/// the path. A second export in the same second gets `-2`, `-3`, … rather
+/// than replacing the first.
+pub fn save_file(
+    dir: &Path,
+    stem: &str,
+    extension: &str,
+    now_ms: i64,
+    bytes: &[u8],
+) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let stamp: String = beijing_time(now_ms)
         .chars()
@@ -22,11 +28,9 @@ pub fn save_csv(dir: &Path, stem: &str, now_ms: i64, text: &str) -> std::io::Res
     // Written under a hidden name of its own first, so a crash or a full
     // disk leaves no half file under a name a person would open.
     let (part, mut file) = create_new(|n| dir.join(format!(".{stem}-{stamp}-{n}.part")))?;
-    let written = file
-        .write_all(text.as_bytes())
-        .and_then(|()| file.sync_all());
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
     drop(file);
-    let result = written.and_then(|()| publish(&part, dir, stem, &stamp));
+    let result = written.and_then(|()| publish(&part, dir, stem, extension, &stamp));
     // Gone in every case: linked under its final name, or failed.
     let _ = std::fs::remove_file(&part);
     result
@@ -49,10 +53,16 @@ fn create_new(name: impl Fn(u32) -> PathBuf) -> std::io::Result<(PathBuf, File)>
 }
 
 /// Gives the finished file its final name without ever replacing one.
-fn publish(part: &Path, dir: &Path, stem: &str, stamp: &str) -> std::io::Result<PathBuf> {
+fn publish(
+    part: &Path,
+    dir: &Path,
+    stem: &str,
+    extension: &str,
+    stamp: &str,
+) -> std::io::Result<PathBuf> {
     let name = |n: u32| match n {
-        1 => dir.join(format!("{stem}-{stamp}.csv")),
-        n => dir.join(format!("{stem}-{stamp}-{n}.csv")),
+        1 => dir.join(format!("{stem}-{stamp}.{extension}")),
+        n => dir.join(format!("{stem}-{stamp}-{n}.{extension}")),
     };
     for n in 1..=MAX_NAMES {
         let path = name(n);
@@ -97,8 +107,8 @@ mod tests {
     fn exports_get_a_beijing_time_name_and_never_replace_an_earlier_one() {
         let dir = tempfile::tempdir().unwrap();
         let at = 1_764_077_628_000; // 2025-11-25 21:33:48 in Beijing
-        let first = save_csv(dir.path(), "随手拍导出", at, "first").unwrap();
-        let second = save_csv(dir.path(), "随手拍导出", at, "second").unwrap();
+        let first = save_file(dir.path(), "随手拍导出", "csv", at, b"first").unwrap();
+        let second = save_file(dir.path(), "随手拍导出", "csv", at, b"second").unwrap();
         assert_eq!(first.file_name().unwrap(), "随手拍导出-20251125213348.csv");
         assert_eq!(
             second.file_name().unwrap(),
@@ -121,7 +131,7 @@ mod tests {
         let saved: Vec<PathBuf> = std::thread::scope(|s| {
             let handles: Vec<_> = texts
                 .iter()
-                .map(|t| s.spawn(|| save_csv(dir.path(), "导出", 0, t).unwrap()))
+                .map(|t| s.spawn(|| save_file(dir.path(), "导出", "csv", 0, t.as_bytes()).unwrap()))
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
@@ -141,7 +151,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let blocked = dir.path().join("not-a-folder");
         std::fs::write(&blocked, "a file where the folder should be").unwrap();
-        assert!(save_csv(&blocked, "导出", 0, "x").is_err());
+        assert!(save_file(&blocked, "导出", "pdf", 0, b"x").is_err());
         assert_eq!(names(dir.path()), ["not-a-folder"]);
     }
 }

@@ -4,17 +4,21 @@
 //! `run()` is the mobile entry point too; nothing here assumes a desktop.
 
 mod app_state;
-mod commands;
+mod dispatch;
 mod export_file;
+pub mod notify;
 pub mod options;
+mod photo_scheme;
 pub mod sync_loop;
 pub mod transport;
 
 use gridwalk_core::Store;
+use gridwalk_domain::ipc::commands::events;
 use std::sync::{Arc, Mutex};
-use tauri::Manager;
+use tauri::{Emitter, Manager};
 
 pub use app_state::AppState;
+pub use notify::{Notifier, ShellEvent};
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
@@ -30,7 +34,19 @@ pub fn run() {
                 Some(d) => d.clone(),
                 None => app.path().app_data_dir()?,
             };
-            let mut state = open_state(&data_dir, options.server_url.as_deref())?;
+            let handle = app.handle().clone();
+            let notifier = Notifier::new(move |event| {
+                let sent = match event {
+                    ShellEvent::RecordsChanged(kinds) => {
+                        handle.emit(events::RECORDS_CHANGED, kinds)
+                    }
+                    ShellEvent::SyncStatus(status) => handle.emit(events::SYNC_STATUS, status),
+                };
+                if let Err(e) = sent {
+                    tracing::debug!("event not delivered: {e}");
+                }
+            });
+            let mut state = open_state(&data_dir, options.server_url.as_deref(), notifier)?;
             // A desktop office finds its exports where downloads go.
             if let Ok(downloads) = app.path().download_dir() {
                 state.exports = downloads;
@@ -52,22 +68,11 @@ pub fn run() {
             app.manage(state);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::stage_photo,
-            commands::create_report,
-            commands::list_reports,
-            commands::photo,
-            commands::sync_status,
-            commands::sync_now,
-            commands::save_settings,
-            commands::redeem_invitation,
-            commands::export_reports,
-            commands::people,
-            commands::add_person,
-            commands::invite,
-            commands::revoke_device,
-        ])
+        .register_asynchronous_uri_scheme_protocol(
+            gridwalk_domain::ipc::commands::PHOTO_SCHEME,
+            photo_scheme::serve,
+        )
+        .invoke_handler(dispatch::handle)
         .run(tauri::generate_context!());
     if let Err(e) = result {
         tracing::error!("Gridwalk could not start: {e}");
@@ -111,6 +116,7 @@ fn open_window(app: &tauri::App, data_dir: &std::path::Path) -> tauri::Result<()
 pub fn open_state(
     data_dir: &std::path::Path,
     server_url: Option<&str>,
+    notifier: Notifier,
 ) -> Result<AppState, gridwalk_core::CoreError> {
     let store = Store::open(&data_dir.join("gridwalk.sqlite"))?;
     let url = match server_url {
@@ -120,8 +126,9 @@ pub fn open_state(
             .unwrap_or_else(|| options::DEFAULT_SERVER_URL.to_owned()),
     };
     Ok(AppState {
-        sync: Arc::new(sync_loop::SyncService::new(&url)),
+        sync: Arc::new(sync_loop::SyncService::new(&url, notifier.clone())),
         store: Arc::new(Mutex::new(store)),
         exports: data_dir.join("exports"),
+        notifier,
     })
 }

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 
+use crate::notify::{Notifier, ShellEvent};
 use crate::transport::{HttpTransport, TransportError};
 
 pub const IDLE_INTERVAL: Duration = Duration::from_secs(15);
@@ -84,6 +85,7 @@ pub struct SyncService {
     transport: Mutex<HttpTransport>,
     pass: tokio::sync::Mutex<()>,
     wake: Notify,
+    notifier: Notifier,
 }
 
 /// What one pass moved, for logs and tests.
@@ -93,10 +95,12 @@ pub struct PassReport {
     pub pulled: usize,
     pub photos_up: usize,
     pub photos_down: usize,
+    /// Kinds of records the pass brought changes to.
+    pub changed: std::collections::BTreeSet<gridwalk_domain::DocKind>,
 }
 
 impl SyncService {
-    pub fn new(server_url: &str) -> Self {
+    pub fn new(server_url: &str, notifier: Notifier) -> Self {
         Self {
             status: Mutex::new(SyncStatus {
                 server_url: server_url.to_owned(),
@@ -105,7 +109,14 @@ impl SyncService {
             transport: Mutex::new(HttpTransport::new(server_url)),
             pass: tokio::sync::Mutex::new(()),
             wake: Notify::new(),
+            notifier,
         }
+    }
+
+    /// Tells the UI the sync picture as it is now.
+    pub fn announce(&self, store: &Mutex<Store>) {
+        self.notifier
+            .send(ShellEvent::SyncStatus(self.status(store)));
     }
 
     pub fn status(&self, store: &Mutex<Store>) -> SyncStatus {
@@ -169,6 +180,7 @@ impl SyncService {
             Err(e) => Err(e),
             Ok(t) => {
                 self.edit(|s| s.running = true);
+                self.announce(store);
                 let result = pass(store, &t).await;
                 remember_refusal(store, &t, &result)?;
                 result
@@ -187,8 +199,12 @@ impl SyncService {
         match &result {
             Err(SyncError::Refused(_)) => {}
             Err(e) => tracing::warn!("sync failed: {e}"),
+            Ok(report) if !report.changed.is_empty() => self.notifier.send(
+                ShellEvent::RecordsChanged(report.changed.iter().copied().collect()),
+            ),
             Ok(_) => {}
         }
+        self.announce(store);
         result
     }
 
@@ -303,7 +319,7 @@ pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport,
     let mut report = PassReport::default();
     let uploads = lock(store)?.blobs_to_upload()?;
     for hash in uploads {
-        let Some(bytes) = lock(store)?.blob_bytes(&hash)? else {
+        let Some(bytes) = lock(store)?.blob(&hash)? else {
             continue;
         };
         t.put_blob(&hash, bytes).await?;
@@ -315,6 +331,7 @@ pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport,
         let resp = t.sync(&req).await?;
         let outcome = lock(store)?.apply_sync_response(&req, &resp)?;
         report.pushed += outcome.acked;
+        report.changed.extend(outcome.changed.iter().copied());
         report.pulled += resp.changes.len();
         // Go round again while the server has more to send, or while a full
         // batch went through and the outbox still holds more.
@@ -330,6 +347,11 @@ pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport,
             lock(store)?.store_downloaded_blob(&hash, &bytes, now_ms())?;
             report.photos_down += 1;
         }
+    }
+    if report.photos_down > 0 {
+        // A photo arriving changes what lists show (thumbnails), whatever
+        // kind of record it belongs to.
+        report.changed.extend(gridwalk_domain::DocKind::ALL);
     }
     // The office may have moved the user to other grids since the last pass.
     let me = t.me().await?;

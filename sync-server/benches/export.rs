@@ -12,8 +12,8 @@
 #[path = "support/proc_memory.rs"]
 mod proc_memory;
 
-use gridwalk_core::catalog::builtin_catalog;
-use gridwalk_domain::export::reports_csv;
+use gridwalk_domain::catalog::builtin_catalog;
+use gridwalk_domain::export::{csv, reports_table};
 use gridwalk_domain::sync::WireChange;
 use gridwalk_domain::{
     BlobHash, CategoryCode, Coordinates, DeviceId, DocId, DocKind, GridId, HazardReport, Location,
@@ -67,8 +67,7 @@ fn report(n: u64) -> (DocId, CheckedChange) {
         reporter_device: device,
         created_at_ms: 1_764_000_000_000 + n as i64 * 60_000,
     };
-    let (_, change) =
-        gridwalk_core::document::create(&device, "report", &body, body.created_at_ms).unwrap();
+    let (_, change) = gridwalk_records::create(&device, &body, None, body.created_at_ms).unwrap();
     let checked = CheckedChange {
         hash: change.hash().to_string(),
         wire: WireChange {
@@ -99,19 +98,21 @@ fn main() {
         let new: HashMap<DocId, DocFacts> =
             batch.iter().map(|(d, _)| (*d, facts.clone())).collect();
         let changes: Vec<CheckedChange> = batch.into_iter().map(|(_, c)| c).collect();
-        storage.append("bench", &changes, &new, 0).unwrap();
+        storage
+            .append("bench", &changes, &new, &HashMap::new(), 0)
+            .unwrap();
         start += PER_APPEND;
     }
     let (rss_before, _) = memory_mib("self");
 
     let grids = [GridId::parse(GRID).unwrap()];
     let started = Instant::now();
-    let exported = export::reports(&storage, Some(&grids)).unwrap();
+    let exported = export::records::<HazardReport>(&storage, Some(&grids)).unwrap();
     let rebuilt = started.elapsed();
-    let csv = reports_csv(&exported.reports, builtin_catalog());
+    let csv = csv(&reports_table(&exported.records, builtin_catalog()));
     let total = started.elapsed();
     let (rss_after, peak) = memory_mib("self");
-    assert_eq!(exported.reports.len() as u64, n, "every report exported");
+    assert_eq!(exported.records.len() as u64, n, "every report exported");
     assert_eq!(exported.unreadable, 0);
 
     println!("gridwalk report export");

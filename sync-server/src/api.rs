@@ -6,9 +6,11 @@
 //! - `blobs.rs`: photos by hash
 //! - `provision.rs`: redeeming an invitation for a device token
 //! - `admin.rs`: login, the tree, users, invitations, devices, audit log
+//! - `export.rs`: reports, households and visits as CSV or XLSX, audited
 
 mod admin;
 mod blobs;
+mod export;
 mod provision;
 mod sync;
 
@@ -67,6 +69,7 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/v1/devices/redeem", post(provision::redeem).layer(small))
         .merge(admin::routes().layer(small))
+        .merge(export::routes().layer(small))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

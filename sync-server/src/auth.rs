@@ -11,9 +11,9 @@ pub mod rate_limit;
 
 use axum::http::HeaderMap;
 use base64::Engine;
-use gridwalk_core::photo::sha256_hash;
 use gridwalk_domain::directory::{GridNode, InvitationCode, Me, NodeKind};
-use gridwalk_domain::{GridId, Role, UserId};
+use gridwalk_domain::{DeviceId, GridId, Role, UserId};
+use gridwalk_photo::sha256_hash;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::api::ApiError;
@@ -58,6 +58,8 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 #[derive(Debug, Clone)]
 pub struct DeviceAuth {
     pub device_row: i64,
+    /// The device the token was issued to; its changes carry this actor.
+    pub device: DeviceId,
     pub user: UserId,
     pub role: Role,
     /// The grids this user may read and write.
@@ -128,6 +130,7 @@ pub fn device(storage: &Storage, token: Option<&str>) -> Result<DeviceAuth, ApiE
     }
     Ok(DeviceAuth {
         device_row: row.id,
+        device: row.device,
         user: row.user,
         role: row.role,
         grids: grids_of(&identity.tree, row.role, &identity.user.nodes),

@@ -1,12 +1,16 @@
-//! The demo community on a fresh server: the tree and people of
-//! `assets/demo/community.json`, its reports and photos, an admin, and a
-//! new one-time invitation per demo user at every start, written to
-//! `demo-invitations.txt` in the data folder for `scripts/run-app.sh`.
+//! The demo community on a fresh server: the tree of
+//! `assets/demo/community.json` down to its estates and buildings, its
+//! people, an admin, a new one-time invitation per demo user at every start
+//! (written to `demo-invitations.txt` in the data folder for
+//! `scripts/run-app.sh`), and its records (`demo/records.rs`): reports,
+//! a few hundred households with members and care tags, visits over the
+//! last weeks and open needs.
 
+mod data;
+mod records;
+
+use gridwalk_domain::GridId;
 use gridwalk_domain::directory::{GridNode, NewUser, NodeKind};
-use gridwalk_domain::{DocKind, GridId, Role, UserId};
-use serde::Deserialize;
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -14,69 +18,22 @@ use crate::ServerError;
 use crate::api::{AppState, now_ms};
 use crate::auth::password;
 use crate::provisioning;
-use crate::storage::{CheckedChange, DocFacts};
 
-const COMMUNITY_JSON: &str = include_str!("../../assets/demo/community.json");
+pub use data::Community;
+
 pub const DEMO_ADMIN: &str = "admin";
 pub const DEMO_ADMIN_PASSWORD: &str = "gridwalk-demo";
 pub const INVITATIONS_FILE: &str = "demo-invitations.txt";
-
-#[derive(Deserialize)]
-struct Community {
-    community: Node,
-    areas: Vec<Node>,
-    grids: Vec<Node>,
-    users: Vec<User>,
-    reports_owner: UserId,
-}
-
-#[derive(Deserialize)]
-struct Node {
-    code: GridId,
-    #[serde(default)]
-    area: Option<GridId>,
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct User {
-    id: UserId,
-    name: String,
-    role: Role,
-    nodes: Vec<GridId>,
-}
 
 fn config_error(e: impl std::fmt::Display) -> ServerError {
     ServerError::Config(format!("demo community: {e}"))
 }
 
 pub fn seed(state: &AppState, data_dir: &Path) -> Result<(), ServerError> {
-    let c: Community = serde_json::from_str(COMMUNITY_JSON).map_err(config_error)?;
+    let c = Community::shipped()?;
     let s = &state.storage;
-    let mut nodes = vec![GridNode {
-        id: c.community.code.clone(),
-        parent: None,
-        kind: NodeKind::Community,
-        name: c.community.name.clone(),
-    }];
-    for a in &c.areas {
-        nodes.push(GridNode {
-            id: a.code.clone(),
-            parent: Some(c.community.code.clone()),
-            kind: NodeKind::Area,
-            name: a.name.clone(),
-        });
-    }
-    for g in &c.grids {
-        nodes.push(GridNode {
-            id: g.code.clone(),
-            parent: Some(g.area.clone().unwrap_or_else(|| c.community.code.clone())),
-            kind: NodeKind::Grid,
-            name: g.name.clone(),
-        });
-    }
-    for n in &nodes {
-        s.add_node(n)?;
+    for n in tree(&c)? {
+        s.add_node(&n)?;
     }
     let mut lines = String::from("# role\tname\tinvitation code (one use each)\n");
     for u in &c.users {
@@ -102,36 +59,86 @@ pub fn seed(state: &AppState, data_dir: &Path) -> Result<(), ServerError> {
         let hash = password::hash(DEMO_ADMIN_PASSWORD).map_err(config_error)?;
         s.set_admin(DEMO_ADMIN, &hash)?;
     }
-
-    let seed = gridwalk_core::demo::demo_seed().map_err(config_error)?;
-    let mut checked = Vec::new();
-    let mut facts = HashMap::new();
-    for wire in seed.changes {
-        let hash = crate::validate::decode_change_hash(&wire.bytes).map_err(config_error)?;
-        facts.insert(
-            wire.doc,
-            DocFacts {
-                scope: wire.scope.clone(),
-                kind: DocKind::Report,
-                owner: c.reports_owner.to_string(),
-            },
-        );
-        checked.push(CheckedChange { hash, wire });
-    }
-    let outcome = s.append("demo", &checked, &facts, now_ms())?;
-    for (hash, bytes) in &seed.blobs {
-        state
-            .blobs
-            .put(hash, bytes)
-            .map_err(|source| ServerError::Blobs {
-                path: hash.to_string(),
-                source,
-            })?;
-    }
+    let stored = records::seed(state, &c, now_ms())?;
     tracing::info!(
-        new = outcome.inserted,
+        new = stored,
         invitations = %file.display(),
         "demo community seeded; admin login {DEMO_ADMIN} / {DEMO_ADMIN_PASSWORD}"
     );
     Ok(())
+}
+
+/// The community, its areas and grids, and each grid's estates (小区) and
+/// buildings (楼栋), parents first.
+fn tree(c: &Community) -> Result<Vec<GridNode>, ServerError> {
+    let node =
+        |id: &str, parent: Option<&GridId>, kind, name: &str| -> Result<GridNode, ServerError> {
+            Ok(GridNode {
+                id: GridId::parse(id).map_err(config_error)?,
+                parent: parent.cloned(),
+                kind,
+                name: name.to_owned(),
+            })
+        };
+    let mut nodes = vec![node(
+        c.community.code.as_str(),
+        None,
+        NodeKind::Community,
+        &c.community.name,
+    )?];
+    for a in &c.areas {
+        nodes.push(node(
+            a.code.as_str(),
+            Some(&c.community.code),
+            NodeKind::Area,
+            &a.name,
+        )?);
+    }
+    for g in &c.grids {
+        let parent = g.area.clone().unwrap_or_else(|| c.community.code.clone());
+        nodes.push(node(
+            g.code.as_str(),
+            Some(&parent),
+            NodeKind::Grid,
+            &g.name,
+        )?);
+        for e in &g.estates {
+            nodes.push(node(&e.code, Some(&g.code), NodeKind::Estate, &e.name)?);
+            let estate = GridId::parse(&e.code).map_err(config_error)?;
+            for b in 1..=e.buildings {
+                let id = format!("{}-b{b}", e.code);
+                nodes.push(node(
+                    &id,
+                    Some(&estate),
+                    NodeKind::Building,
+                    &format!("{b}号楼"),
+                )?);
+            }
+        }
+    }
+    Ok(nodes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_community_has_grids_with_estates_and_buildings() {
+        let c = Community::shipped().unwrap();
+        let nodes = tree(&c).unwrap();
+        let count = |k| nodes.iter().filter(|n| n.kind == k).count();
+        assert!(count(NodeKind::Grid) >= 2);
+        assert!(count(NodeKind::Estate) >= 2);
+        assert!(count(NodeKind::Building) >= 10);
+        for n in &nodes {
+            if let Some(p) = &n.parent {
+                let parent = nodes
+                    .iter()
+                    .find(|x| &x.id == p)
+                    .expect("parents come first");
+                assert!(parent.kind.may_parent(n.kind), "{} under {}", n.id, p);
+            }
+        }
+    }
 }

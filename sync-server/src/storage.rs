@@ -16,6 +16,7 @@ mod postgres;
 mod schema;
 mod sqlite;
 
+pub use audit::AuditNote;
 pub use directory::{DeviceIdentity, DeviceRow, InvitationOutcome};
 pub use feed::{AppendOutcome, CheckedChange, DocFacts, DocHistory, Page, ReadFilter};
 

@@ -128,7 +128,8 @@ mod tests {
         // Repetitive and over automerge's 256-byte threshold, so `bytes()` is
         // the DEFLATE-compressed chunk.
         let body = serde_json::json!({"description": "井盖".repeat(400)});
-        let (_, mut change) = gridwalk_core::document::create(&device, "report", &body, 0).unwrap();
+        let (_, mut change) =
+            gridwalk_records::create_untyped(&device, "report", &body, 0).unwrap();
         let raw = change.raw_bytes().to_vec();
         let compressed = change.bytes().to_vec();
         assert!(

@@ -13,11 +13,11 @@
 use automerge::legacy::{Key, ObjectId, OpType};
 use automerge::{ActorId, ChangeHash, ROOT, ReadDoc};
 use gridwalk_domain::access::{Denied, FieldPath, WriteAttempt, check_write};
-use gridwalk_domain::{DocId, DocKind};
+use gridwalk_domain::{DocId, DocKind, Reveal};
 use std::collections::{HashMap, HashSet};
 
 use crate::auth::DeviceAuth;
-use crate::storage::{CheckedChange, DocFacts, DocHistory, Storage, StorageError};
+use crate::storage::{AuditNote, CheckedChange, DocFacts, DocHistory, Storage, StorageError};
 use crate::validate::decode_change;
 
 #[derive(Debug, thiserror::Error)]
@@ -140,13 +140,22 @@ fn created_kind(change: &automerge::Change) -> Option<String> {
         })
 }
 
-/// Checks every change of a push; on success returns the facts of the
-/// documents this push creates, for the store to record with them.
+/// What a push may store, once every change in it passed.
+#[derive(Debug, Default)]
+pub struct Authorized {
+    /// The facts of the documents this push creates.
+    pub created: HashMap<DocId, DocFacts>,
+    /// Audit entries that come with changes (by index): reveals.
+    pub notes: HashMap<usize, AuditNote>,
+}
+
+/// Checks every change of a push; on success returns what the store
+/// records with them.
 pub fn authorize(
     storage: &Storage,
     who: &DeviceAuth,
     changes: &[CheckedChange],
-) -> Result<HashMap<DocId, DocFacts>, Rejection> {
+) -> Result<Authorized, Rejection> {
     let ids: Vec<DocId> = changes
         .iter()
         .map(|c| c.wire.doc)
@@ -157,7 +166,7 @@ pub fn authorize(
     for (doc, history) in storage.doc_histories(&ids)? {
         docs.insert(doc, DocState::load(&doc, history)?);
     }
-    let mut created = HashMap::new();
+    let mut out = Authorized::default();
     let user = who.user.to_string();
     for (index, c) in changes.iter().enumerate() {
         let doc = c.wire.doc;
@@ -173,6 +182,25 @@ pub fn authorize(
         let change = decode_change(&c.wire.bytes).map_err(|e| invalid("sync.bad_change", e))?;
         if state.known.contains(&change.hash()) {
             continue; // Already stored: acknowledging it again changes nothing.
+        }
+        // Who wrote a version is its actor: a token may carry only the
+        // edits of the device it was issued to.
+        if change.actor_id().to_bytes() != who.device.as_bytes() {
+            return Err(Rejection::Denied {
+                index,
+                doc,
+                denied: Denied::ForeignActor(change.actor_id().to_hex_string()),
+            });
+        }
+        // The author a change names is what people see beside its version.
+        if change.message().is_some()
+            && gridwalk_records::author_of(&change).is_none_or(|a| a.user != who.user)
+        {
+            return Err(Rejection::Denied {
+                index,
+                doc,
+                denied: Denied::ForeignAuthor,
+            });
         }
         if let Some(dep) = change.deps().iter().find(|d| !state.known.contains(d)) {
             return Err(invalid(
@@ -200,7 +228,19 @@ pub fn authorize(
                 kind,
                 owner: user.clone(),
             };
-            created.insert(doc, facts.clone());
+            if kind == DocKind::Reveal {
+                let reveal = read_reveal(&change).map_err(|e| invalid("sync.bad_record", e))?;
+                out.notes.insert(
+                    index,
+                    AuditNote {
+                        actor: who.actor(),
+                        action: "pii.reveal",
+                        target: format!("household:{}", reveal.household),
+                        detail: reveal.audit_detail(),
+                    },
+                );
+            }
+            out.created.insert(doc, facts.clone());
             state.facts = Some(facts);
         }
         let Some(facts) = &state.facts else { continue };
@@ -228,5 +268,17 @@ pub fn authorize(
         state.known.insert(change.hash());
         state.history.push(c.wire.bytes.clone());
     }
-    Ok(created)
+    Ok(out)
+}
+
+/// A reveal is one change; its body must read as a reveal, or the audit
+/// log would hold nothing useful.
+fn read_reveal(change: &automerge::Change) -> Result<Reveal, String> {
+    let change = change.clone();
+    std::panic::catch_unwind(move || {
+        let mut doc = automerge::AutoCommit::new();
+        doc.apply_changes([change]).map_err(|e| e.to_string())?;
+        gridwalk_records::read::<Reveal>(&doc, "reveal").map_err(|e| e.to_string())
+    })
+    .map_err(|_| "automerge failed on it".to_owned())?
 }

@@ -1,9 +1,12 @@
 //! The engine's one error type. Each variant's message says what the person
 //! or the operator should do; `code()` is what the UI matches on.
 
-use crate::photo::PhotoError;
+use gridwalk_domain::DocId;
+use gridwalk_domain::field::FieldErrors;
 use gridwalk_domain::ipc::AppError;
 use gridwalk_domain::report::ReportError;
+use gridwalk_photo::PhotoError;
+use gridwalk_records::RecordsError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
@@ -15,8 +18,13 @@ pub enum CoreError {
     Report(#[from] ReportError),
     #[error("photo {0} is not on this device: add the photo again")]
     MissingPhoto(String),
-    #[error("document {doc} could not be read: {reason}")]
-    Document { doc: String, reason: String },
+    #[error(transparent)]
+    Records(#[from] RecordsError),
+    /// A form's fields, each with what to fix; what was typed stays in the form.
+    #[error("{0}")]
+    Fields(#[from] FieldErrors),
+    #[error("record {0} is not on this device: sync, or ask the office whether it still exists")]
+    NotFound(DocId),
     #[error("the server sent data that failed checks ({0}); nothing of it was applied")]
     BadServerData(String),
     #[error(
@@ -31,6 +39,9 @@ pub enum CoreError {
         "your account has no grid to report into: ask your community office to attach you to one"
     )]
     NoGrids,
+    /// A roster that cannot be imported at all, and why.
+    #[error("{0}")]
+    Import(String),
     #[error("{0}")]
     Invalid(String),
 }
@@ -42,11 +53,15 @@ impl CoreError {
             Self::Photo(e) => e.code(),
             Self::Report(e) => e.code(),
             Self::MissingPhoto(_) => "report.missing_photo",
-            Self::Document { .. } => "store.document",
+            Self::Records(RecordsError::ConflictChanged) => "record.conflict_changed",
+            Self::Records(_) => "store.document",
+            Self::Fields(_) => "input.fields",
+            Self::NotFound(_) => "record.not_found",
             Self::BadServerData(_) => "sync.bad_server_data",
             Self::NotBound => "account.not_bound",
             Self::GridNotYours(_) => "account.grid_not_yours",
             Self::NoGrids => "account.no_grids",
+            Self::Import(_) => "import.refused",
             Self::Invalid(_) => "input.invalid",
         }
     }
@@ -54,7 +69,14 @@ impl CoreError {
 
 impl From<CoreError> for AppError {
     fn from(e: CoreError) -> Self {
-        AppError::new(e.code(), e.to_string())
+        let fields = match &e {
+            CoreError::Fields(f) => f.0.clone(),
+            _ => Vec::new(),
+        };
+        AppError {
+            fields,
+            ..AppError::new(e.code(), e.to_string())
+        }
     }
 }
 

@@ -43,6 +43,12 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
+        if get_meta(&conn, "projection_version")?.as_deref()
+            != Some(crate::records::PROJECTION_VERSION)
+        {
+            let n = crate::records::reproject_all(&mut conn)?;
+            tracing::info!(documents = n, "record lists rebuilt from the documents");
+        }
         let device = match get_meta(&conn, "device_id")? {
             Some(s) => DeviceId::parse(&s).map_err(|e| CoreError::Invalid(e.to_string()))?,
             None => {
@@ -69,17 +75,7 @@ impl Store {
 
 impl Store {
     pub(crate) fn document(&self, id: &DocId) -> Result<Option<automerge::AutoCommit>> {
-        let bytes: Option<Vec<u8>> = self
-            .conn
-            .query_row(
-                "SELECT bytes FROM documents WHERE doc_id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        bytes
-            .map(|b| crate::document::load(&b, &id.to_string()))
-            .transpose()
+        Ok(crate::records::load(&self.conn, id)?.map(|(doc, _)| doc))
     }
 
     /// The document's heads (hex hashes, sorted): two replicas with the same
@@ -120,6 +116,12 @@ impl Store {
                 .collect(),
         })
     }
+}
+
+/// The first schema, for tests that build a store as the first version did.
+#[cfg(test)]
+pub(crate) fn schema_v1() -> &'static str {
+    schema::MIGRATIONS[0]
 }
 
 fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {

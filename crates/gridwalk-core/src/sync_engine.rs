@@ -11,14 +11,12 @@ use automerge::{ActorId, AutoCommit, Change};
 use gridwalk_domain::sync::{
     MAX_CHANGES_PER_PUSH, PROTOCOL_VERSION, SyncRequest, SyncResponse, WireChange,
 };
-use gridwalk_domain::{BlobHash, DocId, HazardReport};
+use gridwalk_domain::{DocId, DocKind, GridId};
 use rusqlite::{OptionalExtension, Transaction, params};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use crate::document;
 use crate::error::{CoreError, Result};
-use crate::photo::{is_jpeg, sha256_hash};
-use crate::reports::{REPORT_KIND, project_report};
+use crate::records::project;
 use crate::store::{Store, set_meta};
 
 /// What one applied answer did, for logs and tests.
@@ -27,6 +25,8 @@ pub struct PullOutcome {
     pub acked: usize,
     pub applied: usize,
     pub parked: usize,
+    /// The kinds of the records the answer changed, for lists to refresh.
+    pub changed: BTreeSet<DocKind>,
 }
 
 impl Store {
@@ -91,76 +91,41 @@ impl Store {
                 .1
                 .push(change);
         }
-        let sent_hashes: HashSet<String> = sent
+        // What was sent, per document: an ack of a hash covers exactly the
+        // (document, change) pairs this request carried.
+        let sent_pairs: Vec<(String, String)> = sent
             .changes
             .iter()
-            .filter_map(|c| Change::from_bytes(c.bytes.clone()).ok())
-            .map(|c| c.hash().to_string())
+            .filter_map(|c| {
+                let hash = Change::from_bytes(c.bytes.clone()).ok()?.hash().to_string();
+                Some((c.doc.to_string(), hash))
+            })
             .collect();
+        let acked: HashSet<&str> = resp.acked.iter().map(String::as_str).collect();
 
         let device = self.device();
         let tx = self.conn.transaction()?;
         let mut outcome = PullOutcome::default();
-        for hash in resp.acked.iter().filter(|h| sent_hashes.contains(*h)) {
-            outcome.acked += tx.execute("DELETE FROM outbox WHERE change_hash = ?1", [hash])?;
+        for (doc, hash) in sent_pairs
+            .iter()
+            .filter(|(_, h)| acked.contains(h.as_str()))
+        {
+            outcome.acked += tx.execute(
+                "DELETE FROM outbox WHERE doc_id = ?1 AND change_hash = ?2",
+                params![doc, hash],
+            )?;
         }
         for (doc_id, (scope, changes)) in by_doc {
-            let (applied, parked) = apply_to_doc(&tx, &device, &doc_id, &scope, changes)?;
+            let (applied, parked, kind) = apply_to_doc(&tx, &device, &doc_id, &scope, changes)?;
             outcome.applied += applied;
             outcome.parked += parked;
+            if let (true, Some(kind)) = (applied > 0, kind) {
+                outcome.changed.insert(kind);
+            }
         }
         set_meta(&tx, "cursor", &resp.cursor.to_string())?;
         tx.commit()?;
         Ok(outcome)
-    }
-
-    /// Photos referenced by reports that the server does not have yet.
-    pub fn blobs_to_upload(&self) -> Result<Vec<BlobHash>> {
-        self.hashes(
-            "SELECT DISTINCT b.hash FROM blobs b JOIN report_photos p ON b.hash IN (p.hash, p.thumb)
-             WHERE b.uploaded = 0 ORDER BY b.created_at_ms",
-        )
-    }
-
-    /// Photos referenced by reports that are not on this device yet.
-    pub fn blobs_to_download(&self) -> Result<Vec<BlobHash>> {
-        self.hashes(
-            "SELECT h FROM (SELECT hash AS h FROM report_photos UNION SELECT thumb FROM report_photos)
-             WHERE h NOT IN (SELECT hash FROM blobs) ORDER BY h",
-        )
-    }
-
-    pub fn blob_bytes(&self, hash: &BlobHash) -> Result<Option<Vec<u8>>> {
-        self.blob(hash)
-    }
-
-    pub fn mark_blob_uploaded(&self, hash: &BlobHash) -> Result<()> {
-        self.conn.execute(
-            "UPDATE blobs SET uploaded = 1 WHERE hash = ?1",
-            [hash.as_str()],
-        )?;
-        Ok(())
-    }
-
-    /// Keeps a photo fetched from the server, after checking it is what its
-    /// hash says and really a JPEG.
-    pub fn store_downloaded_blob(&self, hash: &BlobHash, bytes: &[u8], now_ms: i64) -> Result<()> {
-        if &sha256_hash(bytes) != hash {
-            return Err(CoreError::BadServerData(format!(
-                "photo {hash} does not match its hash"
-            )));
-        }
-        if !is_jpeg(bytes) {
-            return Err(CoreError::BadServerData(format!(
-                "photo {hash} is not a JPEG"
-            )));
-        }
-        self.conn.execute(
-            "INSERT OR IGNORE INTO blobs(hash, bytes, mime, uploaded, created_at_ms)
-             VALUES (?1, ?2, 'image/jpeg', 1, ?3)",
-            params![hash.as_str(), bytes, now_ms],
-        )?;
-        Ok(())
     }
 
     /// Unsent changes and photos, for the header's counter.
@@ -170,19 +135,6 @@ impl Store {
             .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
         let photos = self.blobs_to_upload()?.len() as u64;
         Ok((changes as u64, photos))
-    }
-
-    fn hashes(&self, sql: &str) -> Result<Vec<BlobHash>> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for h in rows {
-            // A hash that does not parse came from a hostile document: skip it.
-            if let Ok(h) = BlobHash::parse(&h?) {
-                out.push(h);
-            }
-        }
-        Ok(out)
     }
 }
 
@@ -194,7 +146,7 @@ fn apply_to_doc(
     doc_id: &DocId,
     wire_scope: &str,
     mut changes: Vec<Change>,
-) -> Result<(usize, usize)> {
+) -> Result<(usize, usize, Option<DocKind>)> {
     let id = doc_id.to_string();
     let stored: Option<(Vec<u8>, String)> = tx
         .query_row(
@@ -204,7 +156,7 @@ fn apply_to_doc(
         )
         .optional()?;
     let (mut doc, scope) = match stored {
-        Some((bytes, scope)) => (document::load(&bytes, &id)?, scope),
+        Some((bytes, scope)) => (gridwalk_records::load(&bytes, &id)?, scope),
         None => (AutoCommit::new(), wire_scope.to_owned()),
     };
     doc.set_actor(ActorId::from(&device.as_bytes()[..]));
@@ -228,7 +180,10 @@ fn apply_to_doc(
         let hash = hash.to_string();
         if have {
             applied += 1;
-            tx.execute("DELETE FROM parked_changes WHERE change_hash = ?1", [&hash])?;
+            tx.execute(
+                "DELETE FROM parked_changes WHERE doc_id = ?1 AND change_hash = ?2",
+                params![id, hash],
+            )?;
         } else {
             parked += 1;
             tx.execute(
@@ -239,22 +194,18 @@ fn apply_to_doc(
         }
     }
     if doc.get_heads().is_empty() {
-        return Ok((applied, parked));
+        return Ok((applied, parked, None));
     }
-    let kind = document::kind(&doc).unwrap_or_default();
+    let doc_kind = gridwalk_records::kind(&doc);
+    let kind = doc_kind.map_or("", |k| k.as_str());
     tx.execute(
         "INSERT INTO documents(doc_id, kind, scope, bytes, updated_at_ms) VALUES (?1, ?2, ?3, ?4, 0)
          ON CONFLICT(doc_id) DO UPDATE SET kind = excluded.kind, bytes = excluded.bytes",
         params![id, kind, scope, doc.save()],
     )?;
-    if kind == REPORT_KIND {
-        match document::read_body::<HazardReport>(&doc, &id) {
-            Ok(report) if report.id == *doc_id => project_report(tx, &report)?,
-            Ok(_) => tracing::warn!(doc = %id, "report body names another id; not listed"),
-            Err(e) => tracing::warn!(doc = %id, "report not listed: {e}"),
-        }
-    }
-    Ok((applied, parked))
+    let grid = GridId::parse(&scope).map_err(|e| CoreError::BadServerData(e.to_string()))?;
+    project(tx, doc_id, &grid, &doc)?;
+    Ok((applied, parked, doc_kind))
 }
 
 #[cfg(test)]

@@ -37,3 +37,57 @@ pub fn bound_store(grids: &[&str]) -> (crate::Store, gridwalk_domain::directory:
     let me = bind(&mut s, grids);
     (s, me)
 }
+
+/// A sync server played by hand: one feed of changes in arrival order,
+/// each stored once per document, served after each device's cursor.
+#[derive(Debug, Default)]
+pub struct Feed(Vec<gridwalk_domain::sync::WireChange>);
+
+impl Feed {
+    /// One device's full sync: pushes its outbox, pulls everything new.
+    pub fn sync(&mut self, store: &mut crate::Store) {
+        use gridwalk_domain::sync::SyncResponse;
+        loop {
+            let req = store.sync_request().unwrap();
+            let mut acked = Vec::new();
+            for c in &req.changes {
+                let hash = automerge::Change::from_bytes(c.bytes.clone())
+                    .unwrap()
+                    .hash()
+                    .to_string();
+                if !self.0.iter().any(|f| f.doc == c.doc && f.bytes == c.bytes) {
+                    self.0.push(c.clone());
+                }
+                acked.push(hash);
+            }
+            let resp = SyncResponse {
+                acked,
+                changes: self.0.iter().skip(req.cursor as usize).cloned().collect(),
+                cursor: self.0.len() as u64,
+                more: false,
+            };
+            store.apply_sync_response(&req, &resp).unwrap();
+            if req.changes.is_empty() {
+                return;
+            }
+        }
+    }
+}
+
+/// Two devices of grid workers in `demo-grid-1`, as two people's phones.
+pub fn two_workers() -> (crate::Store, crate::Store) {
+    let mut a = crate::Store::open_in_memory().unwrap();
+    let mut b = crate::Store::open_in_memory().unwrap();
+    bind_as(&mut a, 1, "王芳");
+    bind_as(&mut b, 2, "李明");
+    (a, b)
+}
+
+/// Binds `store` as the grid worker `name` (user `n`) of `demo-grid-1`.
+pub fn bind_as(store: &mut crate::Store, n: u8, name: &str) {
+    let mut me = me(&["demo-grid-1"]);
+    me.user = gridwalk_domain::UserId::from_random_bytes([n; 16]);
+    me.name = name.into();
+    let token = crate::account::DeviceToken::parse("gwd_test-token").unwrap();
+    store.bind(&token, &me).unwrap();
+}

@@ -79,7 +79,7 @@ impl fmt::Display for Role {
 }
 
 /// The kind of a record, fixed by the change that created its document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocKind {
     /// 随手拍 hazard report.
@@ -92,15 +92,18 @@ pub enum DocKind {
     Household,
     /// 红色家访 home visit log.
     Visit,
+    /// One deliberate reveal of a masked phone or ID number (audit trail).
+    Reveal,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 5] = [
+    pub const ALL: [DocKind; 6] = [
         DocKind::Report,
         DocKind::Need,
         DocKind::WorkOrder,
         DocKind::Household,
         DocKind::Visit,
+        DocKind::Reveal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -110,6 +113,7 @@ impl DocKind {
             DocKind::WorkOrder => "work_order",
             DocKind::Household => "household",
             DocKind::Visit => "visit",
+            DocKind::Reveal => "reveal",
         }
     }
 
@@ -147,6 +151,12 @@ pub enum Denied {
     AssignNotYours,
     #[error("a record's kind is fixed when it is created and cannot change")]
     KindFixed,
+    #[error(
+        "the change was made on another device (actor {0}); a device may send only its own edits"
+    )]
+    ForeignActor(String),
+    #[error("the change names someone else as its author; a device may write only as its own user")]
+    ForeignAuthor,
 }
 
 impl Denied {
@@ -159,6 +169,8 @@ impl Denied {
             Denied::StatusNotYours => "auth.status_not_yours",
             Denied::AssignNotYours => "auth.assign_not_yours",
             Denied::KindFixed => "auth.kind_fixed",
+            Denied::ForeignActor(_) => "auth.foreign_actor",
+            Denied::ForeignAuthor => "auth.foreign_author",
         }
     }
 }
@@ -215,11 +227,17 @@ pub fn check_write(a: &WriteAttempt<'_>) -> Result<(), Denied> {
     match kind {
         DocKind::Report if a.creating || a.own || role.works_grids() => Ok(()),
         DocKind::Report if role == Role::Reporter => Err(Denied::NotYourReport),
-        DocKind::Need | DocKind::Household | DocKind::Visit | DocKind::WorkOrder
+        DocKind::Need
+        | DocKind::Household
+        | DocKind::Visit
+        | DocKind::WorkOrder
+        | DocKind::Reveal
             if a.creating && !role.works_grids() =>
         {
             Err(Denied::MayNotCreate { role, kind })
         }
+        // The audit trail is written once, by whoever looked.
+        DocKind::Reveal if !a.creating => Err(Denied::MayNotChange { role, kind }),
         DocKind::WorkOrder if !a.creating => {
             if a.touches_body(&[ASSIGN_FIELD]) && !role.manages() {
                 return Err(Denied::AssignNotYours);
@@ -256,14 +274,29 @@ pub fn kinds_read_in_scope(role: Role) -> &'static [DocKind] {
     match role {
         Role::Reporter => &[],
         Role::Department => &[DocKind::WorkOrder],
-        Role::GridWorker | Role::Office | Role::Admin => &DocKind::ALL,
+        // Grid workers make reveals but do not read each other's: the trail
+        // is for the office.
+        Role::GridWorker => &[
+            DocKind::Report,
+            DocKind::Need,
+            DocKind::WorkOrder,
+            DocKind::Household,
+            DocKind::Visit,
+        ],
+        Role::Office | Role::Admin => &DocKind::ALL,
     }
 }
 
-/// Whether a user may receive a record: by grid and kind, or as its maker
-/// when it is a report.
+/// The kinds a user receives as their maker, whatever their grids: a rider
+/// sees what became of their own reports.
+pub fn kinds_read_as_maker() -> &'static [DocKind] {
+    &[DocKind::Report]
+}
+
+/// Whether a user may receive a record: by grid and kind, or as its maker.
 pub fn may_read(role: Role, kind: DocKind, in_scope: bool, own: bool) -> bool {
-    (in_scope && kinds_read_in_scope(role).contains(&kind)) || (own && kind == DocKind::Report)
+    (in_scope && kinds_read_in_scope(role).contains(&kind))
+        || (own && kinds_read_as_maker().contains(&kind))
 }
 
 #[cfg(test)]

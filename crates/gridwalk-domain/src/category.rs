@@ -20,6 +20,12 @@ pub enum CategoryError {
     Unknown(String),
 }
 
+impl crate::field::Explain for CategoryError {
+    fn code(&self) -> &'static str {
+        "term.unknown"
+    }
+}
+
 /// A category's stable code, e.g. `manhole_cover`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -85,6 +91,11 @@ impl CategoryCatalog {
     pub fn parse_json(json: &str) -> Result<Self, CategoryError> {
         let categories: Vec<Category> =
             serde_json::from_str(json).map_err(|e| CategoryError::BadJson(e.to_string()))?;
+        Self::from_terms(categories)
+    }
+
+    /// A catalogue of already decoded terms, checked the same way.
+    pub fn from_terms(categories: Vec<Category>) -> Result<Self, CategoryError> {
         if categories.is_empty() {
             return Err(CategoryError::Empty);
         }
@@ -102,6 +113,13 @@ impl CategoryCatalog {
 
     pub fn all(&self) -> &[Category] {
         &self.categories
+    }
+
+    /// The Chinese name of `code`, or the code itself when this list does
+    /// not know it (a term another community added).
+    pub fn zh(&self, code: &str) -> String {
+        self.get(code)
+            .map_or_else(|_| code.to_owned(), |c| c.zh.clone())
     }
 
     pub fn get(&self, code: &str) -> Result<&Category, CategoryError> {

@@ -1,21 +1,59 @@
-//! What an office takes away: reports as CSV for its daily summary (日汇总)
-//! and weekly sorting (周梳理), opened in WPS or Excel.
+//! What an office takes away: reports, households and visits as tables for
+//! its daily summary (日汇总) and weekly sorting (周梳理), opened in WPS or
+//! Excel — CSV written here, XLSX by the server from the same table.
 //!
-//! The text in a report comes from riders' phones, so every cell is treated
+//! The text in a record comes from people's phones, so every cell is treated
 //! as hostile: quoted when it holds a separator, and defused when it starts
 //! like a spreadsheet formula (`=`, `+`, `-`, `@`), which WPS and Excel would
 //! otherwise run when the file is opened.
 
+pub use crate::calendar::beijing_time;
 use crate::category::CategoryCatalog;
 use crate::geo::{Location, LocationSource};
+use crate::ids::{DocId, GridId};
 use crate::report::HazardReport;
+
+mod archive;
+
+pub use archive::{households_table, visits_table};
 
 /// The response header in which the server says how many records it could
 /// not read and left out of an export, so the office is told, not misled.
 pub const LEFT_OUT_HEADER: &str = "x-gridwalk-left-out";
+/// The response header with how many data rows an export holds.
+pub const ROWS_HEADER: &str = "x-gridwalk-rows";
 
 /// Opens the file so WPS and Excel read it as UTF-8, not the local code page.
 const BOM: &str = "\u{feff}";
+
+/// What the server fixed about a record when it was created — its id and
+/// grid — beside the body a device wrote. Exports take both from here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fixed<K> {
+    pub id: DocId,
+    pub grid: GridId,
+    pub record: K,
+}
+
+/// A sheet: a header row and rows of text, written as CSV here or as
+/// XLSX by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// The sheet's (and file's) name.
+    pub name: &'static str,
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The table as one CSV file, BOM first, CRLF line ends.
+pub fn csv(table: &Table) -> String {
+    let mut out = String::from(BOM);
+    push_row(&mut out, table.header.iter().map(|h| (*h).to_owned()));
+    for row in &table.rows {
+        push_row(&mut out, row.iter().cloned());
+    }
+    out
+}
 
 const REPORT_HEADER: [&str; 11] = [
     "编号",
@@ -31,38 +69,36 @@ const REPORT_HEADER: [&str; 11] = [
     "照片数",
 ];
 
-/// The reports as one CSV file, oldest first, one row each.
-pub fn reports_csv(reports: &[HazardReport], catalog: &CategoryCatalog) -> String {
-    let mut sorted: Vec<&HazardReport> = reports.iter().collect();
-    sorted.sort_by_key(|r| (r.created_at_ms, r.id));
-    let mut out = String::from(BOM);
-    push_row(&mut out, REPORT_HEADER.iter().map(|h| (*h).to_owned()));
-    for r in sorted {
-        let category = catalog
-            .get(r.category.as_str())
-            .map_or_else(|_| r.category.as_str().to_owned(), |c| c.zh.clone());
-        let (place, lat, lon, source) = match &r.location {
-            Location::Point {
-                coords,
-                source,
-                note,
-            } => (
-                note.clone(),
-                format!("{:.6}", coords.lat()),
-                format!("{:.6}", coords.lon()),
-                match source {
-                    LocationSource::PhotoExif => "照片GPS",
-                    LocationSource::Device => "手机定位",
-                },
-            ),
-            Location::Address { text } => (text.clone(), String::new(), String::new(), "手填地址"),
-        };
-        push_row(
-            &mut out,
-            [
-                r.id.to_string(),
-                r.scope.to_string(),
-                category,
+/// Reports one row each, oldest first.
+pub fn reports_table(reports: &[Fixed<HazardReport>], catalog: &CategoryCatalog) -> Table {
+    let mut sorted: Vec<&Fixed<HazardReport>> = reports.iter().collect();
+    sorted.sort_by_key(|f| (f.record.created_at_ms, f.id));
+    let rows = sorted
+        .into_iter()
+        .map(|f| {
+            let r = &f.record;
+            let (place, lat, lon, source) = match &r.location {
+                Location::Point {
+                    coords,
+                    source,
+                    note,
+                } => (
+                    note.clone(),
+                    format!("{:.6}", coords.lat()),
+                    format!("{:.6}", coords.lon()),
+                    match source {
+                        LocationSource::PhotoExif => "照片GPS",
+                        LocationSource::Device => "手机定位",
+                    },
+                ),
+                Location::Address { text } => {
+                    (text.clone(), String::new(), String::new(), "手填地址")
+                }
+            };
+            vec![
+                f.id.to_string(),
+                f.grid.to_string(),
+                catalog.zh(r.category.as_str()),
                 r.description.clone(),
                 place,
                 lat,
@@ -71,10 +107,14 @@ pub fn reports_csv(reports: &[HazardReport], catalog: &CategoryCatalog) -> Strin
                 r.reporter.clone(),
                 beijing_time(r.created_at_ms),
                 r.photos.len().to_string(),
-            ],
-        );
+            ]
+        })
+        .collect();
+    Table {
+        name: "随手拍",
+        header: REPORT_HEADER.to_vec(),
+        rows,
     }
-    out
 }
 
 fn push_row(out: &mut String, cells: impl IntoIterator<Item = String>) {
@@ -126,35 +166,6 @@ pub fn csv_data_rows(text: &str) -> usize {
         }
     }
     (records + usize::from(open_record)).saturating_sub(1)
-}
-
-/// `2026-11-25 21:33:48` in China Standard Time (UTC+8, no daylight saving),
-/// the time every office reads.
-pub fn beijing_time(ms: i64) -> String {
-    let secs = ms.div_euclid(1000) + 8 * 3600;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

@@ -99,9 +99,16 @@ macro_rules! string_id {
     };
 }
 
+/// A member inside a household: random, so two devices adding members at
+/// the same time never pick the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MemberId(Uuid);
+
 uuid_id!(DocId);
 uuid_id!(DeviceId);
 uuid_id!(UserId);
+uuid_id!(MemberId);
 
 /// The grid (网格) a record belongs to: the unit of partial sync and of
 /// authorisation. A short code from the grid tree, e.g. `demo-grid-1`.

@@ -1,10 +1,15 @@
 //! The contract between the UI and the app shell: one struct per command
 //! argument or answer, so both sides compile against the same shapes.
 
+pub mod archive;
+pub mod commands;
+pub mod import;
+
 use crate::category::Category;
 use crate::directory::Me;
+use crate::field::FieldError;
 use crate::geo::Coordinates;
-use crate::ids::{BlobHash, DeviceId, DocId, GridId};
+use crate::ids::{DeviceId, DocId, GridId};
 use crate::report::PhotoRef;
 use crate::sync_state::SyncState;
 use serde::{Deserialize, Serialize};
@@ -16,6 +21,10 @@ use serde::{Deserialize, Serialize};
 pub struct AppError {
     pub code: String,
     pub message: String,
+    /// For a refused form: each field's problem, so the form marks them
+    /// and keeps what was typed.
+    #[serde(default)]
+    pub fields: Vec<FieldError>,
 }
 
 impl AppError {
@@ -23,6 +32,7 @@ impl AppError {
         Self {
             code: code.into(),
             message: message.into(),
+            fields: Vec::new(),
         }
     }
 }
@@ -39,6 +49,7 @@ pub struct AppInfo {
     pub reporter: String,
     pub server_url: String,
     pub categories: Vec<Category>,
+    pub vocabulary: crate::vocabulary::Vocabulary,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +66,60 @@ pub struct BindRequest {
     pub code: String,
 }
 
+/// What an office exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportWhat {
+    Reports,
+    Households,
+    Visits,
+}
+
+impl ExportWhat {
+    /// The file name the server serves it under, without extension.
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            Self::Reports => "reports",
+            Self::Households => "households",
+            Self::Visits => "visits",
+        }
+    }
+
+    /// The Chinese name the saved file starts with.
+    pub fn saved_as(self) -> &'static str {
+        match self {
+            Self::Reports => "随手拍导出",
+            Self::Households => "家庭档案导出",
+            Self::Visits => "走访记录导出",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRequest {
+    pub what: ExportWhat,
+    pub format: ExportFormat,
+    /// Unmasked phones and ID numbers (households; offices only, logged).
+    #[serde(default)]
+    pub full: bool,
+}
+
 /// A finished export: the file it wrote, the rows in it, and the records
 /// the server could not read and left out (the office must be told).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,8 +134,6 @@ pub struct ExportDone {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StagedPhoto {
     pub photo: PhotoRef,
-    /// `data:image/jpeg;base64,…` of the thumbnail, for the form preview.
-    pub thumb_data_url: String,
     /// GPS read from the original's EXIF before it was stripped.
     pub gps: Option<Coordinates>,
 }
@@ -84,19 +147,16 @@ pub enum ReportListScope {
     All,
 }
 
+/// A record in a list: what every kind shares, and the kind's own row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReportSummary {
+pub struct Listed<S> {
     pub id: DocId,
     pub scope: GridId,
-    pub category: String,
-    pub description: String,
-    pub location: String,
-    pub coords: Option<Coordinates>,
-    pub reporter: String,
-    pub created_at_ms: i64,
+    /// Made on this device.
     pub mine: bool,
-    pub photos: Vec<BlobHash>,
-    /// Thumbnail of the first photo, when it is on this device.
-    pub thumb_data_url: Option<String>,
+    /// Two versions of a field (or an edit of a removed entry) wait for a
+    /// person to pick.
+    pub conflicts: bool,
     pub sync: SyncState,
+    pub summary: S,
 }

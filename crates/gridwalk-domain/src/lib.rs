@@ -9,20 +9,37 @@
 //! once a value exists, it is valid.
 
 pub mod access;
+pub mod calendar;
+pub mod catalog;
 pub mod category;
 pub mod directory;
 pub mod export;
+pub mod field;
 pub mod geo;
+pub mod household;
+pub mod id_number;
 pub mod ids;
 pub mod ipc;
+pub mod need;
+pub mod phone;
+pub mod record;
 pub mod report;
+pub mod reveal;
 pub mod sync;
 pub mod sync_state;
 #[cfg(test)]
 mod test_fixtures;
+pub mod visit;
+pub mod vocabulary;
 
 pub use access::{DocKind, Role};
 pub use category::{Category, CategoryCatalog, CategoryCode};
 pub use geo::{Coordinates, Location, LocationSource};
-pub use ids::{BlobHash, DeviceId, DocId, GridId, UserId};
+pub use household::{Household, HouseholdDraft, Member, MemberDraft};
+pub use ids::{BlobHash, DeviceId, DocId, GridId, MemberId, UserId};
+pub use need::Need;
+pub use record::Record;
 pub use report::{HazardReport, PhotoRef, ReportDraft};
+pub use reveal::Reveal;
+pub use visit::Visit;
+pub use vocabulary::Vocabulary;

@@ -4,9 +4,11 @@
 //! way to turn it into a report, so every stored report has a known category,
 //! at least one photo and a bounded description.
 
+use crate::access::DocKind;
 use crate::category::{CategoryCatalog, CategoryCode, CategoryError};
-use crate::geo::Location;
+use crate::geo::{Coordinates, Location};
 use crate::ids::{BlobHash, DeviceId, DocId, GridId};
+use crate::record::{Projection, Record, RecordError};
 use serde::{Deserialize, Serialize};
 
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
@@ -85,34 +87,100 @@ impl HazardReport {
         created_at_ms: i64,
         catalog: &CategoryCatalog,
     ) -> Result<Self, ReportError> {
-        let category = catalog.get(draft.category.trim())?.code.clone();
-        if draft.photos.is_empty() {
+        let report = Self {
+            id,
+            scope,
+            category: catalog.get(draft.category.trim())?.code.clone(),
+            description: draft.description.trim().to_owned(),
+            location: draft.location,
+            photos: draft.photos,
+            reporter: draft.reporter.trim().to_owned(),
+            reporter_device,
+            created_at_ms,
+        };
+        report.check()?;
+        Ok(report)
+    }
+
+    /// The bounds every report keeps, whoever wrote it.
+    fn check(&self) -> Result<(), ReportError> {
+        if self.photos.is_empty() {
             return Err(ReportError::NoPhoto);
         }
-        if draft.photos.len() > MAX_PHOTOS {
-            return Err(ReportError::TooManyPhotos(draft.photos.len()));
+        if self.photos.len() > MAX_PHOTOS {
+            return Err(ReportError::TooManyPhotos(self.photos.len()));
         }
-        let description = draft.description.trim().to_owned();
-        let n = description.chars().count();
+        let n = self.description.chars().count();
         if n > MAX_DESCRIPTION_CHARS {
             return Err(ReportError::LongDescription(n));
         }
-        let reporter = draft.reporter.trim().to_owned();
-        let n = reporter.chars().count();
+        let n = self.reporter.chars().count();
         if n > MAX_REPORTER_CHARS {
             return Err(ReportError::LongReporter(n));
         }
-        Ok(Self {
-            id,
-            scope,
-            category,
-            description,
-            location: draft.location,
-            photos: draft.photos,
-            reporter,
-            reporter_device,
-            created_at_ms,
-        })
+        Ok(())
+    }
+}
+
+/// A report in a list: its photos by hash (the app serves them by hash),
+/// its place as one line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportRow {
+    pub category: CategoryCode,
+    pub description: String,
+    pub location: String,
+    pub coords: Option<Coordinates>,
+    pub reporter: String,
+    pub created_at_ms: i64,
+    pub photos: Vec<BlobHash>,
+    pub thumb: Option<BlobHash>,
+}
+
+impl Record for HazardReport {
+    const KIND: DocKind = DocKind::Report;
+    type Summary = ReportRow;
+
+    fn id(&self) -> DocId {
+        self.id
+    }
+
+    fn scope(&self) -> &GridId {
+        &self.scope
+    }
+
+    fn validate(&self) -> Result<(), RecordError> {
+        self.check()
+            .map_err(|e| RecordError::invalid(DocKind::Report, e))
+    }
+
+    fn project(&self) -> Projection<ReportRow> {
+        let coords = match &self.location {
+            Location::Point { coords, .. } => Some(*coords),
+            Location::Address { .. } => None,
+        };
+        Projection {
+            parent: None,
+            category: Some(self.category.as_str().to_owned()),
+            status: None,
+            at_ms: self.created_at_ms,
+            search: vec![self.description.clone(), self.location.label()],
+            blobs: self
+                .photos
+                .iter()
+                .flat_map(|p| [p.hash.clone(), p.thumb.clone()])
+                .collect(),
+            place: coords,
+            summary: ReportRow {
+                category: self.category.clone(),
+                description: self.description.clone(),
+                location: self.location.label(),
+                coords,
+                reporter: self.reporter.clone(),
+                created_at_ms: self.created_at_ms,
+                photos: self.photos.iter().map(|p| p.hash.clone()).collect(),
+                thumb: self.photos.first().map(|p| p.thumb.clone()),
+            },
+        }
     }
 }
 

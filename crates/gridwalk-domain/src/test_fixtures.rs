@@ -14,3 +14,16 @@ pub fn photo_ref() -> PhotoRef {
         height: 1200,
     }
 }
+
+/// The vocabulary the app ships.
+pub fn vocabulary() -> crate::vocabulary::Vocabulary {
+    crate::vocabulary::Vocabulary::parse_json(include_str!("../../../assets/vocabulary.json"))
+        .expect("assets/vocabulary.json parses")
+}
+
+/// `first17` and the check character it calls for, whatever its region
+/// or date.
+pub fn id_number(first17: &str) -> String {
+    let check = crate::id_number::check_char(first17).expect("17 digits");
+    format!("{first17}{check}")
+}

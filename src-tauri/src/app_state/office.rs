@@ -4,11 +4,10 @@
 
 use gridwalk_domain::UserId;
 use gridwalk_domain::directory::{DeviceInfo, Invitation, NewUser, Person, UserCreated};
-use gridwalk_domain::export::csv_data_rows;
-use gridwalk_domain::ipc::{AppError, ExportDone};
+use gridwalk_domain::ipc::{AppError, ExportDone, ExportRequest};
 
 use super::{AppState, sync_error};
-use crate::export_file::save_csv;
+use crate::export_file::save_file;
 use crate::sync_loop::now_ms;
 
 impl AppState {
@@ -45,34 +44,46 @@ impl AppState {
             .map_err(sync_error)
     }
 
-    /// Fetches the community's reports as CSV from the server (which logs
-    /// the export) and saves them as a new file, off the async workers.
-    pub async fn export_reports(&self) -> Result<ExportDone, AppError> {
-        let (csv, left_out) = self
+    /// Fetches an export from the server (which logs it) and saves it as
+    /// a new file, off the async workers.
+    pub async fn export(&self, req: ExportRequest) -> Result<ExportDone, AppError> {
+        let exported = self
             .sync
-            .as_device(&self.store, |t| async move { t.export_reports().await })
+            .as_device(&self.store, |t| async move { t.export(&req).await })
             .await
             .map_err(sync_error)?;
+        let path = self
+            .save(req.what.saved_as(), req.format.extension(), exported.bytes)
+            .await?;
+        Ok(ExportDone {
+            path: path.display().to_string(),
+            rows: exported.rows,
+            left_out: exported.left_out,
+        })
+    }
+
+    /// Saves `bytes` as a new file in the exports folder, never over an
+    /// earlier one.
+    pub(super) async fn save(
+        &self,
+        stem: &'static str,
+        extension: &'static str,
+        bytes: Vec<u8>,
+    ) -> Result<std::path::PathBuf, AppError> {
         let dir = self.exports.clone();
-        let rows = csv_data_rows(&csv) as u64;
         let saved = tauri::async_runtime::spawn_blocking(move || {
-            save_csv(&dir, "随手拍导出", now_ms(), &csv)
+            save_file(&dir, stem, extension, now_ms(), &bytes)
         })
         .await
         .map_err(|e| AppError::new("export.write", e.to_string()))?;
-        let path = saved.map_err(|e| {
+        saved.map_err(|e| {
             AppError::new(
                 "export.write",
                 format!(
-                    "cannot save the export in {}: {e}; free some space or check the folder's permissions",
+                    "cannot save the file in {}: {e}; free some space or check the folder's permissions",
                     self.exports.display()
                 ),
             )
-        })?;
-        Ok(ExportDone {
-            path: path.display().to_string(),
-            rows,
-            left_out,
         })
     }
 }

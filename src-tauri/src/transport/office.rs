@@ -4,35 +4,56 @@
 
 use gridwalk_domain::UserId;
 use gridwalk_domain::directory::{DeviceInfo, Invitation, NewUser, UserCreated, UserInfo};
-use gridwalk_domain::export::LEFT_OUT_HEADER;
+use gridwalk_domain::export::{LEFT_OUT_HEADER, ROWS_HEADER};
+use gridwalk_domain::ipc::ExportRequest;
 
 use super::{HttpTransport, MAX_SMALL_ANSWER_BYTES, TransportError};
 
-/// A CSV export: a community's reports for years, with room to spare.
+/// An export as the server sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exported {
+    pub bytes: Vec<u8>,
+    pub rows: u64,
+    pub left_out: u64,
+}
+
+/// An export: a community's records for years, with room to spare.
 const MAX_EXPORT_BYTES: usize = 64 * 1024 * 1024;
 /// Lists of a community's people or devices.
 const MAX_LIST_BYTES: usize = 8 * 1024 * 1024;
 
 impl HttpTransport {
-    /// The reports of this device's community as CSV, and how many records
-    /// the server could not read and left out. The server logs every export
-    /// in its audit log.
-    pub async fn export_reports(&self) -> Result<(String, u64), TransportError> {
-        let url = format!("{}/v1/admin/export/reports.csv", self.base);
+    /// An export of this device's community, and how many rows it holds
+    /// and how many records the server could not read and left out. The
+    /// server logs every export in its audit log.
+    pub async fn export(&self, req: &ExportRequest) -> Result<Exported, TransportError> {
+        let url = format!(
+            "{}/v1/admin/export/{}.{}?full={}",
+            self.base,
+            req.what.file_stem(),
+            req.format.extension(),
+            req.full
+        );
         let resp = self.send(self.device_call(self.client.get(&url))).await?;
         // A missing or garbled count is not trusted as zero.
-        let left_out = resp
-            .headers()
-            .get(LEFT_OUT_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        let body = self.read(resp, MAX_EXPORT_BYTES).await?;
-        let left_out = left_out.ok_or_else(|| {
-            TransportError::BadAnswer("the export does not say how many records it left out".into())
-        })?;
-        let csv = String::from_utf8(body)
-            .map_err(|_| TransportError::BadAnswer("the export is not UTF-8 text".into()))?;
-        Ok((csv, left_out))
+        let count = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let (left_out, rows) = (count(LEFT_OUT_HEADER), count(ROWS_HEADER));
+        let bytes = self.read(resp, MAX_EXPORT_BYTES).await?;
+        let (Some(left_out), Some(rows)) = (left_out, rows) else {
+            return Err(TransportError::BadAnswer(
+                "the export does not say how many rows it holds and left out".into(),
+            ));
+        };
+        Ok(Exported {
+            bytes,
+            rows,
+            left_out,
+        })
     }
 
     /// The people this device's user may manage.

@@ -5,6 +5,13 @@
 
 use gridwalk_app_lib::AppState;
 use gridwalk_domain::Role;
+use gridwalk_domain::ipc::{ExportFormat, ExportRequest, ExportWhat};
+
+const REPORTS_CSV: ExportRequest = ExportRequest {
+    what: ExportWhat::Reports,
+    format: ExportFormat::Csv,
+    full: false,
+};
 
 use crate::support::{COMMUNITY, GRIDS, bind, device, grid_tree, invitation, report, server_at};
 use crate::sync_two_clients::pass;
@@ -25,7 +32,7 @@ async fn the_office_exports_its_reports_to_a_new_file_and_nobody_else_can() {
     let rider = device(&tmp.path().join("rider"), &server);
     let office = device(&tmp.path().join("office"), &server);
 
-    let err = office.export_reports().await.unwrap_err();
+    let err = office.export(REPORTS_CSV).await.unwrap_err();
     assert_eq!(err.code, "account.not_bound", "{err}");
 
     let (_, code) = invitation(&server, "骑手 李师傅", Role::Reporter, &[GRIDS[0]]);
@@ -33,7 +40,7 @@ async fn the_office_exports_its_reports_to_a_new_file_and_nobody_else_can() {
     report(&rider, "gps/DSCN0010.jpg", "3号楼东侧井盖松动");
     report(&rider, "phone/jolla.jpg", "=cmd|' /C calc'!A0");
     pass(&rider).await;
-    let err = rider.export_reports().await.unwrap_err();
+    let err = rider.export(REPORTS_CSV).await.unwrap_err();
     assert_eq!(
         err.code, "auth.not_a_manager",
         "a rider may not take the community's reports: {err}"
@@ -45,7 +52,7 @@ async fn the_office_exports_its_reports_to_a_new_file_and_nobody_else_can() {
 
     let (office_user, code) = invitation(&server, "社区办公室", Role::Office, &[COMMUNITY]);
     bind(&office, &code).await;
-    let done = office.export_reports().await.unwrap();
+    let done = office.export(REPORTS_CSV).await.unwrap();
     assert_eq!(done.rows, 2, "both reports, and only rows, are counted");
     assert_eq!(done.left_out, 0, "the server read every report");
     let path = std::path::PathBuf::from(&done.path);
@@ -64,7 +71,7 @@ async fn the_office_exports_its_reports_to_a_new_file_and_nobody_else_can() {
         "a rider's formula is defused before it reaches a spreadsheet: {text}"
     );
 
-    let again = office.export_reports().await.unwrap();
+    let again = office.export(REPORTS_CSV).await.unwrap();
     assert_ne!(again.path, done.path, "a second export is a new file");
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
@@ -83,7 +90,7 @@ async fn the_office_exports_its_reports_to_a_new_file_and_nobody_else_can() {
 
     // Offline: no export from a partial local copy, and nothing written.
     server.shutdown().await;
-    let err = office.export_reports().await.unwrap_err();
+    let err = office.export(REPORTS_CSV).await.unwrap_err();
     assert_eq!(err.code, "sync.unreachable", "{err}");
     assert_eq!(exported_files(&office).len(), 2);
 }

@@ -97,7 +97,12 @@ pub async fn bind(device: &AppState, code: &str) -> Me {
 }
 
 pub fn device(dir: &Path, server: &RunningServer) -> AppState {
-    gridwalk_app_lib::open_state(dir, Some(&server.url())).expect("device store opens")
+    gridwalk_app_lib::open_state(
+        dir,
+        Some(&server.url()),
+        gridwalk_app_lib::Notifier::silent(),
+    )
+    .expect("device store opens")
 }
 
 /// Creates a report on `device` with the given testdata photo, in the

@@ -107,12 +107,7 @@ async fn two_devices_converge_through_the_server_and_a_restart_loses_nothing_ack
     );
     let photo = &on_b.photos[0];
     assert!(
-        b.store
-            .lock()
-            .unwrap()
-            .photo_data_url(&photo.hash)
-            .unwrap()
-            .is_some(),
+        b.store.lock().unwrap().blob(&photo.hash).unwrap().is_some(),
         "B has the photo"
     );
 

@@ -499,8 +499,7 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     shot(&b, "b-1c-people-invitation").await;
     tap(&b, "#invite-close").await;
     text_until(&b, "#people-list", |t| t.contains("骑手 张师傅")).await;
-    let phone_c =
-        gridwalk_app_lib::open_state(&tmp.path().join("device-c"), Some(&server.url())).unwrap();
+    let phone_c = crate::support::device(&tmp.path().join("device-c"), &server);
     let me = phone_c
         .sync
         .redeem(&phone_c.store, code.trim(), "张师傅的手机")

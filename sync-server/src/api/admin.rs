@@ -9,24 +9,21 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderName, header};
-use axum::response::IntoResponse;
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
-use gridwalk_core::catalog::builtin_catalog;
 use gridwalk_domain::access::roles_managed_by;
 use gridwalk_domain::directory::{
     AuditEntry, DeviceInfo, GridNode, Invitation, LoginRequest, LoginResponse, NewNode, NewUser,
     UserCreated, UserInfo,
 };
-use gridwalk_domain::export::{LEFT_OUT_HEADER, reports_csv};
-use gridwalk_domain::{GridId, Role, UserId};
+use gridwalk_domain::{Role, UserId};
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::provision::parse_json;
 use super::{ApiError, Shared, blocking, now_ms};
 use crate::auth::{self, ADMIN_TOKEN_PREFIX, Manager, new_token, password, secret_hash};
-use crate::{export, provisioning};
+use crate::provisioning;
 
 const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 const MAX_AUDIT_PAGE: usize = 500;
@@ -41,10 +38,9 @@ pub fn routes() -> Router<Shared> {
         .route("/v1/admin/devices", get(devices))
         .route("/v1/admin/devices/{id}/revoke", post(revoke))
         .route("/v1/admin/audit", get(audit))
-        .route("/v1/admin/export/reports.csv", get(export_reports))
 }
 
-async fn manager(state: &Shared, headers: &HeaderMap) -> Result<Manager, ApiError> {
+pub(super) async fn manager(state: &Shared, headers: &HeaderMap) -> Result<Manager, ApiError> {
     let token = auth::bearer(headers).map(str::to_owned);
     let key = token.as_deref().map_or_else(String::new, secret_hash);
     state.spend(&state.per_token, &key)?;
@@ -321,61 +317,6 @@ async fn revoke(
     })
     .await?;
     Ok(axum::Json(info))
-}
-
-/// The reports of the caller's grids as CSV (an office: its own part of the
-/// tree; an admin: everything). The export is in the audit log before a
-/// byte of it leaves — with how many rows and how many were left out — or it
-/// does not leave at all. One export runs at a time: each rebuilds every
-/// report it covers.
-async fn export_reports(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-) -> Result<impl IntoResponse, ApiError> {
-    let mgr = manager(&state, &headers).await?;
-    let Ok(_running) = state.export_gate.clone().try_acquire_owned() else {
-        return Err(ApiError::TooMany(Duration::from_secs(5)));
-    };
-    let (csv, left_out) = blocking(move || {
-        let grids: Option<Vec<GridId>> = match &mgr {
-            Manager::Admin(_) => None,
-            Manager::Office(office) => Some(office.grids.iter().cloned().collect()),
-        };
-        let exported = export::reports(&state.storage, grids.as_deref())?;
-        let csv = reports_csv(&exported.reports, builtin_catalog());
-        let target = grids.map_or_else(
-            || "grids:all".to_owned(),
-            |g| {
-                let names: Vec<&str> = g.iter().map(GridId::as_str).collect();
-                format!("grids:{}", names.join(","))
-            },
-        );
-        let mut detail = format!("reports: {}", exported.reports.len());
-        if exported.unreadable > 0 {
-            detail += &format!("; unreadable, left out: {}", exported.unreadable);
-        }
-        // Not `state.audit`, which only logs a failure: PIPL wants every
-        // export on record, so no record means no export.
-        state
-            .storage
-            .audit(&mgr.actor(), "export.reports", &target, &detail, now_ms())?;
-        Ok((csv, exported.unreadable))
-    })
-    .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"gridwalk-reports.csv\"".to_owned(),
-            ),
-            (
-                HeaderName::from_static(LEFT_OUT_HEADER),
-                left_out.to_string(),
-            ),
-        ],
-        csv,
-    ))
 }
 
 #[derive(Debug, serde::Deserialize)]

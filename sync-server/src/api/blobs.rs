@@ -6,8 +6,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gridwalk_core::photo::{is_jpeg, sha256_hash};
 use gridwalk_domain::BlobHash;
+use gridwalk_photo::{is_jpeg, sha256_hash};
 
 use super::sync::device_auth;
 use super::{ApiError, Shared, blocking};

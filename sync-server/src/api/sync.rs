@@ -5,10 +5,10 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use gridwalk_domain::Role;
-use gridwalk_domain::access::kinds_read_in_scope;
+use gridwalk_domain::access::{kinds_read_as_maker, kinds_read_in_scope};
 use gridwalk_domain::directory::Me;
 use gridwalk_domain::sync::{PULL_PAGE_CHANGES, SyncResponse};
+use gridwalk_domain::{DocId, Role};
 use std::collections::HashSet;
 
 use super::{ApiError, AppState, Shared, blocking, now_ms};
@@ -53,6 +53,7 @@ pub fn read_filter(who: &DeviceAuth) -> ReadFilter {
         grids: (who.role != Role::Admin).then(|| who.grids.iter().cloned().collect()),
         kinds: kinds_read_in_scope(who.role).to_vec(),
         owner: (who.role == Role::Reporter).then(|| who.user.to_string()),
+        owner_kinds: kinds_read_as_maker().to_vec(),
     }
 }
 
@@ -66,7 +67,7 @@ pub fn respond(
     cursor: u64,
     checked: &[CheckedChange],
 ) -> Result<SyncResponse, ApiError> {
-    let created = authorize(&state.storage, who, checked).inspect_err(|r| {
+    let authorized = authorize(&state.storage, who, checked).inspect_err(|r| {
         if let Rejection::Denied { index, doc, denied } = r {
             state.audit(
                 &who.actor(),
@@ -76,9 +77,13 @@ pub fn respond(
             );
         }
     })?;
-    let outcome = state
-        .storage
-        .append(&who.device_row.to_string(), checked, &created, now_ms())?;
+    let outcome = state.storage.append(
+        &who.device_row.to_string(),
+        checked,
+        &authorized.created,
+        &authorized.notes,
+        now_ms(),
+    )?;
     let scope_key = who.scope_key();
     let cursor = if scope_key == who.scope_key_served {
         cursor
@@ -89,13 +94,16 @@ pub fn respond(
     let page = state
         .storage
         .changes_after(&read_filter(who), cursor, PULL_PAGE_CHANGES)?;
-    let pushed: HashSet<&str> = checked.iter().map(|c| c.hash.as_str()).collect();
+    let pushed: HashSet<(DocId, &str)> = checked
+        .iter()
+        .map(|c| (c.wire.doc, c.hash.as_str()))
+        .collect();
     Ok(SyncResponse {
         acked: outcome.acked,
         changes: page
             .changes
             .into_iter()
-            .filter(|(_, hash, _)| !pushed.contains(hash.as_str()))
+            .filter(|(_, hash, wire)| !pushed.contains(&(wire.doc, hash.as_str())))
             .map(|(_, _, wire)| wire)
             .collect(),
         cursor: page.cursor,

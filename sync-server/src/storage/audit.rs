@@ -2,7 +2,39 @@
 
 use gridwalk_domain::directory::AuditEntry;
 
-use super::{Storage, StorageError};
+use super::{Storage, StorageError, Tx};
+
+/// An audit entry that belongs to a stored change (a reveal of a masked
+/// field): written in the transaction that stores the change, only when
+/// the change is new, so a repeated push logs nothing twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditNote {
+    pub actor: String,
+    pub action: &'static str,
+    pub target: String,
+    pub detail: String,
+}
+
+pub(super) fn insert(
+    tx: &mut dyn Tx,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+    now_ms: i64,
+) -> Result<(), StorageError> {
+    tx.execute(
+        "INSERT INTO audit(at_ms, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            now_ms.into(),
+            actor.into(),
+            action.into(),
+            target.into(),
+            detail.into(),
+        ],
+    )?;
+    Ok(())
+}
 
 impl Storage {
     pub fn audit(
@@ -13,19 +45,7 @@ impl Storage {
         detail: &str,
         now_ms: i64,
     ) -> Result<(), StorageError> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO audit(at_ms, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    now_ms.into(),
-                    actor.into(),
-                    action.into(),
-                    target.into(),
-                    detail.into(),
-                ],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| insert(tx, actor, action, target, detail, now_ms))
     }
 
     /// Entries after `after_id`, oldest first.

@@ -11,6 +11,9 @@ pub struct DeviceRow {
     pub id: i64,
     pub user: UserId,
     pub role: Role,
+    /// The app installation the token was issued to: the only Automerge
+    /// actor whose changes this token may push.
+    pub device: DeviceId,
     pub revoked: bool,
     pub scope_key: String,
 }
@@ -245,7 +248,7 @@ impl Storage {
     ) -> Result<Option<DeviceIdentity>, StorageError> {
         self.read(|tx| {
             let rows = tx.query(
-                "SELECT d.id, d.user_id, u.role, d.revoked_at_ms, d.scope_key
+                "SELECT d.id, d.user_id, u.role, d.revoked_at_ms, d.scope_key, d.device
                  FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
                 &[token_hash.into()],
             )?;
@@ -256,6 +259,7 @@ impl Storage {
                 id: r.int(0)?,
                 user: UserId::parse(&r.text(1)?).map_err(corrupt)?,
                 role: Role::parse(&r.text(2)?).map_err(corrupt)?,
+                device: DeviceId::parse(&r.text(5)?).map_err(corrupt)?,
                 revoked: r.opt_int(3)?.is_some(),
                 scope_key: r.text(4)?,
             };

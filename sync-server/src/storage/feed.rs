@@ -6,7 +6,7 @@ use gridwalk_domain::sync::WireChange;
 use gridwalk_domain::{DocId, DocKind, GridId};
 use std::collections::HashMap;
 
-use super::{Storage, StorageError, Value, placeholders};
+use super::{AuditNote, Storage, StorageError, Value, placeholders};
 
 /// Documents looked up in one statement: far below both databases' limits
 /// on bound parameters, and as many as one push may touch.
@@ -50,12 +50,13 @@ pub struct Page {
 }
 
 /// Which changes a reader receives: those of `kinds` in `grids` (every grid
-/// when `None`), plus the reports `owner` made.
+/// when `None`), plus the records of `owner_kinds` that `owner` made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadFilter {
     pub grids: Option<Vec<GridId>>,
     pub kinds: Vec<DocKind>,
     pub owner: Option<String>,
+    pub owner_kinds: Vec<DocKind>,
 }
 
 impl ReadFilter {
@@ -65,6 +66,7 @@ impl ReadFilter {
             grids: None,
             kinds: DocKind::ALL.to_vec(),
             owner: None,
+            owner_kinds: Vec::new(),
         }
     }
 }
@@ -115,20 +117,22 @@ impl Storage {
         })
     }
 
-    /// Stores each change once, all or nothing. `facts` holds what the
-    /// authorisation step decided for documents new to the server; a
-    /// document that someone else created in the meantime rolls it all back.
+    /// Stores each change once per document, all or nothing. `facts` holds
+    /// what the authorisation step decided for documents new to the server;
+    /// a document that someone else created in the meantime rolls it all
+    /// back. `notes[i]`, if any, is audited with change `i` when it is new.
     pub fn append(
         &self,
         device: &str,
         changes: &[CheckedChange],
         facts: &HashMap<DocId, DocFacts>,
+        notes: &HashMap<usize, AuditNote>,
         now_ms: i64,
     ) -> Result<AppendOutcome, StorageError> {
         self.write(|tx| {
             let mut inserted = 0;
             let mut known: HashMap<DocId, DocFacts> = HashMap::new();
-            for c in changes {
+            for (index, c) in changes.iter().enumerate() {
                 let doc = c.wire.doc;
                 let doc_text = doc.to_string();
                 if let std::collections::hash_map::Entry::Vacant(slot) = known.entry(doc) {
@@ -167,9 +171,9 @@ impl Storage {
                         claimed: c.wire.scope.to_string(),
                     });
                 }
-                inserted += tx.execute(
+                let new = tx.execute(
                     "INSERT INTO changes(hash, doc_id, scope, kind, owner, bytes, device, received_at_ms)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT(hash) DO NOTHING",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT(doc_id, hash) DO NOTHING",
                     &[
                         c.hash.as_str().into(),
                         doc_text.as_str().into(),
@@ -181,6 +185,10 @@ impl Storage {
                         now_ms.into(),
                     ],
                 )? as usize;
+                if let (1, Some(n)) = (new, notes.get(&index)) {
+                    super::audit::insert(tx, &n.actor, n.action, &n.target, &n.detail, now_ms)?;
+                }
+                inserted += new;
             }
             Ok(AppendOutcome {
                 acked: changes.iter().map(|c| c.hash.clone()).collect(),
@@ -226,12 +234,18 @@ impl Storage {
                 }
                 allowed.push(format!("({clause})"));
             }
-            if let Some(owner) = &filter.owner {
+            if let Some(owner) = filter
+                .owner
+                .as_ref()
+                .filter(|_| !filter.owner_kinds.is_empty())
+            {
                 allowed.push(format!(
-                    "(owner = ${} AND kind = 'report')",
-                    params.len() + 1
+                    "(owner = ${} AND kind IN ({}))",
+                    params.len() + 1,
+                    placeholders(params.len() + 2, filter.owner_kinds.len())
                 ));
                 params.push(owner.as_str().into());
+                params.extend(filter.owner_kinds.iter().map(|k| k.as_str().into()));
             }
             let at_head = (head.max(after)) as u64;
             if allowed.is_empty() {

@@ -4,7 +4,7 @@
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS changes (
     seq {key},
-    hash TEXT NOT NULL UNIQUE,
+    hash TEXT NOT NULL,
     doc_id TEXT NOT NULL,
     scope TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -16,6 +16,9 @@ CREATE TABLE IF NOT EXISTS changes (
 CREATE INDEX IF NOT EXISTS changes_scope_seq ON changes(scope, seq);
 CREATE INDEX IF NOT EXISTS changes_owner_seq ON changes(owner, seq);
 CREATE INDEX IF NOT EXISTS changes_doc_seq ON changes(doc_id, seq);
+-- A change is stored once per document it was pushed for: an ack means
+-- "stored for this document", even when identical bytes exist for another.
+CREATE UNIQUE INDEX IF NOT EXISTS changes_doc_hash ON changes(doc_id, hash);
 -- The first change of a document fixes its grid, kind and maker.
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY,
@@ -90,4 +93,6 @@ pub fn postgres() -> String {
     SCHEMA
         .replace("{key}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
         .replace("{blob}", "BYTEA")
+        // Databases from before per-document keys had `hash` unique alone.
+        + "ALTER TABLE changes DROP CONSTRAINT IF EXISTS changes_hash_key;\n"
 }

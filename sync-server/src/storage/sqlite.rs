@@ -4,7 +4,7 @@
 //! also what keeps the feed's sequence in commit order.
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -29,6 +29,7 @@ impl SqliteBackend {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         upgrade_first_layout(&conn)?;
+        key_changes_by_document(&conn)?;
         conn.execute_batch(&schema::sqlite())?;
         Ok(Self {
             conn: Mutex::new(conn),
@@ -64,6 +65,36 @@ fn upgrade_first_layout(conn: &Connection) -> Result<(), StorageError> {
             ))?;
         }
     }
+    Ok(())
+}
+
+/// Databases from before per-document keys declared `hash` unique on its
+/// own, which SQLite cannot drop in place: the table is rebuilt (rows,
+/// sequence numbers and all) in one transaction, and the schema then adds
+/// the `(doc_id, hash)` key.
+fn key_changes_by_document(conn: &Connection) -> Result<(), StorageError> {
+    let sql: Option<String> = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'changes'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if !sql.is_some_and(|s| s.contains("hash TEXT NOT NULL UNIQUE")) {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "BEGIN IMMEDIATE;
+         CREATE TABLE changes_keyed (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL, doc_id TEXT NOT NULL,
+             scope TEXT NOT NULL, kind TEXT NOT NULL, owner TEXT NOT NULL, bytes BLOB NOT NULL,
+             device TEXT NOT NULL, received_at_ms BIGINT NOT NULL);
+         INSERT INTO changes_keyed(seq, hash, doc_id, scope, kind, owner, bytes, device, received_at_ms)
+             SELECT seq, hash, doc_id, scope, kind, owner, bytes, device, received_at_ms FROM changes;
+         DROP TABLE changes;
+         ALTER TABLE changes_keyed RENAME TO changes;
+         COMMIT;",
+    )?;
     Ok(())
 }
 
@@ -165,6 +196,26 @@ mod tests {
         let doc = page.changes[0].2.doc;
         let facts = storage.doc_facts(&doc).unwrap().unwrap();
         assert_eq!(facts.kind, gridwalk_domain::DocKind::Report);
+        // Keys are per document now: the same bytes for another document
+        // are stored for it, not swallowed.
+        let twin = super::super::CheckedChange {
+            hash: "h1".into(),
+            wire: gridwalk_domain::sync::WireChange {
+                doc: gridwalk_domain::DocId::from_random_bytes([7; 16]),
+                ..page.changes[0].2.clone()
+            },
+        };
+        let facts = super::super::DocFacts {
+            scope: GridId::parse("demo-grid-1").unwrap(),
+            kind: gridwalk_domain::DocKind::Report,
+            owner: String::new(),
+        };
+        let created = std::collections::HashMap::from([(twin.wire.doc, facts)]);
+        let out = storage
+            .append("d", &[twin], &created, &Default::default(), 2)
+            .unwrap();
+        assert_eq!(out.inserted, 1, "stored for the second document too");
+        assert_eq!(storage.change_count().unwrap(), 2);
         drop(storage);
         Storage::open_sqlite(&path).expect("opening again is a no-op");
     }

@@ -140,7 +140,11 @@ async fn a_revoked_device_gets_401_at_once_and_the_users_other_devices_go_on() {
         assert!(revoked["revoked_at_ms"].is_i64());
 
         let (status, body) = w
-            .post("worker1", 0, vec![Doc::create("report", "g1", json!({})).1])
+            .post(
+                "worker1",
+                0,
+                vec![Doc::create(w.device("worker1"), "report", "g1", json!({})).1],
+            )
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
         assert_eq!(body["code"], "auth.revoked");
@@ -380,8 +384,20 @@ async fn a_token_that_hammers_is_slowed_down_and_others_are_not() {
 async fn a_grid_worker_moved_to_another_grid_receives_its_records_and_no_longer_the_old_ones() {
     for backend in Backend::ALL {
         let w = world(backend).await;
-        let g1_record = Doc::create("household", "g1", json!({"name": "一号楼住户"})).1;
-        let g2_record = Doc::create("household", "g2", json!({"name": "二号楼住户"})).1;
+        let g1_record = Doc::create(
+            w.device("worker1"),
+            "household",
+            "g1",
+            json!({"name": "一号楼住户"}),
+        )
+        .1;
+        let g2_record = Doc::create(
+            w.device("worker2"),
+            "household",
+            "g2",
+            json!({"name": "二号楼住户"}),
+        )
+        .1;
         w.sync("worker1", 0, vec![g1_record.clone()]).await;
         w.sync("worker2", 0, vec![g2_record.clone()]).await;
         let before = w.sync("worker1", 0, vec![]).await;
@@ -423,7 +439,11 @@ async fn a_grid_worker_moved_to_another_grid_receives_its_records_and_no_longer_
             "from its old cursor the device still receives g2's earlier record, and nothing of g1 ({backend:?})"
         );
         let (status, body) = w
-            .post("worker1", 0, vec![Doc::create("visit", "g1", json!({})).1])
+            .post(
+                "worker1",
+                0,
+                vec![Doc::create(w.device("worker1"), "visit", "g1", json!({})).1],
+            )
             .await;
         assert_eq!(
             (status, body["code"].as_str()),

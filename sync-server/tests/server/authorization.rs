@@ -7,7 +7,7 @@
 //! out here independently of the server's policy code.
 
 use gridwalk_domain::sync::WireChange;
-use gridwalk_domain::{DocId, Role};
+use gridwalk_domain::{DeviceId, DocId, Role};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -59,8 +59,8 @@ async fn seed(w: &World) -> Vec<Record> {
             } else {
                 json!({"description": format!("{grid} {kind} 隐私内容")})
             };
-            let (doc, change) = Doc::create(kind, grid, body);
             let maker = maker(kind, grid);
+            let (doc, change) = Doc::create(w.device(maker), kind, grid, body);
             w.sync(maker, 0, vec![change]).await;
             records.push(Record {
                 doc,
@@ -87,10 +87,12 @@ impl Rng {
     }
 }
 
-/// One forbidden write for `who`, if their role has one of this sort.
+/// One forbidden write for `who` on their device `by`, if their role has
+/// one of this sort.
 fn forbidden_write(
     rng: &mut Rng,
     who: &str,
+    by: DeviceId,
     records: &mut [Record],
 ) -> Option<(WireChange, &'static str)> {
     let mine: BTreeSet<String> = grids_of(who).iter().map(|g| g.to_string()).collect();
@@ -112,7 +114,7 @@ fn forbidden_write(
             );
             let kind = *rng.pick(&KINDS);
             Some((
-                Doc::create(kind, grid, json!({"x": 1})).1,
+                Doc::create(by, kind, grid, json!({"x": 1})).1,
                 "create in a foreign grid",
             ))
         }
@@ -120,7 +122,7 @@ fn forbidden_write(
         1 if !foreign.is_empty() => {
             let r = &mut records[*rng.pick(&foreign)];
             Some((
-                r.doc.fork().edit("description", "篡改"),
+                r.doc.fork().edit(by, "description", "篡改"),
                 "edit in a foreign grid",
             ))
         }
@@ -129,7 +131,7 @@ fn forbidden_write(
             let kind = *rng.pick(&["need", "work_order", "household", "visit"]);
             let grid = mine.iter().next()?.clone();
             Some((
-                Doc::create(kind, &grid, json!({"x": 1})).1,
+                Doc::create(by, kind, &grid, json!({"x": 1})).1,
                 "create a kind the role may not",
             ))
         }
@@ -145,7 +147,7 @@ fn forbidden_write(
                 .collect();
             let r = &mut records[*rng.pick(&targets)];
             Some((
-                r.doc.fork().edit("description", "篡改"),
+                r.doc.fork().edit(by, "description", "篡改"),
                 "change a record the role may not",
             ))
         }
@@ -158,7 +160,7 @@ fn forbidden_write(
                 .collect();
             let r = &mut records[*rng.pick(&targets)];
             Some((
-                r.doc.fork().push_to_list("events", "accepted"),
+                r.doc.fork().push_to_list(by, "events", "accepted"),
                 "move a status not assigned to them",
             ))
         }
@@ -170,7 +172,10 @@ fn forbidden_write(
             } else {
                 "household"
             };
-            Some((r.doc.fork().edit("/kind", other), "change a record's kind"))
+            Some((
+                r.doc.fork().edit(by, "/kind", other),
+                "change a record's kind",
+            ))
         }
         _ => None,
     }
@@ -218,7 +223,8 @@ async fn no_cross_grid_or_wrong_role_read_or_write_is_accepted() {
         let mut sorts = BTreeSet::new();
         while tried < ATTEMPTS {
             let who = rng.pick(&PEOPLE).0;
-            let Some((change, sort)) = forbidden_write(&mut rng, who, &mut records) else {
+            let Some((change, sort)) = forbidden_write(&mut rng, who, w.device(who), &mut records)
+            else {
                 continue;
             };
             let (status, body) = w.post(who, 0, vec![change]).await;
@@ -252,8 +258,9 @@ async fn no_cross_grid_or_wrong_role_read_or_write_is_accepted() {
 
         // A forbidden change takes its allowed neighbours down with it.
         let own = records.iter_mut().find(|r| r.maker == "rider1").unwrap();
-        let allowed = own.doc.edit("description", "补充：井盖已被围挡");
-        let foreign = Doc::create("report", "g3", json!({})).1;
+        let rider = w.device("rider1");
+        let allowed = own.doc.edit(rider, "description", "补充：井盖已被围挡");
+        let foreign = Doc::create(rider, "report", "g3", json!({})).1;
         let (status, _) = w.post("rider1", 0, vec![allowed.clone(), foreign]).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_eq!(w.server.storage().change_count().unwrap(), stored);
@@ -267,7 +274,11 @@ async fn no_cross_grid_or_wrong_role_read_or_write_is_accepted() {
         w.sync(
             "dept1",
             0,
-            vec![order.doc.push_to_list("events", "accepted")],
+            vec![
+                order
+                    .doc
+                    .push_to_list(w.device("dept1"), "events", "accepted"),
+            ],
         )
         .await;
         let household = records
@@ -277,7 +288,11 @@ async fn no_cross_grid_or_wrong_role_read_or_write_is_accepted() {
         w.sync(
             "office1",
             0,
-            vec![household.doc.edit("description", "已更新")],
+            vec![
+                household
+                    .doc
+                    .edit(w.device("office1"), "description", "已更新"),
+            ],
         )
         .await;
         assert_eq!(w.server.storage().change_count().unwrap(), stored + 3);

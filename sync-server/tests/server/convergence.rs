@@ -160,16 +160,17 @@ fn server(backend: Backend, dir: &std::path::Path) -> AppState {
 fn converge(backend: Backend, replicas: usize, ops: &[Op]) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let server = server(backend, dir.path());
-    let photo = gridwalk_core::demo::demo_seed().unwrap().blobs.remove(1).1;
+    let photo = support::jpeg([90, 130, 80]);
     let mut devices: Vec<Replica> = (0..replicas)
         .map(|i| {
+            let mut store = Store::open_in_memory().unwrap();
             let (who, token) = support::provision(
                 &server.storage,
                 &format!("worker{i}"),
                 Role::GridWorker,
                 &[DEFAULT_SCOPE],
+                store.device(),
             );
-            let mut store = Store::open_in_memory().unwrap();
             let me = auth::me(&server.storage, &who).unwrap();
             store
                 .bind(&DeviceToken::parse(&token).unwrap(), &me)

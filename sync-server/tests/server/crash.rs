@@ -11,8 +11,10 @@ use std::collections::HashSet;
 
 use crate::support::{self, Backend, provision, tree};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 
 const ROUNDS: u64 = 12;
 const PUSHERS: u64 = 3;
@@ -53,10 +55,10 @@ async fn wait_healthy(client: &reqwest::Client, url: &str) {
     }
 }
 
-fn change(round: u64, pusher: u64, i: u64) -> WireChange {
-    let device = DeviceId::from_random_bytes([pusher as u8 + 1; 16]);
+/// A new record from `device`, the one the pushers' token was issued to.
+fn change(device: DeviceId, round: u64, pusher: u64, i: u64) -> WireChange {
     let body = serde_json::json!({"round": round, "pusher": pusher, "i": i});
-    let (_, c) = gridwalk_core::document::create(&device, "report", &body, 0).unwrap();
+    let (_, c) = gridwalk_records::create_untyped(&device, "report", &body, 0).unwrap();
     let mut id = [0u8; 16];
     id[..8].copy_from_slice(&(round * 1_000_000 + pusher * 100_000 + i).to_le_bytes());
     WireChange {
@@ -66,25 +68,35 @@ fn change(round: u64, pusher: u64, i: u64) -> WireChange {
     }
 }
 
+/// What the pushers of all rounds were told is stored, and how many
+/// batches this round's pushers saw acknowledged (the kill waits for one).
+#[derive(Default)]
+struct Acks {
+    stored: Mutex<HashSet<(DocId, String)>>,
+    this_round: AtomicU64,
+    arrived: Notify,
+}
+
 /// Pushes batches until the server dies; records what was acknowledged.
 async fn push_until_dead(
     url: String,
     token: String,
+    device: DeviceId,
     round: u64,
     pusher: u64,
-    acked: Arc<Mutex<HashSet<String>>>,
+    acks: Arc<Acks>,
 ) {
     let client = reqwest::Client::new();
     for batch in 0.. {
-        let changes = (0..BATCH)
-            .map(|i| change(round, pusher, batch * BATCH + i))
+        let changes: Vec<WireChange> = (0..BATCH)
+            .map(|i| change(device, round, pusher, batch * BATCH + i))
             .collect();
         let req = SyncRequest {
             protocol: PROTOCOL_VERSION,
-            device: DeviceId::from_random_bytes([pusher as u8 + 1; 16]),
+            device,
             // Far ahead: the answer carries acks only, no pulled changes.
             cursor: i64::MAX as u64,
-            changes,
+            changes: changes.clone(),
         };
         let Ok(resp) = client
             .post(format!("{url}/v1/sync"))
@@ -106,8 +118,20 @@ async fn push_until_dead(
         let Ok(resp) = resp.json::<SyncResponse>().await else {
             return;
         };
-        acked.lock().unwrap().extend(resp.acked);
+        let acked: HashSet<String> = resp.acked.into_iter().collect();
+        acks.stored.lock().unwrap().extend(
+            changes
+                .iter()
+                .filter(|c| acked.contains(&hash_of(c)))
+                .map(|c| (c.doc, hash_of(c))),
+        );
+        acks.this_round.fetch_add(1, Ordering::SeqCst);
+        acks.arrived.notify_waiters();
     }
+}
+
+fn hash_of(c: &WireChange) -> String {
+    gridwalk_sync_server::validate::decode_change_hash(&c.bytes).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,45 +148,63 @@ async fn sigkill_rounds(backend: Backend) {
         Database::Postgres(url) => Some(url.clone()),
         Database::Sqlite(_) => None,
     };
-    let acked = Arc::new(Mutex::new(HashSet::new()));
+    let acks = Arc::new(Acks::default());
     let client = reqwest::Client::new();
     // A fixed-seed generator: the kill moments differ per round but every run is the same.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let token = {
+    let (device, token) = {
         let storage = Storage::open(&database).unwrap();
         for n in tree() {
             storage.add_node(&n).unwrap();
         }
-        provision(&storage, "worker1", Role::GridWorker, &["g1"]).1
+        let device = DeviceId::from_random_bytes([0xc7; 16]);
+        let (who, token) = provision(&storage, "worker1", Role::GridWorker, &["g1"], device);
+        (who.device, token)
     };
     for round in 0..ROUNDS {
         let (mut server, url) = start(dir.path(), url_of_db.as_deref());
         wait_healthy(&client, &url).await;
+        acks.this_round.store(0, Ordering::SeqCst);
         let pushers: Vec<_> = (0..PUSHERS)
             .map(|p| {
                 tokio::spawn(push_until_dead(
                     url.clone(),
                     token.clone(),
+                    device,
                     round,
                     p,
-                    acked.clone(),
+                    acks.clone(),
                 ))
             })
             .collect();
+        // Kill only once this round has had pushes acknowledged, however
+        // busy the machine is, then at a varying moment mid-push.
+        let acknowledged = async {
+            loop {
+                let arrived = acks.arrived.notified();
+                if acks.this_round.load(Ordering::SeqCst) > 0 {
+                    return;
+                }
+                arrived.await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), acknowledged)
+            .await
+            .expect("a push is acknowledged within a minute of the server starting");
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        tokio::time::sleep(Duration::from_millis(20 + seed % 300)).await;
+        tokio::time::sleep(Duration::from_millis(seed % 150)).await;
         server.kill().expect("SIGKILL");
         server.wait().unwrap();
         for p in pushers {
             p.await.unwrap();
         }
     }
-    let acked = acked.lock().unwrap().clone();
+    let acked = acks.stored.lock().unwrap().clone();
     assert!(
-        acked.len() as u64 > ROUNDS * BATCH,
-        "pushes were acknowledged before the kills ({})",
+        acked.len() as u64 >= ROUNDS * BATCH,
+        "every round had a batch acknowledged before its kill ({})",
         acked.len()
     );
 
@@ -174,13 +216,17 @@ async fn sigkill_rounds(backend: Backend) {
         let page = storage
             .changes_after(&ReadFilter::everything(), cursor, 1000)
             .unwrap();
-        stored.extend(page.changes.iter().map(|(_, hash, _)| hash.clone()));
+        stored.extend(
+            page.changes
+                .iter()
+                .map(|(_, hash, w)| (w.doc, hash.clone())),
+        );
         cursor = page.cursor;
         if !page.more {
             break;
         }
     }
-    let distinct: HashSet<String> = stored.iter().cloned().collect();
+    let distinct: HashSet<(DocId, String)> = stored.iter().cloned().collect();
     assert_eq!(distinct.len(), stored.len(), "no change is stored twice");
     let missing: Vec<_> = acked.difference(&distinct).collect();
     assert!(

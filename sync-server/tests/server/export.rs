@@ -39,7 +39,7 @@ fn report_body(grid: &str, description: &str) -> serde_json::Value {
 
 /// `who` reports into `grid`; the body is whatever the caller made.
 async fn push(w: &World, who: &str, grid: &str, body: serde_json::Value) -> DocId {
-    let (doc, change) = Doc::create("report", grid, body);
+    let (doc, change) = Doc::create(w.device(who), "report", grid, body);
     w.sync(who, 0, vec![change]).await;
     doc.id
 }
@@ -152,16 +152,159 @@ async fn an_office_exports_its_own_communitys_reports_and_every_export_is_audite
                 (
                     office1,
                     "grids:g1,g2".to_owned(),
-                    "reports: 2; unreadable, left out: 1".to_owned()
+                    "随手拍: 2 rows; unreadable, left out: 1".to_owned()
                 ),
-                (office2, "grids:g3".to_owned(), "reports: 1".to_owned()),
+                (office2, "grids:g3".to_owned(), "随手拍: 1 rows".to_owned()),
                 (
                     "admin:root".to_owned(),
                     "grids:all".to_owned(),
-                    "reports: 3; unreadable, left out: 1".to_owned()
+                    "随手拍: 3 rows; unreadable, left out: 1".to_owned()
                 ),
             ],
             "each export is logged with who, which grids and how many rows; refusals export nothing"
+        );
+    }
+}
+
+/// A household with one member, as a grid worker's phone writes it.
+fn household_body(grid: &str, door: &str, phone: &str) -> serde_json::Value {
+    use gridwalk_domain::household::{Household, HouseholdDraft, Member, MemberDraft};
+    let v = gridwalk_domain::catalog::builtin_vocabulary();
+    let mut h = Household::from_draft(
+        &HouseholdDraft {
+            estate: "幸福小区".into(),
+            door: door.into(),
+            tags: vec!["living_alone_elder".into()],
+            notes: String::new(),
+        },
+        DocId::from_random_bytes([4; 16]),
+        GridId::parse(grid).unwrap(),
+        v,
+        "王芳",
+        1_764_000_000_000,
+    )
+    .unwrap();
+    let today = gridwalk_domain::calendar::CivilDate::new(2026, 12, 1).unwrap();
+    let m = MemberDraft {
+        name: "张秀英".into(),
+        relation: "head".into(),
+        phone: phone.into(),
+        id_number: gridwalk_domain::id_number::IdNumber::complete("31011519500101123")
+            .unwrap()
+            .reveal()
+            .to_owned(),
+        ..Default::default()
+    };
+    h.members.insert(
+        gridwalk_domain::MemberId::from_random_bytes([5; 16]),
+        Member::from_draft(&m, v, today).unwrap(),
+    );
+    serde_json::to_value(h).unwrap()
+}
+
+async fn get(w: &World, token: &str, path: &str) -> (StatusCode, Vec<u8>) {
+    let resp = reqwest::Client::new()
+        .get(format!("{}/v1/admin/export/{path}", w.url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn households_leave_masked_unless_full_data_is_asked_for_and_logged() {
+    use calamine::Reader;
+    for backend in Backend::ALL {
+        let w = world(backend).await;
+        let (doc, change) = Doc::create(
+            w.device("worker1"),
+            "household",
+            "g1",
+            household_body("g1", "3-2-501", "13812345678"),
+        );
+        w.sync("worker1", 0, vec![change]).await;
+        let (_, other) = Doc::create(
+            w.device("worker3"),
+            "household",
+            "g3",
+            household_body("g3", "9-901", "13911112222"),
+        );
+        w.sync("worker3", 0, vec![other]).await;
+
+        let (status, csv) = get(&w, &w.tokens["office1"], "households.csv").await;
+        assert_eq!(status, StatusCode::OK);
+        let csv = String::from_utf8(csv).unwrap();
+        let rows = data_rows(&csv);
+        assert_eq!(rows.len(), 1, "office1 gets its own community only: {csv}");
+        assert!(rows[0].starts_with(&format!(
+            "{},g1,幸福小区,3,2,501,3-2-501,张秀英,户主",
+            doc.id
+        )));
+        assert!(
+            csv.contains("138****5678") && !csv.contains("13812345678"),
+            "masked by default"
+        );
+        assert!(!csv.contains("3101151950"), "ID numbers masked by default");
+
+        let (status, full) = get(&w, &w.tokens["office1"], "households.xlsx?full=true").await;
+        assert_eq!(status, StatusCode::OK);
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(full)).expect("a real XLSX file");
+        let sheet = book.worksheet_range("家庭档案").unwrap();
+        let cells: Vec<String> = sheet
+            .rows()
+            .nth(1)
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(cells[7], "张秀英");
+        assert_eq!(
+            cells[9], "13812345678",
+            "full data when the office asks for it"
+        );
+
+        let (status, visits) = get(&w, &w.tokens["office1"], "visits.csv").await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&visits)
+        );
+        for who in ["rider1", "worker1", "dept1"] {
+            let (status, _) = get(&w, &w.tokens[who], "households.csv?full=true").await;
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{who} may not export households"
+            );
+        }
+        let (status, _) = get(&w, &w.tokens["office1"], "passwords.csv").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        let (_, body) = login(&w.url(), ADMIN_PASSWORD).await;
+        let admin = body["token"].as_str().unwrap().to_owned();
+        let (_, audit) = call(
+            reqwest::Method::GET,
+            format!("{}/v1/admin/audit", w.url()),
+            Some(&admin),
+            None,
+        )
+        .await;
+        let audit: Vec<AuditEntry> = serde_json::from_value(audit).unwrap();
+        let details: Vec<String> = audit
+            .iter()
+            .filter(|e| e.action.starts_with("export."))
+            .map(|e| format!("{} {}", e.action, e.detail))
+            .collect();
+        assert_eq!(
+            details,
+            [
+                "export.households 家庭档案: 1 rows; masked",
+                "export.households 家庭档案: 1 rows; FULL phones and ID numbers",
+                "export.visits 走访记录: 0 rows",
+            ],
+            "every export is logged, full data as such ({backend:?})"
         );
     }
 }

@@ -1,15 +1,16 @@
 //! The sync and photo routes over real HTTP, on both backends.
 
-use gridwalk_core::photo::sha256_hash;
-use gridwalk_domain::GridId;
 use gridwalk_domain::sync::{MAX_BLOB_BYTES, MAX_SYNC_BODY_BYTES, WireChange};
+use gridwalk_domain::{DeviceId, GridId};
+use gridwalk_photo::sha256_hash;
 use gridwalk_sync_server::spawn;
 use reqwest::StatusCode;
 
 use crate::support::{Backend, Doc, config, post_raw, redeem, world};
 
-fn report(grid: &str, n: u32) -> WireChange {
+fn report(by: DeviceId, grid: &str, n: u32) -> WireChange {
     Doc::create(
+        by,
         "report",
         grid,
         serde_json::json!({"description": format!("井盖 {n}")}),
@@ -21,7 +22,8 @@ fn report(grid: &str, n: u32) -> WireChange {
 async fn changes_are_stored_once_and_fed_to_others_after_their_cursor() {
     for backend in Backend::ALL {
         let w = world(backend).await;
-        let pushed = vec![report("g1", 1), report("g1", 2)];
+        let by = w.device("worker1");
+        let pushed = vec![report(by, "g1", 1), report(by, "g1", 2)];
         let first = w.sync("worker1", 0, pushed.clone()).await;
         assert_eq!(first.acked.len(), 2);
         assert!(
@@ -60,11 +62,12 @@ async fn changes_are_stored_once_and_fed_to_others_after_their_cursor() {
 async fn malformed_changes_get_400_and_store_nothing() {
     for backend in Backend::ALL {
         let w = world(backend).await;
-        w.sync("worker1", 0, vec![report("g1", 1)]).await;
+        let by = w.device("worker1");
+        w.sync("worker1", 0, vec![report(by, "g1", 1)]).await;
 
-        let mut bad = report("g1", 2);
+        let mut bad = report(by, "g1", 2);
         bad.bytes[10] ^= 0x55; // breaks the checksum
-        let (status, body) = w.post("worker1", 0, vec![report("g1", 3), bad]).await;
+        let (status, body) = w.post("worker1", 0, vec![report(by, "g1", 3), bad]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(body["code"], "sync.bad_change", "{body}");
         assert!(
@@ -87,7 +90,7 @@ async fn malformed_changes_get_400_and_store_nothing() {
             .post(
                 "worker1",
                 0,
-                vec![Doc::create("note", "g1", serde_json::json!({})).1],
+                vec![Doc::create(by, "note", "g1", serde_json::json!({})).1],
             )
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -102,9 +105,10 @@ async fn malformed_changes_get_400_and_store_nothing() {
 async fn a_document_cannot_move_to_another_grid() {
     for backend in Backend::ALL {
         let w = world(backend).await;
-        let (mut doc, created) = Doc::create("report", "g1", serde_json::json!({"d": "x"}));
+        let by = w.device("office1");
+        let (mut doc, created) = Doc::create(by, "report", "g1", serde_json::json!({"d": "x"}));
         w.sync("office1", 0, vec![created]).await;
-        let edit = doc.edit("d", "y");
+        let edit = doc.edit(by, "d", "y");
         let moved = WireChange {
             scope: GridId::parse("g2").unwrap(),
             ..edit
@@ -113,6 +117,104 @@ async fn a_document_cannot_move_to_another_grid() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(body["code"], "sync.scope_mismatch", "{body}");
         assert_eq!(w.server.storage().change_count().unwrap(), 1);
+        w.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_device_may_push_only_changes_made_under_its_own_actor() {
+    for backend in Backend::ALL {
+        let w = world(backend).await;
+        // worker1 forges an edit that claims to come from worker2's phone.
+        let (_, forged) = Doc::create(
+            w.device("worker2"),
+            "household",
+            "g1",
+            serde_json::json!({"notes": "x"}),
+        );
+        let (status, body) = w.post("worker1", 0, vec![forged]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["code"], "auth.foreign_actor", "{body}");
+        assert_eq!(
+            w.server.storage().change_count().unwrap(),
+            0,
+            "a change under another device's name is not stored ({backend:?})"
+        );
+        let (_, own) = Doc::create(
+            w.device("worker1"),
+            "household",
+            "g1",
+            serde_json::json!({}),
+        );
+        w.sync("worker1", 0, vec![own]).await;
+        assert_eq!(w.server.storage().change_count().unwrap(), 1);
+        w.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_change_naming_another_person_as_its_author_is_refused() {
+    use gridwalk_domain::Household;
+    let w = world(Backend::Sqlite).await;
+    let body: Household = serde_json::from_value(serde_json::json!({
+        "id": "5a5a5a5a-5a5a-4a5a-9a5a-5a5a5a5a5a5a", "scope": "g1",
+        "address": {"estate": "幸福小区", "building": "3", "unit": "", "room": "501"},
+        "created_at_ms": 0
+    }))
+    .unwrap();
+    let impostor = gridwalk_records::Author {
+        user: w.users["worker2"],
+        name: "worker2".into(),
+    };
+    let (_, change) =
+        gridwalk_records::create(&w.device("worker1"), &body, Some(&impostor), 0).unwrap();
+    let wire = WireChange {
+        doc: body.id,
+        scope: GridId::parse("g1").unwrap(),
+        bytes: change.raw_bytes().to_vec(),
+    };
+    let (status, answer) = w.post("worker1", 0, vec![wire]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert_eq!(answer["code"], "auth.foreign_author");
+    let me = gridwalk_records::Author {
+        user: w.users["worker1"],
+        name: "worker1".into(),
+    };
+    let (_, change) = gridwalk_records::create(&w.device("worker1"), &body, Some(&me), 0).unwrap();
+    let wire = WireChange {
+        doc: body.id,
+        scope: GridId::parse("g1").unwrap(),
+        bytes: change.raw_bytes().to_vec(),
+    };
+    w.sync("worker1", 0, vec![wire]).await;
+    w.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn identical_change_bytes_for_two_documents_are_stored_for_each() {
+    for backend in Backend::ALL {
+        let w = world(backend).await;
+        let by = w.device("worker1");
+        let (doc, first) = Doc::create(by, "household", "g1", serde_json::json!({"id": "same"}));
+        let second = WireChange {
+            doc: gridwalk_domain::DocId::from_random_bytes([0x5a; 16]),
+            ..first.clone()
+        };
+        assert_ne!(doc.id, second.doc);
+        w.sync("worker1", 0, vec![first.clone()]).await;
+        let acked = w.sync("worker1", 0, vec![second.clone()]).await;
+        assert_eq!(
+            acked.acked.len(),
+            1,
+            "the second document's change is acknowledged"
+        );
+        let office = w.pull_all("office1").await;
+        let docs: Vec<_> = office.iter().map(|c| c.doc).collect();
+        assert!(
+            docs.contains(&doc.id) && docs.contains(&second.doc),
+            "an ack means stored for that document: both reach the office ({backend:?})"
+        );
+        assert_eq!(w.server.storage().change_count().unwrap(), 2);
         w.server.shutdown().await;
     }
 }
@@ -147,7 +249,7 @@ async fn bodies_over_the_limit_get_413() {
 async fn photos_need_a_token_upload_idempotently_and_only_under_their_own_hash() {
     let w = world(Backend::Sqlite).await;
     let client = reqwest::Client::new();
-    let jpeg = gridwalk_core::demo::demo_seed().unwrap().blobs.remove(0).1;
+    let jpeg = crate::support::jpeg([120, 110, 100]);
     let hash = sha256_hash(&jpeg);
     let token = w.tokens["rider1"].clone();
     let put = |h: String, body: Vec<u8>| {
@@ -218,13 +320,18 @@ async fn photos_need_a_token_upload_idempotently_and_only_under_their_own_hash()
 
 #[tokio::test]
 async fn the_demo_community_seeds_once_and_its_invitations_work() {
+    use gridwalk_domain::DocKind;
     for backend in Backend::ALL {
         let dir = tempfile::tempdir().unwrap();
         let mut config = config(backend, dir.path());
         config.demo = true;
         let server = spawn(config.clone()).await.unwrap();
         let seeded = server.storage().change_count().unwrap();
-        assert_eq!(seeded, 3);
+        let count = |kind| server.storage().doc_ids(kind, None).unwrap().len();
+        assert_eq!(count(DocKind::Report), 3);
+        assert!(count(DocKind::Household) >= 200, "a few hundred households");
+        assert!(count(DocKind::Visit) >= 150, "visits over the last weeks");
+        assert!(count(DocKind::Need) >= 20, "needs raised in visits");
         server.shutdown().await;
         let server = spawn(config).await.unwrap();
         assert_eq!(
@@ -233,26 +340,43 @@ async fn the_demo_community_seeds_once_and_its_invitations_work() {
             "reseeding stores nothing new"
         );
         let codes = std::fs::read_to_string(dir.path().join("demo-invitations.txt")).unwrap();
-        let office_code = codes
-            .lines()
-            .find(|l| l.starts_with("office\t"))
-            .and_then(|l| l.split('\t').nth(2))
-            .expect("the office's code is listed");
-        let (status, body) = redeem(&server.url(), office_code, 1).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let token = body["token"].as_str().unwrap();
-        let req = serde_json::json!({"protocol": 1, "device": "01010101-0101-4101-8101-010101010101", "cursor": 0, "changes": []});
-        let (status, feed) = post_raw(
-            &server.url(),
-            Some(token),
-            serde_json::to_vec(&req).unwrap(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
+        let code_of = |role: &str| {
+            codes
+                .lines()
+                .find(|l| l.starts_with(&format!("{role}\t")))
+                .and_then(|l| l.split('\t').nth(2))
+                .unwrap_or_else(|| panic!("the {role}'s code is listed"))
+                .to_owned()
+        };
+        let pull = |token: String| {
+            let url = server.url();
+            async move {
+                let (mut cursor, mut n) = (0u64, 0usize);
+                loop {
+                    let req = serde_json::json!({"protocol": 1, "device": "01010101-0101-4101-8101-010101010101", "cursor": cursor, "changes": []});
+                    let (status, feed) =
+                        post_raw(&url, Some(&token), serde_json::to_vec(&req).unwrap()).await;
+                    assert_eq!(status, StatusCode::OK, "{feed}");
+                    n += feed["changes"].as_array().unwrap().len();
+                    cursor = feed["cursor"].as_u64().unwrap();
+                    if !feed["more"].as_bool().unwrap() {
+                        return n;
+                    }
+                }
+            }
+        };
+        let (status, office) = redeem(&server.url(), &code_of("office"), 1).await;
+        assert_eq!(status, StatusCode::OK, "{office}");
         assert_eq!(
-            feed["changes"].as_array().unwrap().len(),
+            pull(office["token"].as_str().unwrap().to_owned()).await as u64,
+            seeded,
+            "the office receives the whole demo community"
+        );
+        let (_, rider) = redeem(&server.url(), &code_of("reporter"), 2).await;
+        assert_eq!(
+            pull(rider["token"].as_str().unwrap().to_owned()).await,
             3,
-            "the office sees the demo reports"
+            "the rider receives only the reports they made, no household"
         );
         server.shutdown().await;
     }

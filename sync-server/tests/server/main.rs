@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed step should stop the test loudly
 
 mod accounts;
+mod archive;
 mod authorization;
 mod convergence;
 mod crash;

@@ -129,18 +129,25 @@ pub fn add_person(storage: &Storage, name: &str, role: Role, nodes: &[&str]) -> 
     (user.id, inv.code)
 }
 
+/// A real, small JPEG as the photo pipeline makes them.
+pub fn jpeg(rgb: [u8; 3]) -> Vec<u8> {
+    let png = gridwalk_photo::sample_picture(rgb).unwrap();
+    gridwalk_photo::process_photo(&png).unwrap().full
+}
+
 pub fn now_ms() -> i64 {
     gridwalk_sync_server::api::now_ms()
 }
 
-/// Provisions a person directly in storage (for tests that call the
-/// server's logic without HTTP or start the binary themselves); returns the
-/// device's identity and its bearer token.
+/// Provisions a person with the app installation `device` directly in
+/// storage (for tests that call the server's logic without HTTP or start
+/// the binary themselves); returns the device's identity and its token.
 pub fn provision(
     storage: &Storage,
     name: &str,
     role: Role,
     nodes: &[&str],
+    device: DeviceId,
 ) -> (DeviceAuth, String) {
     let (_, code) = add_person(storage, name, role, nodes);
     let token = format!(
@@ -153,7 +160,7 @@ pub fn provision(
         .redeem_invitation(
             &secret_hash(code.as_str()),
             &secret_hash(&token),
-            &DeviceId::from_random_bytes(fresh_bytes()),
+            &device,
             name,
             now_ms(),
         )
@@ -167,13 +174,20 @@ pub struct World {
     pub backend: Backend,
     pub users: HashMap<&'static str, UserId>,
     pub tokens: HashMap<&'static str, String>,
+    /// Each person's one device: the actor of every change they push.
+    pub devices: HashMap<&'static str, DeviceId>,
     _dir: tempfile::TempDir,
+}
+
+/// The device id `redeem` binds for `n`.
+pub fn test_device(n: u8) -> DeviceId {
+    DeviceId::from_random_bytes([n; 16])
 }
 
 pub async fn redeem(url: &str, code: &str, device: u8) -> (StatusCode, serde_json::Value) {
     let req = RedeemRequest {
         code: code.into(),
-        device: DeviceId::from_random_bytes([device; 16]),
+        device: test_device(device),
         device_name: format!("测试手机 {device}"),
     };
     let resp = reqwest::Client::new()
@@ -201,6 +215,7 @@ pub async fn world_with(backend: Backend, tweak: impl FnOnce(&mut ServerConfig))
     }
     let mut users = HashMap::new();
     let mut tokens = HashMap::new();
+    let mut devices = HashMap::new();
     for (i, (name, role, nodes, _)) in PEOPLE.iter().enumerate() {
         let (id, code) = add_person(server.storage(), name, *role, nodes);
         let (status, body) = redeem(&server.url(), &code, i as u8).await;
@@ -213,17 +228,24 @@ pub async fn world_with(backend: Backend, tweak: impl FnOnce(&mut ServerConfig))
         assert_eq!(resp.me.role, *role);
         users.insert(*name, id);
         tokens.insert(*name, resp.token);
+        devices.insert(*name, test_device(i as u8));
     }
     World {
         server,
         backend,
         users,
         tokens,
+        devices,
         _dir: dir,
     }
 }
 
 impl World {
+    /// The device `who` pushes from: their changes must carry its actor.
+    pub fn device(&self, who: &str) -> DeviceId {
+        self.devices[who]
+    }
+
     pub fn url(&self) -> String {
         self.server.url()
     }
@@ -236,7 +258,7 @@ impl World {
     ) -> (StatusCode, serde_json::Value) {
         let req = SyncRequest {
             protocol: PROTOCOL_VERSION,
-            device: DeviceId::from_random_bytes([1; 16]),
+            device: self.device(who),
             cursor,
             changes,
         };
@@ -313,12 +335,24 @@ fn fresh_bytes() -> [u8; 16] {
 }
 
 impl Doc {
-    /// A new record of `kind` in `grid`; returns it and its creating change.
-    pub fn create(kind: &str, grid: &str, body: serde_json::Value) -> (Doc, WireChange) {
-        let device = DeviceId::from_random_bytes(fresh_bytes());
-        let (am, change) = gridwalk_core::document::create(&device, kind, &body, now_ms()).unwrap();
+    /// A new record of `kind` in `grid` made on device `by`; returns it and
+    /// its creating change.
+    pub fn create(
+        by: DeviceId,
+        kind: &str,
+        grid: &str,
+        body: serde_json::Value,
+    ) -> (Doc, WireChange) {
+        let id = DocId::from_random_bytes(fresh_bytes());
+        // Like every real record, the body names its own id, so two records
+        // never start with the same change.
+        let mut body = body;
+        if let Some(map) = body.as_object_mut() {
+            map.entry("id").or_insert(id.to_string().into());
+        }
+        let (am, change) = gridwalk_records::create_untyped(&by, kind, &body, now_ms()).unwrap();
         let doc = Doc {
-            id: DocId::from_random_bytes(fresh_bytes()),
+            id,
             scope: GridId::parse(grid).unwrap(),
             am,
         };
@@ -351,9 +385,9 @@ impl Doc {
     }
 
     /// Sets `body.<field>` (or a root field when `field` starts with '/')
-    /// from a new device; returns the change.
-    pub fn edit(&mut self, field: &str, value: &str) -> WireChange {
-        self.am.set_actor(ActorId::from(fresh_bytes().as_slice()));
+    /// on device `by`; returns the change.
+    pub fn edit(&mut self, by: DeviceId, field: &str, value: &str) -> WireChange {
+        self.am.set_actor(ActorId::from(by.as_bytes().as_slice()));
         let obj = match field.strip_prefix('/') {
             Some(_) => ROOT,
             None => self.am.get(ROOT, "body").unwrap().unwrap().1,
@@ -364,10 +398,11 @@ impl Doc {
         self.committed()
     }
 
-    /// Appends `value` to the list `body.<field>`, creating it if needed.
-    pub fn push_to_list(&mut self, field: &str, value: &str) -> WireChange {
+    /// Appends `value` to the list `body.<field>` on device `by`, creating
+    /// the list if needed.
+    pub fn push_to_list(&mut self, by: DeviceId, field: &str, value: &str) -> WireChange {
         use automerge::ObjType;
-        self.am.set_actor(ActorId::from(fresh_bytes().as_slice()));
+        self.am.set_actor(ActorId::from(by.as_bytes().as_slice()));
         let body = self.am.get(ROOT, "body").unwrap().unwrap().1;
         let list = match self.am.get(&body, field).unwrap() {
             Some((_, id)) => id,
@@ -376,5 +411,70 @@ impl Doc {
         let len = self.am.length(&list);
         self.am.insert(&list, len, value).unwrap();
         self.committed()
+    }
+}
+
+/// A real device store, bound to a person through a real invitation, that
+/// syncs with the server over HTTP like the app does.
+pub struct Handset {
+    pub store: gridwalk_core::Store,
+    pub token: String,
+}
+
+impl World {
+    /// A new person with a fresh phone, bound through the redeem route.
+    pub async fn handset(&self, name: &str, role: Role, nodes: &[&str]) -> Handset {
+        let store = gridwalk_core::Store::open_in_memory().unwrap();
+        let (_, code) = add_person(self.server.storage(), name, role, nodes);
+        let req = RedeemRequest {
+            code,
+            device: store.device(),
+            device_name: format!("{name}的手机"),
+        };
+        let resp: RedeemResponse = reqwest::Client::new()
+            .post(format!("{}/v1/devices/redeem", self.url()))
+            .json(&req)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut store = store;
+        let token = gridwalk_core::account::DeviceToken::parse(&resp.token).unwrap();
+        store.bind(&token, &resp.me).unwrap();
+        Handset {
+            store,
+            token: resp.token,
+        }
+    }
+
+    /// Pushes the handset's outbox and pulls until nothing is left either way.
+    pub async fn sync_handset(&self, h: &mut Handset) {
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            let req = h.store.sync_request().unwrap();
+            let resp = client
+                .post(format!("{}/v1/sync", self.url()))
+                .bearer_auth(&h.token)
+                .json(&req)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status();
+            let text = resp.text().await.unwrap();
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "sync refused on {:?}: {text}",
+                self.backend
+            );
+            let resp: SyncResponse = serde_json::from_str(&text).unwrap();
+            h.store.apply_sync_response(&req, &resp).unwrap();
+            if req.changes.is_empty() && !resp.more {
+                return;
+            }
+        }
+        panic!("sync did not settle in 100 rounds");
     }
 }

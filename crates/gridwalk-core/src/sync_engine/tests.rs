@@ -105,8 +105,13 @@ fn a_second_device_receives_the_report_and_lists_it() {
         .unwrap();
     assert_eq!(all.len(), 1);
     assert!(!all[0].mine);
+    let thumb = all[0]
+        .summary
+        .thumb
+        .clone()
+        .expect("the report names its thumbnail");
     assert!(
-        all[0].thumb_data_url.is_none(),
+        b.blob(&thumb).unwrap().is_none(),
         "the photo is not downloaded yet"
     );
     assert_eq!(
@@ -161,7 +166,7 @@ fn downloaded_photos_must_match_their_hash() {
     let b = Store::open_in_memory().unwrap();
     new_report(&mut a, "x");
     let hash = a.blobs_to_upload().unwrap()[0].clone();
-    let bytes = a.blob_bytes(&hash).unwrap().unwrap();
+    let bytes = a.blob(&hash).unwrap().unwrap();
     let mut tampered = bytes.clone();
     let last = tampered.len() - 3;
     tampered[last] ^= 0xff;
@@ -171,14 +176,15 @@ fn downloaded_photos_must_match_their_hash() {
     );
     assert!(b.store_downloaded_blob(&hash, b"not a jpeg", 0).is_err());
     b.store_downloaded_blob(&hash, &bytes, 0).unwrap();
-    assert_eq!(b.blob_bytes(&hash).unwrap().unwrap(), bytes);
+    assert_eq!(b.blob(&hash).unwrap().unwrap(), bytes);
 }
 
 #[test]
 fn a_change_whose_dependencies_are_missing_is_parked_not_lost() {
     let device = gridwalk_domain::DeviceId::from_random_bytes([4; 16]);
     let (mut doc, first) =
-        crate::document::create(&device, "note", &serde_json::json!({"text": "a"}), 0).unwrap();
+        gridwalk_records::create_untyped(&device, "note", &serde_json::json!({"text": "a"}), 0)
+            .unwrap();
     use automerge::transaction::Transactable;
     doc.put(automerge::ROOT, "extra", "later").unwrap();
     doc.commit();
@@ -202,5 +208,45 @@ fn a_change_whose_dependencies_are_missing_is_parked_not_lost() {
         (out.applied, out.parked),
         (2, 0),
         "the parked change applies once its parent arrives"
+    );
+}
+
+#[test]
+fn an_ack_removes_only_the_pairs_that_were_sent() {
+    // The same change bytes queued for two documents (the server keys them
+    // per document): an ack after a push carrying one of them must keep the
+    // other queued.
+    let (mut a, _) = crate::test_support::bound_store(&["demo-grid-1"]);
+    new_report(&mut a, "x");
+    let queued = a.sync_request().unwrap().changes;
+    let twin = WireChange {
+        doc: DocId::from_random_bytes([0x42; 16]),
+        ..queued[0].clone()
+    };
+    a.conn
+        .execute(
+            "INSERT INTO outbox(change_hash, doc_id, scope, bytes) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![
+                Change::from_bytes(twin.bytes.clone())
+                    .unwrap()
+                    .hash()
+                    .to_string(),
+                twin.doc.to_string(),
+                twin.scope.as_str(),
+                twin.bytes
+            ],
+        )
+        .unwrap();
+    let only_first = SyncRequest {
+        changes: queued.clone(),
+        ..a.sync_request().unwrap()
+    };
+    a.apply_sync_response(&only_first, &answer(&only_first, &[]))
+        .unwrap();
+    let left = a.sync_request().unwrap().changes;
+    assert_eq!(
+        left,
+        vec![twin],
+        "the twin for the other document is still queued"
     );
 }

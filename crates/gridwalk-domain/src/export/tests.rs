@@ -26,6 +26,18 @@ fn report(n: u8, at_ms: i64, description: &str, location: Location) -> HazardRep
     }
 }
 
+fn reports_csv(reports: &[HazardReport], catalog: &CategoryCatalog) -> String {
+    let fixed: Vec<Fixed<HazardReport>> = reports
+        .iter()
+        .map(|r| Fixed {
+            id: r.id,
+            grid: r.scope.clone(),
+            record: r.clone(),
+        })
+        .collect();
+    csv(&reports_table(&fixed, catalog))
+}
+
 fn lines(csv: &str) -> Vec<&str> {
     csv.trim_end_matches("\r\n").split("\r\n").collect()
 }
@@ -133,5 +145,60 @@ fn rows_are_counted_below_the_header_whatever_the_line_ends() {
         csv_data_rows("a\n\"x\"\"\ny\"\n"),
         1,
         "escaped quotes keep the cell open"
+    );
+}
+
+#[test]
+fn households_export_one_row_per_member_masked_unless_full() {
+    use crate::household::{Household, HouseholdDraft, Member, MemberDraft};
+    use crate::test_fixtures::{id_number, vocabulary};
+    let v = vocabulary();
+    let mut h = Household::from_draft(
+        &HouseholdDraft {
+            estate: "幸福小区".into(),
+            door: "3-2-501".into(),
+            tags: vec!["living_alone_elder".into()],
+            notes: "=HYPERLINK(\"x\")".into(),
+        },
+        DocId::from_random_bytes([1; 16]),
+        GridId::parse("demo-grid-1").unwrap(),
+        &v,
+        "王芳",
+        0,
+    )
+    .unwrap();
+    let id = id_number("31010119500101123");
+    let today = crate::calendar::CivilDate::new(2026, 12, 1).unwrap();
+    for (n, name, phone) in [(2u8, "张秀英", "13812345678"), (3, "张小明", "")] {
+        let d = MemberDraft {
+            name: name.into(),
+            relation: if n == 2 { "head" } else { "child" }.into(),
+            phone: phone.into(),
+            id_number: if n == 2 { id.clone() } else { String::new() },
+            ..Default::default()
+        };
+        h.members.insert(
+            crate::MemberId::from_random_bytes([n; 16]),
+            Member::from_draft(&d, &v, today).unwrap(),
+        );
+    }
+    let fixed = [Fixed {
+        id: h.id,
+        grid: GridId::parse("demo-grid-1").unwrap(),
+        record: h,
+    }];
+    let masked = csv(&households_table(&fixed, &v, false));
+    assert_eq!(lines(&masked).len(), 3, "header and one row per member");
+    assert!(masked.contains("138****5678") && !masked.contains("13812345678"));
+    assert!(!masked.contains(&id), "ID numbers are masked by default");
+    assert!(masked.contains("户主") && masked.contains("独居老人"));
+    assert!(
+        masked.contains("\"'=HYPERLINK"),
+        "a formula in notes is defused"
+    );
+    let full = csv(&households_table(&fixed, &v, true));
+    assert!(
+        full.contains("13812345678") && full.contains(&id),
+        "full data when asked"
     );
 }

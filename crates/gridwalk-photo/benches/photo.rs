@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use gridwalk_core::photo::process_photo;
+use gridwalk_photo::process_photo;
 use std::time::Instant;
 
 const RUNS: u32 = 5;

@@ -16,6 +16,9 @@
 mod decode;
 mod gps;
 mod jpeg_structure;
+mod qr;
+
+pub use qr::read_qr;
 #[cfg(test)]
 mod tests;
 
@@ -202,4 +205,18 @@ pub fn sha256_hash(bytes: &[u8]) -> BlobHash {
 /// from the network; it says nothing about whether the rest is intact.
 pub fn is_jpeg(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+}
+
+/// A soft diagonal gradient in `rgb`, as PNG: a recognisable stand-in for
+/// demo records, since no real photo ships with the app.
+pub fn sample_picture(rgb: [u8; 3]) -> Result<Vec<u8>, PhotoError> {
+    let img = image::ImageBuffer::from_fn(640, 480, |x, y| {
+        let t = ((x + y) % 256) as u16;
+        image::Rgb(rgb.map(|c| ((c as u16 * 3 + t) / 4) as u8))
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| PhotoError::Encode(e.to_string()))?;
+    Ok(out.into_inner())
 }

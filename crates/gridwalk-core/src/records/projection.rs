@@ -1,0 +1,122 @@
+//! Projection rows — list columns, the photos a record needs, its search
+//! text — rebuilt from a document whenever it changes, through the kind's
+//! description. The document stays the truth: a projection can always be
+//! thrown away and rebuilt (`reproject_all`), which is how the store moves
+//! to a new projection layout.
+
+use automerge::AutoCommit;
+use gridwalk_domain::record::spec;
+use gridwalk_domain::{DocId, GridId};
+use rusqlite::{Connection, params};
+
+use crate::error::{CoreError, Result};
+use crate::search::index_text;
+
+/// Bump when what a projection row holds changes: every projection is then
+/// rebuilt from the documents when the store opens.
+pub(crate) const PROJECTION_VERSION: &str = "2";
+
+/// Rebuilds the rows of one record. A document whose kind this version
+/// does not describe, or whose body does not read as its kind, is kept
+/// (and synced) but not listed.
+pub(crate) fn project(tx: &Connection, id: &DocId, scope: &GridId, doc: &AutoCommit) -> Result<()> {
+    let label = id.to_string();
+    let Some(kind_spec) = gridwalk_records::kind(doc).and_then(spec) else {
+        return unproject(tx, id);
+    };
+    let (body_id, _, p) = match gridwalk_records::read_spec(doc, kind_spec, &label) {
+        Ok(read) => read,
+        Err(e) => {
+            tracing::warn!(doc = %label, "record not listed: {e}");
+            return unproject(tx, id);
+        }
+    };
+    if body_id != *id {
+        tracing::warn!(doc = %label, "the record's body names another id; not listed");
+        return unproject(tx, id);
+    }
+    let conflicts = !gridwalk_records::conflicts(doc, kind_spec).is_empty();
+    let maker = gridwalk_records::maker(doc)
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let summary =
+        serde_json::to_string(&p.summary).map_err(|e| CoreError::Invalid(e.to_string()))?;
+    let row: i64 = tx.query_row(
+        "INSERT INTO records(doc_id, kind, scope, parent, category, status, at_ms, maker_device,
+                             lat, lon, conflicts, summary)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT(doc_id) DO UPDATE SET kind = excluded.kind, scope = excluded.scope,
+             parent = excluded.parent, category = excluded.category, status = excluded.status,
+             at_ms = excluded.at_ms, maker_device = excluded.maker_device, lat = excluded.lat,
+             lon = excluded.lon, conflicts = excluded.conflicts, summary = excluded.summary
+         RETURNING id",
+        params![
+            label,
+            kind_spec.kind.as_str(),
+            scope.as_str(),
+            p.parent.map(|d| d.to_string()),
+            p.category,
+            p.status,
+            p.at_ms,
+            maker,
+            p.place.map(|c| c.lat()),
+            p.place.map(|c| c.lon()),
+            conflicts,
+            summary,
+        ],
+        |r| r.get(0),
+    )?;
+    tx.execute("DELETE FROM record_blobs WHERE doc_id = ?1", [&label])?;
+    for hash in &p.blobs {
+        tx.execute(
+            "INSERT OR IGNORE INTO record_blobs(doc_id, hash) VALUES (?1, ?2)",
+            params![label, hash.as_str()],
+        )?;
+    }
+    tx.execute("DELETE FROM record_search WHERE rowid = ?1", [row])?;
+    let text = index_text(&p.search);
+    if !text.is_empty() {
+        tx.execute(
+            "INSERT INTO record_search(rowid, text) VALUES (?1, ?2)",
+            params![row, text],
+        )?;
+    }
+    Ok(())
+}
+
+fn unproject(tx: &Connection, id: &DocId) -> Result<()> {
+    let label = id.to_string();
+    tx.execute(
+        "DELETE FROM record_search WHERE rowid IN (SELECT id FROM records WHERE doc_id = ?1)",
+        [&label],
+    )?;
+    tx.execute("DELETE FROM records WHERE doc_id = ?1", [&label])?;
+    tx.execute("DELETE FROM record_blobs WHERE doc_id = ?1", [&label])?;
+    Ok(())
+}
+
+/// Throws every projection away and rebuilds it from the documents, in one
+/// transaction. Returns how many documents were read.
+pub(crate) fn reproject_all(conn: &mut Connection) -> Result<usize> {
+    let tx = conn.transaction()?;
+    tx.execute_batch("DELETE FROM record_search; DELETE FROM records; DELETE FROM record_blobs;")?;
+    let docs: Vec<(String, String, Vec<u8>)> = {
+        let mut stmt = tx.prepare("SELECT doc_id, scope, bytes FROM documents")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let n = docs.len();
+    for (id, scope, bytes) in docs {
+        let (Ok(doc_id), Ok(grid)) = (DocId::parse(&id), GridId::parse(&scope)) else {
+            tracing::warn!(doc = %id, "stored document has a bad id or grid; not listed");
+            continue;
+        };
+        match gridwalk_records::load(&bytes, &id) {
+            Ok(doc) => project(&tx, &doc_id, &grid, &doc)?,
+            Err(e) => tracing::warn!(doc = %id, "stored document does not load: {e}"),
+        }
+    }
+    crate::store::set_meta(&tx, "projection_version", PROJECTION_VERSION)?;
+    tx.commit()?;
+    Ok(n)
+}

@@ -1,0 +1,403 @@
+//! Two replicas of one record edited apart and merged, as two phones in a
+//! stairwell would: what survives, what is reported, how it is settled.
+
+use super::*;
+use automerge::AutoCommit;
+use gridwalk_domain::calendar::CivilDate;
+use gridwalk_domain::household::{Address, Household, Member};
+use gridwalk_domain::need::{Need, NeedEvent, NeedEventKind};
+use gridwalk_domain::record::{Choice, ConflictKind, KindSpec};
+use gridwalk_domain::{
+    DeviceId, DocId, GridId, HouseholdDraft, MemberDraft, MemberId, UserId, Vocabulary,
+};
+use std::collections::BTreeMap;
+
+fn vocabulary() -> Vocabulary {
+    Vocabulary::parse_json(include_str!("../../../assets/vocabulary.json")).unwrap()
+}
+
+fn device(n: u8) -> DeviceId {
+    DeviceId::from_random_bytes([n; 16])
+}
+
+fn author(n: u8, name: &str) -> Author {
+    Author {
+        user: UserId::from_random_bytes([n; 16]),
+        name: name.into(),
+    }
+}
+
+fn household() -> Household {
+    let draft = HouseholdDraft {
+        estate: "幸福小区".into(),
+        door: "3-2-501".into(),
+        tags: vec![],
+        notes: "门口有狗".into(),
+    };
+    Household::from_draft(
+        &draft,
+        DocId::from_random_bytes([9; 16]),
+        GridId::parse("g1").unwrap(),
+        &vocabulary(),
+        "王芳",
+        1_700_000_000_000,
+    )
+    .unwrap()
+}
+
+fn member(name: &str, phone: &str) -> Member {
+    let d = MemberDraft {
+        name: name.into(),
+        relation: "child".into(),
+        phone: phone.into(),
+        ..Default::default()
+    };
+    Member::from_draft(&d, &vocabulary(), CivilDate::new(2026, 12, 1).unwrap()).unwrap()
+}
+
+/// A created record on device 1 and a second replica of it on device 2.
+fn two_replicas(h: &Household) -> (AutoCommit, AutoCommit) {
+    let (a, change) = create(&device(1), h, Some(&author(1, "王芳")), 1_000).unwrap();
+    let mut b = AutoCommit::new();
+    b.apply_changes([change]).unwrap();
+    (a, b)
+}
+
+fn merge(a: &mut AutoCommit, b: &mut AutoCommit) {
+    a.merge(b).unwrap();
+    b.merge(a).unwrap();
+}
+
+fn spec() -> KindSpec {
+    KindSpec::of::<Household>()
+}
+
+#[test]
+fn a_record_reads_back_as_it_was_written() {
+    let h = household();
+    let (doc, _) = create(&device(1), &h, None, 1_000).unwrap();
+    assert_eq!(read::<Household>(&doc, "t").unwrap(), h);
+    assert_eq!(kind(&doc), Some(gridwalk_domain::DocKind::Household));
+}
+
+#[test]
+fn an_edit_writes_only_the_fields_that_changed() {
+    let mut h = household();
+    for i in 0..20 {
+        h.members.insert(
+            MemberId::from_random_bytes([i; 16]),
+            member(&format!("成员{i}"), ""),
+        );
+    }
+    let (mut doc, _) = create(&device(1), &h, None, 1_000).unwrap();
+    let mut changed = h.clone();
+    changed.address = Address::parse("幸福小区", "3-2-502").unwrap();
+    let change = edit(&mut doc, &device(1), &changed, None, 2_000)
+        .unwrap()
+        .expect("something changed");
+    assert_eq!(change.len(), 1, "one field, one operation");
+    assert!(
+        edit(&mut doc, &device(1), &changed, None, 3_000)
+            .unwrap()
+            .is_none(),
+        "an unchanged body writes no change"
+    );
+    assert_eq!(read::<Household>(&doc, "t").unwrap(), changed);
+}
+
+#[test]
+fn edits_of_different_fields_on_two_devices_both_survive() {
+    let h = household();
+    let (mut a, mut b) = two_replicas(&h);
+    let mut on_a = h.clone();
+    on_a.address = Address::parse("幸福小区", "3-2-502").unwrap();
+    edit(&mut a, &device(1), &on_a, None, 2_000).unwrap();
+    let mut on_b = h.clone();
+    on_b.tags
+        .insert(gridwalk_domain::category::CategoryCode::parse("subsistence").unwrap());
+    edit(&mut b, &device(2), &on_b, None, 2_000).unwrap();
+    merge(&mut a, &mut b);
+    let merged = read::<Household>(&a, "t").unwrap();
+    assert_eq!(merged.address.room, "502");
+    assert_eq!(merged.tags.len(), 1);
+    assert!(conflicts(&a, &spec()).is_empty(), "nothing collided");
+    assert_eq!(read::<Household>(&b, "t").unwrap(), merged);
+}
+
+#[test]
+fn notes_typed_on_two_devices_merge_as_text() {
+    let h = household();
+    let (mut a, mut b) = two_replicas(&h);
+    let mut on_a = h.clone();
+    on_a.notes = "门口有狗，白天有人".into();
+    edit(&mut a, &device(1), &on_a, None, 2_000).unwrap();
+    let mut on_b = h.clone();
+    on_b.notes = "注意：门口有狗".into();
+    edit(&mut b, &device(2), &on_b, None, 2_000).unwrap();
+    merge(&mut a, &mut b);
+    let notes = read::<Household>(&a, "t").unwrap().notes;
+    assert_eq!(
+        notes, "注意：门口有狗，白天有人",
+        "both people's words are kept"
+    );
+}
+
+#[test]
+fn one_field_set_on_two_devices_keeps_both_versions_until_one_is_picked() {
+    let id = MemberId::from_random_bytes([5; 16]);
+    let mut h = household();
+    h.members.insert(id, member("王小明", "13812345678"));
+    let (mut a, mut b) = two_replicas(&h);
+    let mut on_a = h.clone();
+    on_a.members.get_mut(&id).unwrap().phone =
+        Some(gridwalk_domain::phone::Phone::parse("13900001111").unwrap());
+    edit(
+        &mut a,
+        &device(1),
+        &on_a,
+        Some(&author(1, "王芳")),
+        2_000_000,
+    )
+    .unwrap();
+    let mut on_b = h.clone();
+    on_b.members.get_mut(&id).unwrap().phone =
+        Some(gridwalk_domain::phone::Phone::parse("13700002222").unwrap());
+    edit(
+        &mut b,
+        &device(2),
+        &on_b,
+        Some(&author(2, "李明")),
+        3_000_000,
+    )
+    .unwrap();
+    merge(&mut a, &mut b);
+
+    let found = conflicts(&a, &spec());
+    assert_eq!(found.len(), 1, "{found:?}");
+    let c = &found[0];
+    assert_eq!(c.kind, ConflictKind::Versions);
+    assert_eq!(
+        c.path,
+        ["members".to_string(), id.to_string(), "phone".into()]
+    );
+    let shown: Vec<&str> = c.versions.iter().map(|v| v.shown.as_str()).collect();
+    assert_eq!(
+        shown,
+        ["139****1111", "137****2222"],
+        "masked, oldest first"
+    );
+    let by: Vec<_> = c.versions.iter().map(|v| v.by.clone().unwrap()).collect();
+    assert_eq!(by, ["王芳", "李明"], "who wrote each");
+    assert_eq!(c.versions[1].at_ms, Some(3_000_000));
+    assert_eq!(c.versions[0].device, Some(device(1)));
+    assert_eq!(
+        conflicts::values_at(&a, &c.path).len(),
+        2,
+        "both values are still in the document"
+    );
+
+    // The person on device 2 picks 王芳's number; device 1 gets the change.
+    let pick = Choice::Version {
+        op: c.versions[0].op.clone(),
+    };
+    let settle = resolve(
+        &mut b,
+        &device(2),
+        &spec(),
+        &c.path,
+        &pick,
+        Some(&author(2, "李明")),
+        4_000_000,
+    )
+    .unwrap();
+    assert!(conflicts(&b, &spec()).is_empty());
+    a.apply_changes([settle]).unwrap();
+    assert!(conflicts(&a, &spec()).is_empty(), "settled on every device");
+    let phone = read::<Household>(&a, "t").unwrap().members[&id]
+        .phone
+        .clone()
+        .unwrap();
+    assert_eq!(phone.reveal(), "13900001111");
+    assert!(
+        resolve(&mut a, &device(1), &spec(), &c.path, &pick, None, 5_000_000).is_err(),
+        "a settled conflict cannot be settled again"
+    );
+}
+
+#[test]
+fn members_added_on_two_devices_are_both_kept() {
+    let h = household();
+    let (mut a, mut b) = two_replicas(&h);
+    let mut on_a = h.clone();
+    on_a.members
+        .insert(MemberId::from_random_bytes([1; 16]), member("张三", ""));
+    edit(&mut a, &device(1), &on_a, None, 2_000).unwrap();
+    let mut on_b = h.clone();
+    on_b.members
+        .insert(MemberId::from_random_bytes([2; 16]), member("李四", ""));
+    edit(&mut b, &device(2), &on_b, None, 2_000).unwrap();
+    merge(&mut a, &mut b);
+    let names: Vec<String> = read::<Household>(&a, "t")
+        .unwrap()
+        .members
+        .values()
+        .map(|m| m.name.clone())
+        .collect();
+    assert_eq!(names, ["张三", "李四"]);
+}
+
+#[test]
+fn a_member_removed_on_one_device_and_edited_on_the_other_keeps_the_edit_and_says_so() {
+    let id = MemberId::from_random_bytes([7; 16]);
+    let mut h = household();
+    h.members.insert(id, member("赵大爷", "13812345678"));
+    let (mut a, mut b) = two_replicas(&h);
+    let mut on_a = h.clone();
+    on_a.members.get_mut(&id).unwrap().removed = true;
+    edit(
+        &mut a,
+        &device(1),
+        &on_a,
+        Some(&author(1, "王芳")),
+        2_000_000,
+    )
+    .unwrap();
+    let mut on_b = h.clone();
+    on_b.members.get_mut(&id).unwrap().phone =
+        Some(gridwalk_domain::phone::Phone::parse("13900009999").unwrap());
+    edit(
+        &mut b,
+        &device(2),
+        &on_b,
+        Some(&author(2, "李明")),
+        2_500_000,
+    )
+    .unwrap();
+    merge(&mut a, &mut b);
+
+    let merged = read::<Household>(&a, "t").unwrap();
+    let m = &merged.members[&id];
+    assert!(m.removed);
+    assert_eq!(
+        m.phone.as_ref().unwrap().reveal(),
+        "13900009999",
+        "the edit is not lost"
+    );
+    let found = conflicts(&a, &spec());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].kind, ConflictKind::EditedWhileRemoved);
+    assert_eq!(found[0].versions[0].by.as_deref(), Some("王芳"));
+    assert_eq!(found[0].versions[1].field.as_deref(), Some("phone"));
+    assert_eq!(found[0].versions[1].shown, "139****9999");
+
+    let keep = resolve(
+        &mut a,
+        &device(1),
+        &spec(),
+        &found[0].path,
+        &Choice::KeepEntry,
+        None,
+        3_000_000,
+    )
+    .unwrap();
+    b.apply_changes([keep]).unwrap();
+    assert!(
+        !read::<Household>(&b, "t").unwrap().members[&id].removed,
+        "kept after all"
+    );
+    assert!(conflicts(&b, &spec()).is_empty());
+
+    // A later removal by someone who has seen the edit is no conflict.
+    let mut again = read::<Household>(&b, "t").unwrap();
+    again.members.get_mut(&id).unwrap().removed = true;
+    edit(&mut b, &device(2), &again, None, 4_000_000).unwrap();
+    assert!(conflicts(&b, &spec()).is_empty());
+}
+
+#[test]
+fn events_appended_on_two_devices_are_both_kept() {
+    let need = Need {
+        id: DocId::from_random_bytes([3; 16]),
+        scope: GridId::parse("g1").unwrap(),
+        household: None,
+        visit: None,
+        place: "幸福小区 3-2-501".into(),
+        category: gridwalk_domain::category::CategoryCode::parse("medical").unwrap(),
+        description: "需要上门量血压".into(),
+        raised_by: "王芳".into(),
+        raised_by_user: None,
+        raised_at_ms: 1_000,
+        events: vec![],
+    };
+    let (mut a, change) = create(&device(1), &need, None, 1_000).unwrap();
+    let mut b = AutoCommit::new();
+    b.apply_changes([change]).unwrap();
+    let event = |kind, by: &str, at| NeedEvent {
+        event: kind,
+        by: by.into(),
+        by_user: None,
+        at_ms: at,
+        note: String::new(),
+    };
+    let mut on_a = need.clone();
+    on_a.events
+        .push(event(NeedEventKind::Accepted, "王芳", 2_000));
+    edit(&mut a, &device(1), &on_a, None, 2_000).unwrap();
+    let mut on_b = need.clone();
+    on_b.events
+        .push(event(NeedEventKind::Accepted, "李明", 2_100));
+    edit(&mut b, &device(2), &on_b, None, 2_100).unwrap();
+    merge(&mut a, &mut b);
+    let events = read::<Need>(&a, "t").unwrap().events;
+    let by: BTreeMap<String, NeedEventKind> =
+        events.iter().map(|e| (e.by.clone(), e.event)).collect();
+    assert_eq!(by.len(), 2, "both acceptances survive: {events:?}");
+}
+
+#[test]
+fn switching_an_enum_variant_replaces_the_value_whole() {
+    use gridwalk_domain::{Coordinates, HazardReport, Location, LocationSource, PhotoRef};
+    let report = HazardReport {
+        id: DocId::from_random_bytes([4; 16]),
+        scope: GridId::parse("g1").unwrap(),
+        category: gridwalk_domain::category::CategoryCode::parse("garbage").unwrap(),
+        description: "垃圾".into(),
+        location: Location::address("南门").unwrap(),
+        photos: vec![PhotoRef {
+            hash: gridwalk_domain::BlobHash::from_digest(&[1; 32]),
+            thumb: gridwalk_domain::BlobHash::from_digest(&[2; 32]),
+            bytes: 1,
+            mime: "image/jpeg".into(),
+            width: 1,
+            height: 1,
+        }],
+        reporter: "李".into(),
+        reporter_device: device(1),
+        created_at_ms: 0,
+    };
+    let (mut doc, _) = create(&device(1), &report, None, 0).unwrap();
+    let mut moved = report.clone();
+    moved.location = Location::Point {
+        coords: Coordinates::parse(31.2, 121.4).unwrap(),
+        source: LocationSource::Device,
+        note: String::new(),
+    };
+    edit(&mut doc, &device(1), &moved, None, 1_000).unwrap();
+    assert_eq!(
+        read::<HazardReport>(&doc, "t").unwrap(),
+        moved,
+        "no address text left in a point"
+    );
+}
+
+#[test]
+fn a_body_that_is_not_a_map_is_refused() {
+    assert!(create_untyped(&device(1), "k", &vec![1, 2], 0).is_err());
+    let (_, a) = create_untyped(&device(1), "k", &serde_json::json!({"a": 1}), 5_000).unwrap();
+    let (_, b) = create_untyped(&device(1), "k", &serde_json::json!({"a": 1}), 5_000).unwrap();
+    assert_eq!(
+        a.hash(),
+        b.hash(),
+        "deterministic, which demo seeding relies on"
+    );
+}
