@@ -116,9 +116,14 @@ fn raw(body: &InvokeBody) -> Result<Vec<u8>, AppError> {
     }
 }
 
+/// The command's arguments: the UI sends them as `{"args": …}` (the
+/// invoke bridge wants an object, and some arguments are a bare string).
 fn args<C: Command>(body: &InvokeBody) -> Result<C::Args, AppError> {
     let value = match body {
-        InvokeBody::Json(v) => v.clone(),
+        InvokeBody::Json(v) => v
+            .get("args")
+            .cloned()
+            .unwrap_or_else(|| serde_json::json!({})),
         // A raw-body command takes no JSON arguments.
         InvokeBody::Raw(_) => serde_json::json!({}),
     };

@@ -348,9 +348,9 @@ pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport,
             report.photos_down += 1;
         }
     }
-    if report.photos_down > 0 {
-        // A photo arriving changes what lists show (thumbnails), whatever
-        // kind of record it belongs to.
+    if report.photos_down + report.photos_up > 0 {
+        // A photo arriving (or leaving) changes what lists show — a
+        // thumbnail, a sync state — whatever kind of record it belongs to.
         report.changed.extend(gridwalk_domain::DocKind::ALL);
     }
     // The office may have moved the user to other grids since the last pass.

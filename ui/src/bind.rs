@@ -4,12 +4,13 @@
 
 use gridwalk_domain::directory::Me;
 use gridwalk_domain::ipc::BindRequest;
+use gridwalk_domain::ipc::commands::{GetSyncStatus, RedeemInvitation};
 use gridwalk_domain::sync_state::DeviceAccess;
 use leptos::prelude::*;
 
-use crate::app::Ctx;
-use crate::i18n::{I18n, use_i18n};
 use crate::ipc;
+use crate::lang::{error_text, role_label, t_string, use_i18n};
+use crate::state::Ctx;
 
 /// The grid's name from the user's part of the tree, else its id.
 pub fn grid_name(me: &Me, grid: &gridwalk_domain::GridId) -> String {
@@ -17,10 +18,6 @@ pub fn grid_name(me: &Me, grid: &gridwalk_domain::GridId) -> String {
         .iter()
         .find(|n| &n.id == grid)
         .map_or_else(|| grid.to_string(), |n| n.name.clone())
-}
-
-pub fn role_label(i18n: I18n, me: &Me) -> String {
-    i18n.t(&format!("role.{}", me.role.as_str()))
 }
 
 /// The code input and its button. After a successful redeem the shell's
@@ -40,22 +37,22 @@ pub fn CodeInput(#[prop(default = "bind")] prefix: &'static str) -> impl IntoVie
             code: code.get_untracked(),
         };
         if req.code.trim().is_empty() {
-            message.set(Some((false, i18n.error("invite.bad_code", ""))));
+            message.set(Some((false, error_text(i18n, "invite.bad_code", ""))));
             return;
         }
         busy.set(true);
         message.set(None);
         leptos::task::spawn_local(async move {
-            match ipc::redeem_invitation(&req).await {
+            match ipc::call::<RedeemInvitation>(&req).await {
                 Ok(info) => {
                     ctx.info.set(Some(info));
                     code.set(String::new());
-                    message.set(Some((true, i18n.t("bind.done"))));
-                    if let Ok(s) = ipc::sync_status().await {
+                    message.set(Some((true, t_string!(i18n, bind.done).to_owned())));
+                    if let Ok(s) = ipc::ask::<GetSyncStatus>().await {
                         ctx.status.set(s);
                     }
                 }
-                Err(e) => message.set(Some((false, i18n.error(&e.code, &e.message)))),
+                Err(e) => message.set(Some((false, error_text(i18n, &e.code, &e.message)))),
             }
             busy.set(false);
         });
@@ -66,7 +63,7 @@ pub fn CodeInput(#[prop(default = "bind")] prefix: &'static str) -> impl IntoVie
                 spellcheck="false" placeholder="ABCD-EFGH-JKLM"
                 prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev)) />
             <button id=format!("{prefix}-submit") class="primary" on:click=submit disabled=move || busy.get()>
-                {move || if busy.get() { i18n.t("bind.binding") } else { i18n.t("bind.submit") }}
+                {move || if busy.get() { t_string!(i18n, bind.binding) } else { t_string!(i18n, bind.submit) }}
             </button>
             {move || message.get().map(|(ok, m)| view! {
                 <p id=format!("{prefix}-message") class=if ok { "notice" } else { "error" }>{m}</p>
@@ -82,15 +79,15 @@ pub fn AccountCard(me: Me) -> impl IntoView {
     let grids: Vec<String> = me.grids.iter().map(|g| grid_name(&me, g)).collect();
     let role = {
         let me = me.clone();
-        move || role_label(i18n, &me)
+        move || role_label(i18n, me.role)
     };
     view! {
         <dl class="account" id="account">
-            <dt>{move || i18n.t("bind.account")}</dt>
+            <dt>{move || t_string!(i18n, bind.account)}</dt>
             <dd id="account-name">{me.name.clone()}</dd>
-            <dt>{move || i18n.t("bind.role")}</dt>
+            <dt>{move || t_string!(i18n, bind.role)}</dt>
             <dd id="account-role">{role}</dd>
-            <dt>{move || i18n.t("bind.grids")}</dt>
+            <dt>{move || t_string!(i18n, bind.grids)}</dt>
             <dd id="account-grids">{grids.join("、")}</dd>
         </dl>
     }
@@ -105,10 +102,10 @@ pub fn BindPanel() -> impl IntoView {
     let me = move || ctx.info.get().and_then(|i| i.me);
     view! {
         <section class="bind-panel" id="bind-panel">
-            <h2>{move || i18n.t("bind.title")}</h2>
+            <h2>{move || t_string!(i18n, bind.title)}</h2>
             {move || match me() {
                 Some(me) => view! { <AccountCard me=me /> }.into_any(),
-                None => view! { <p class="bind-intro">{move || i18n.t("bind.intro")}</p> }.into_any(),
+                None => view! { <p class="bind-intro">{move || t_string!(i18n, bind.intro)}</p> }.into_any(),
             }}
             <CodeInput />
         </section>
@@ -127,20 +124,17 @@ pub fn RefusedBanner() -> impl IntoView {
     };
     move || {
         refused().map(|code| {
-            let key = if code == "auth.revoked" {
-                "refused.revoked"
-            } else {
-                "refused.unknown"
-            };
+            let revoked = code == "auth.revoked";
             let text = move || {
                 let n = ctx.status.get().pending_changes;
                 // "0 unsynced records" reads like something went missing.
-                let key = if n == 0 {
-                    format!("{key}_all_synced")
-                } else {
-                    key.to_owned()
+                let template = match (revoked, n == 0) {
+                    (true, false) => t_string!(i18n, refused.revoked),
+                    (true, true) => t_string!(i18n, refused.revoked_all_synced),
+                    (false, false) => t_string!(i18n, refused.unknown),
+                    (false, true) => t_string!(i18n, refused.unknown_all_synced),
                 };
-                i18n.t(&key).replace("{n}", &n.to_string())
+                template.replace("{n}", &n.to_string())
             };
             view! {
                 <section class="refused-banner" id="refused-banner" role="alert">

@@ -1,13 +1,11 @@
-//! The only place that talks to the Tauri shell: one typed function per
-//! command. Everything else in the UI calls these, never `invoke` itself.
+//! The only place that talks to the Tauri shell. Every command is one of
+//! `gridwalk_domain::ipc::commands`, called by its type, so its name and
+//! shapes are the ones the shell compiles against; events come in through
+//! `on_event`, photos by hash through `photo_url`.
 
-use gridwalk_domain::directory::{DeviceInfo, Invitation, NewUser, Person, UserCreated};
-use gridwalk_domain::ipc::{
-    AppError, AppInfo, BindRequest, ExportDone, ReportListScope, ReportSummary, Settings,
-    StagedPhoto,
-};
-use gridwalk_domain::sync_state::SyncStatus;
-use gridwalk_domain::{DocId, GridId, ReportDraft, UserId};
+use gridwalk_domain::BlobHash;
+use gridwalk_domain::ipc::AppError;
+use gridwalk_domain::ipc::commands::{Command, NoArgs, PHOTO_SCHEME};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -17,6 +15,17 @@ extern "C" {
     // `tauri-sys` is not on crates.io; the global API (withGlobalTauri) is.
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
     async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = convertFileSrc)]
+    fn convert_file_src(path: &str, protocol: &str) -> String;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], catch)]
+    async fn listen(event: &str, handler: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+#[derive(Serialize)]
+struct Wrapped<'a, T> {
+    args: &'a T,
 }
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, AppError> {
@@ -24,8 +33,8 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, AppError> {
         .map_err(|e| AppError::new("ui.encode", e.to_string()))
 }
 
-async fn call<T: DeserializeOwned>(cmd: &str, args: JsValue) -> Result<T, AppError> {
-    match invoke(cmd, args).await {
+async fn answer<T: DeserializeOwned>(sent: Result<JsValue, JsValue>) -> Result<T, AppError> {
+    match sent {
         Ok(v) => {
             serde_wasm_bindgen::from_value(v).map_err(|e| AppError::new("ui.decode", e.to_string()))
         }
@@ -37,105 +46,43 @@ async fn call<T: DeserializeOwned>(cmd: &str, args: JsValue) -> Result<T, AppErr
     }
 }
 
-#[derive(Serialize)]
-struct Draft<'a> {
-    draft: &'a ReportDraft,
-    grid: Option<&'a GridId>,
+/// Sends command `C` with its arguments and reads its answer.
+pub async fn call<C: Command>(args: &C::Args) -> Result<C::Answer, AppError> {
+    let payload = to_js(&Wrapped { args })?;
+    answer(invoke(C::NAME, payload).await).await
 }
 
-#[derive(Serialize)]
-struct Bind<'a> {
-    bind: &'a BindRequest,
+/// Sends a command that takes no arguments.
+pub async fn ask<C: Command<Args = NoArgs>>() -> Result<C::Answer, AppError> {
+    call::<C>(&NoArgs {}).await
 }
 
-#[derive(Serialize)]
-struct Which {
-    which: ReportListScope,
+/// Sends a raw-body command: the bytes of a photo or a file, not JSON.
+pub async fn call_raw<C: Command<Args = NoArgs>>(
+    bytes: js_sys::Uint8Array,
+) -> Result<C::Answer, AppError> {
+    answer(invoke(C::NAME, bytes.into()).await).await
 }
 
-#[derive(Serialize)]
-struct Hash<'a> {
-    hash: &'a str,
+/// Where the webview loads a stored photo or thumbnail from.
+pub fn photo_url(hash: &BlobHash) -> String {
+    convert_file_src(hash.as_str(), PHOTO_SCHEME)
 }
 
-#[derive(Serialize)]
-struct SettingsArg<'a> {
-    settings: &'a Settings,
-}
-
-pub async fn app_info() -> Result<AppInfo, AppError> {
-    call("app_info", JsValue::UNDEFINED).await
-}
-
-/// Sends the photo's bytes as the raw body: no JSON number arrays.
-pub async fn stage_photo(bytes: js_sys::Uint8Array) -> Result<StagedPhoto, AppError> {
-    call("stage_photo", bytes.into()).await
-}
-
-/// `grid`: the one picked in the form; `None` lets the shell use the default.
-pub async fn create_report(draft: &ReportDraft, grid: Option<&GridId>) -> Result<DocId, AppError> {
-    call("create_report", to_js(&Draft { draft, grid })?).await
-}
-
-/// Binds the device; answers the refreshed app info (with the account).
-pub async fn redeem_invitation(bind: &BindRequest) -> Result<AppInfo, AppError> {
-    call("redeem_invitation", to_js(&Bind { bind })?).await
-}
-
-pub async fn list_reports(which: ReportListScope) -> Result<Vec<ReportSummary>, AppError> {
-    call("list_reports", to_js(&Which { which })?).await
-}
-
-pub async fn photo(hash: &str) -> Result<Option<String>, AppError> {
-    call("photo", to_js(&Hash { hash })?).await
-}
-
-pub async fn sync_status() -> Result<SyncStatus, AppError> {
-    call("sync_status", JsValue::UNDEFINED).await
-}
-
-pub async fn sync_now() -> Result<SyncStatus, AppError> {
-    call("sync_now", JsValue::UNDEFINED).await
-}
-
-pub async fn save_settings(settings: &Settings) -> Result<AppInfo, AppError> {
-    call("save_settings", to_js(&SettingsArg { settings })?).await
-}
-
-/// Saves the community's reports as a CSV file; answers where and how many.
-pub async fn export_reports() -> Result<ExportDone, AppError> {
-    call("export_reports", JsValue::UNDEFINED).await
-}
-
-#[derive(Serialize)]
-struct PersonArg<'a> {
-    person: &'a NewUser,
-}
-
-#[derive(Serialize)]
-struct UserArg<'a> {
-    user: &'a UserId,
-}
-
-#[derive(Serialize)]
-struct DeviceArg {
-    device: i64,
-}
-
-/// The people this office manages, with their phones (from the server).
-pub async fn people() -> Result<Vec<Person>, AppError> {
-    call("people", JsValue::UNDEFINED).await
-}
-
-pub async fn add_person(person: &NewUser) -> Result<UserCreated, AppError> {
-    call("add_person", to_js(&PersonArg { person })?).await
-}
-
-/// A new one-time code for someone's new phone.
-pub async fn invite(user: &UserId) -> Result<Invitation, AppError> {
-    call("invite", to_js(&UserArg { user })?).await
-}
-
-pub async fn revoke_device(device: i64) -> Result<DeviceInfo, AppError> {
-    call("revoke_device", to_js(&DeviceArg { device })?).await
+/// Calls `f` with every `name` event's payload, for as long as the app
+/// runs (the handler is never dropped).
+pub fn on_event<T: DeserializeOwned + 'static>(name: &'static str, f: impl Fn(T) + 'static) {
+    let handler = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
+        let payload = js_sys::Reflect::get(&event, &JsValue::from_str("payload"))
+            .ok()
+            .and_then(|p| serde_wasm_bindgen::from_value::<T>(p).ok());
+        if let Some(p) = payload {
+            f(p);
+        }
+    });
+    let js = handler.as_ref().clone();
+    handler.forget();
+    leptos::task::spawn_local(async move {
+        let _ = listen(name, &js).await;
+    });
 }

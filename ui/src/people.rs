@@ -4,20 +4,16 @@
 //! decides what this device may do; offline, the screen says so.
 
 use gridwalk_domain::access::roles_managed_by;
-use gridwalk_domain::directory::{DeviceInfo, Invitation, Me, NewUser, NodeKind, Person};
+use gridwalk_domain::directory::{DeviceInfo, Invitation, NewUser, NodeKind, Person};
+use gridwalk_domain::ipc::commands::{AddPerson, Invite, People, RevokeDevice};
 use gridwalk_domain::{GridId, Role, UserId};
 use leptos::prelude::*;
 
-use crate::app::Ctx;
 use crate::bind::grid_name;
 use crate::browser::short_time;
-use crate::i18n::{I18n, use_i18n};
 use crate::ipc;
-
-/// Whether this device's user manages people at all (the tab shows then).
-pub fn manages_people(me: Option<&Me>) -> bool {
-    me.is_some_and(|m| m.role.manages())
-}
+use crate::lang::{I18n, error_text, online_error, role_label, t_string, use_i18n};
+use crate::state::Ctx;
 
 /// How long 确认停用 waits for its second tap.
 const CONFIRM_FOR: std::time::Duration = std::time::Duration::from_secs(5);
@@ -30,7 +26,7 @@ struct Shown {
 }
 
 fn message(i18n: I18n, e: &gridwalk_domain::ipc::AppError) -> String {
-    i18n.online_error(&e.code, &e.message)
+    online_error(i18n, &e.code, &e.message)
 }
 
 #[component]
@@ -41,7 +37,7 @@ pub fn PeopleView() -> impl IntoView {
     let shown = RwSignal::new(None::<Shown>);
     let load = move || {
         leptos::task::spawn_local(async move {
-            match ipc::people().await {
+            match ipc::ask::<People>().await {
                 Ok(list) => {
                     people.set(Some(list));
                     error.set(None);
@@ -58,7 +54,7 @@ pub fn PeopleView() -> impl IntoView {
         <section class="people" id="people">
             <AddPerson shown=shown on_added=load />
             {move || shown.get().map(|s| view! { <InvitationCard shown=s on_close=move || shown.set(None) /> })}
-            <h2>{move || i18n.t("people.list")}</h2>
+            <h2>{move || t_string!(i18n, people.list)}</h2>
             {move || error.get().map(|m| view! { <p class="error" id="people-error">{m}</p> })}
             {move || match people.get() {
                 None => view! { <p class="progress"><span class="spinner"></span></p> }.into_any(),
@@ -115,7 +111,7 @@ fn AddPerson(
     };
     let submit = move |_| {
         let Some(at) = picked() else {
-            error.set(Some(i18n.error("admin.no_nodes", "")));
+            error.set(Some(error_text(i18n, "admin.no_nodes", "")));
             return;
         };
         let new = NewUser {
@@ -124,13 +120,13 @@ fn AddPerson(
             nodes: vec![at],
         };
         if new.name.is_empty() {
-            error.set(Some(i18n.error("admin.bad_name", "")));
+            error.set(Some(error_text(i18n, "admin.bad_name", "")));
             return;
         }
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
-            match ipc::add_person(&new).await {
+            match ipc::call::<AddPerson>(&new).await {
                 Ok(created) => {
                     shown.set(Some(Shown {
                         name: created.user.name,
@@ -146,28 +142,28 @@ fn AddPerson(
     };
     view! {
         <section class="add-person">
-            <h2>{move || i18n.t("people.add")}</h2>
+            <h2>{move || t_string!(i18n, people.add)}</h2>
             <label class="field">
-                <span>{move || i18n.t("people.name")}</span>
-                <input id="person-name" type="text" placeholder=move || i18n.t("people.name_ph")
+                <span>{move || t_string!(i18n, people.name)}</span>
+                <input id="person-name" type="text" placeholder=move || t_string!(i18n, people.name_ph)
                     prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
             </label>
             <label class="field">
-                <span>{move || i18n.t("bind.role")}</span>
+                <span>{move || t_string!(i18n, bind.role)}</span>
                 <select id="person-role" class="grid-select"
                     on:change=move |ev| if let Ok(r) = Role::parse(&event_target_value(&ev)) { role.set(r) }>
                     {move || me().map(|m| roles_managed_by(m.role).iter().map(|r| {
                         let r = *r;
                         view! {
                             <option value=r.as_str() prop:selected=move || role.get() == r>
-                                {move || i18n.t(&format!("role.{}", r.as_str()))}
+                                {move || role_label(i18n, r)}
                             </option>
                         }
                     }).collect_view())}
                 </select>
             </label>
             <label class="field">
-                <span>{move || i18n.t("people.place")}</span>
+                <span>{move || t_string!(i18n, people.place)}</span>
                 <select id="person-node" class="grid-select"
                     on:change=move |ev| node.set(GridId::parse(&event_target_value(&ev)).ok())>
                     {move || places().into_iter().map(|(id, _, label)| {
@@ -178,7 +174,7 @@ fn AddPerson(
             </label>
             {move || error.get().map(|m| view! { <p class="error" id="person-error">{m}</p> })}
             <button id="person-add" class="primary" disabled=move || busy.get() on:click=submit>
-                {move || if busy.get() { i18n.t("people.adding") } else { i18n.t("people.add_submit") }}
+                {move || if busy.get() { t_string!(i18n, people.adding) } else { t_string!(i18n, people.add_submit) }}
             </button>
         </section>
     }
@@ -198,11 +194,11 @@ fn InvitationCard(shown: Shown, on_close: impl Fn() + Send + Sync + 'static) -> 
     view! {
         <div class="overlay" id="invitation-card">
             <section class="sheet invitation-card">
-                <p class="invite-for">{move || i18n.t("people.invite_for").replace("{name}", &shown.name)}</p>
+                <p class="invite-for">{move || t_string!(i18n, people.invite_for).replace("{name}", &shown.name)}</p>
                 <p class="invite-code" id="invite-code">{shown.invitation.code.clone()}</p>
                 <img class="invite-qr" id="invite-qr" src=qr alt="QR" />
-                <p class="invite-hint">{move || i18n.t("people.invite_hint").replace("{t}", &expires)}</p>
-                <button class="primary" id="invite-close" on:click=move |_| on_close()>{move || i18n.t("people.invite_done")}</button>
+                <p class="invite-hint">{move || t_string!(i18n, people.invite_hint).replace("{t}", &expires)}</p>
+                <button class="primary" id="invite-close" on:click=move |_| on_close()>{move || t_string!(i18n, people.invite_done)}</button>
             </section>
         </div>
     }
@@ -242,7 +238,7 @@ fn PersonCard(
         let name = name.clone();
         inviting.set(true);
         leptos::task::spawn_local(async move {
-            match ipc::invite(&user).await {
+            match ipc::call::<Invite>(&user).await {
                 Ok(invitation) => shown.set(Some(Shown { name, invitation })),
                 Err(e) => error.set(Some(message(i18n, &e))),
             }
@@ -254,12 +250,12 @@ fn PersonCard(
         <article class="person" data-user=user.to_string()>
             <div class="person-head">
                 <p class="person-name">{person.user.name.clone()}</p>
-                <button class="secondary reinvite" disabled=move || inviting.get() on:click=reinvite>{move || i18n.t("people.reinvite")}</button>
-                <p class="person-role">{move || i18n.t(&format!("role.{}", role.as_str()))}" · "{places}</p>
+                <button class="secondary reinvite" disabled=move || inviting.get() on:click=reinvite>{move || t_string!(i18n, people.reinvite)}</button>
+                <p class="person-role">{move || role_label(i18n, role)}" · "{places}</p>
             </div>
             {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
             {if person.devices.is_empty() {
-                view! { <p class="no-device">{move || i18n.t("people.no_device")}</p> }.into_any()
+                view! { <p class="no-device">{move || t_string!(i18n, people.no_device)}</p> }.into_any()
             } else {
                 person.devices.into_iter().map(|d| view! { <DeviceRow device=d error=error on_changed=on_changed /> }).collect_view().into_any()
             }}
@@ -288,7 +284,7 @@ fn DeviceRow(
         }
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match ipc::revoke_device(id).await {
+            match ipc::call::<RevokeDevice>(&id).await {
                 Ok(_) => on_changed(),
                 Err(e) => error.set(Some(message(i18n, &e))),
             }
@@ -304,14 +300,14 @@ fn DeviceRow(
                 Some(at) => {
                     let at = short_time(at);
                     view! {
-                        <span class="chip failed device-state">{move || i18n.t("people.revoked").replace("{t}", &at)}</span>
+                        <span class="chip failed device-state">{move || t_string!(i18n, people.revoked).replace("{t}", &at)}</span>
                     }.into_any()
                 }
                 None => view! {
-                    <span class="chip ok device-state">{move || i18n.t("people.active").replace("{t}", &since)}</span>
+                    <span class="chip ok device-state">{move || t_string!(i18n, people.active).replace("{t}", &since)}</span>
                     <button class="secondary revoke" class:confirming=move || confirming.get()
                         disabled=move || busy.get() on:click=revoke>
-                        {move || if confirming.get() { i18n.t("people.revoke_confirm") } else { i18n.t("people.revoke") }}
+                        {move || if confirming.get() { t_string!(i18n, people.revoke_confirm) } else { t_string!(i18n, people.revoke) }}
                     </button>
                 }.into_any(),
             }}

@@ -6,20 +6,23 @@
 //! typed while the person binds it in the card above.
 
 use gridwalk_domain::ipc::StagedPhoto;
+use gridwalk_domain::ipc::commands::{CreateReport, NewReport, StagePhoto};
 use gridwalk_domain::{Coordinates, GridId, Location, LocationSource, ReportDraft};
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsCast;
 
-use crate::app::{Ctx, Tab};
 use crate::bind::grid_name;
 use crate::browser::{device_position, file_bytes};
-use crate::i18n::use_i18n;
 use crate::ipc;
+use crate::lang::{english, error_text, t_string, use_i18n};
+use crate::state::Ctx;
 
 #[component]
 pub fn ReportForm() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = expect_context::<Ctx>();
+    let navigate = use_navigate();
     let photos = RwSignal::new(Vec::<StagedPhoto>::new());
     let photo_error = RwSignal::new(None::<String>);
     let processing = RwSignal::new(0u32);
@@ -67,7 +70,7 @@ pub fn ReportForm() -> impl IntoView {
             processing.update(|n| *n += 1);
             leptos::task::spawn_local(async move {
                 let staged = match file_bytes(&file).await {
-                    Ok(bytes) => ipc::stage_photo(bytes).await,
+                    Ok(bytes) => ipc::call_raw::<StagePhoto>(bytes).await,
                     Err(m) => Err(gridwalk_domain::ipc::AppError::new("photo.read", m)),
                 };
                 match staged {
@@ -78,7 +81,7 @@ pub fn ReportForm() -> impl IntoView {
                     }),
                     Err(e) => photo_error.set(Some(format!(
                         "{}（{}）",
-                        i18n.error(&e.code, &e.message),
+                        error_text(i18n, &e.code, &e.message),
                         file.name()
                     ))),
                 }
@@ -94,7 +97,10 @@ pub fn ReportForm() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let pos = device_position().await;
             if pos.is_none() {
-                message.set(Some((false, i18n.t("form.no_device_location"))));
+                message.set(Some((
+                    false,
+                    t_string!(i18n, form.no_device_location).to_owned(),
+                )));
             }
             device_pos.set(pos);
             locating.set(false);
@@ -120,7 +126,7 @@ pub fn ReportForm() -> impl IntoView {
             (None, None) => match Location::address(&note) {
                 Ok(l) => l,
                 Err(_) => {
-                    message.set(Some((false, i18n.t("err.location"))));
+                    message.set(Some((false, t_string!(i18n, err.location).to_owned())));
                     return;
                 }
             },
@@ -137,8 +143,13 @@ pub fn ReportForm() -> impl IntoView {
             reporter: reporter.get_untracked(),
         };
         saving.set(true);
+        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
-            match ipc::create_report(&draft, grid.get_untracked().as_ref()).await {
+            let new = CreateReport {
+                draft,
+                grid: grid.get_untracked(),
+            };
+            match ipc::call::<NewReport>(&new).await {
                 Ok(_) => {
                     photos.set(Vec::new());
                     category.set(None);
@@ -146,10 +157,10 @@ pub fn ReportForm() -> impl IntoView {
                     address.set(String::new());
                     device_pos.set(None);
                     photo_error.set(None);
-                    ctx.tab.set(Tab::Mine);
-                    ctx.toast.set(Some(i18n.t("form.saved")));
+                    navigate("/mine", Default::default());
+                    ctx.toast.set(Some(t_string!(i18n, form.saved).to_owned()));
                 }
-                Err(e) => message.set(Some((false, i18n.error(&e.code, &e.message)))),
+                Err(e) => message.set(Some((false, error_text(i18n, &e.code, &e.message)))),
             }
             saving.set(false);
         });
@@ -159,11 +170,11 @@ pub fn ReportForm() -> impl IntoView {
 
     view! {
         <section class="form">
-            <h2>{move || i18n.t("form.photos")}</h2>
+            <h2>{move || t_string!(i18n, form.photos)}</h2>
             <div class="photo-strip">
                 <For each=move || photos.get() key=|p| p.photo.hash.clone() let:p>
                     <figure class="staged">
-                        <img src=p.thumb_data_url.clone() alt="" />
+                        <img src=ipc::photo_url(&p.photo.thumb) alt="" />
                         <button class="remove" on:click={
                             let h = p.photo.hash.clone();
                             move |_| photos.update(|v| v.retain(|q| q.photo.hash != h))
@@ -173,15 +184,15 @@ pub fn ReportForm() -> impl IntoView {
                 <label class="add-photo">
                     <input id="photo-input" type="file" accept="image/*" capture="environment"
                         multiple on:change=on_files />
-                    <span>{move || i18n.t("form.add_photo")}</span>
+                    <span>{move || t_string!(i18n, form.add_photo)}</span>
                 </label>
             </div>
             <Show when=move || { processing.get() > 0 }>
-                <p class="progress" id="photo-progress"><span class="spinner"></span>{move || i18n.t("form.processing")}</p>
+                <p class="progress" id="photo-progress"><span class="spinner"></span>{move || t_string!(i18n, form.processing)}</p>
             </Show>
             {move || photo_error.get().map(|m| view! { <p class="error" id="photo-error">{m}</p> })}
 
-            <h2>{move || i18n.t("form.category")}</h2>
+            <h2>{move || t_string!(i18n, form.category)}</h2>
             <div class="categories">
                 <For each=categories key=|c| c.code.clone() let:c>
                     {
@@ -193,25 +204,25 @@ pub fn ReportForm() -> impl IntoView {
                             <button id=id class="category" class:selected=move || category.get().as_deref() == Some(code.as_str())
                                 on:click=move |_| category.set(Some(code2.clone()))>
                                 <span class="icon">{c.icon.clone()}</span>
-                                <span>{move || c2.label(i18n.lang.get() == crate::i18n::Lang::En).to_owned()}</span>
+                                <span>{move || c2.label(english(i18n)).to_owned()}</span>
                             </button>
                         }
                     }
                 </For>
             </div>
 
-            <h2>{move || i18n.t("form.location")}</h2>
+            <h2>{move || t_string!(i18n, form.location)}</h2>
             <div class="location">
                 {move || photo_gps().map(|c| view! {
-                    <p class="gps" id="gps-from-photo">{i18n.t("form.gps_from_photo")}": "{c.display()}</p>
+                    <p class="gps" id="gps-from-photo">{t_string!(i18n, form.gps_from_photo)}": "{c.display()}</p>
                 })}
                 {move || (photo_gps().is_none()).then(|| device_pos.get()).flatten().map(|c| view! {
-                    <p class="gps">{i18n.t("form.gps_from_device")}": "{c.display()}</p>
+                    <p class="gps">{t_string!(i18n, form.gps_from_device)}": "{c.display()}</p>
                 })}
                 <button class="secondary" on:click=locate disabled=move || locating.get()>
-                    {move || if locating.get() { i18n.t("form.locating") } else { i18n.t("form.use_device") }}
+                    {move || if locating.get() { t_string!(i18n, form.locating) } else { t_string!(i18n, form.use_device) }}
                 </button>
-                <input id="address" type="text" placeholder=move || i18n.t("form.address_ph")
+                <input id="address" type="text" placeholder=move || t_string!(i18n, form.address_ph)
                     prop:value=move || address.get() on:input=move |ev| address.set(event_target_value(&ev)) />
             </div>
 
@@ -227,7 +238,7 @@ pub fn ReportForm() -> impl IntoView {
                     }).collect_view();
                     view! {
                         <label class="field">
-                            <span>{move || i18n.t("form.grid")}</span>
+                            <span>{move || t_string!(i18n, form.grid)}</span>
                             <select id="grid-select" class="grid-select"
                                 on:change=move |ev| grid.set(GridId::parse(&event_target_value(&ev)).ok())>
                                 {options}
@@ -237,18 +248,18 @@ pub fn ReportForm() -> impl IntoView {
                 } else {
                     let name = me.grids.first().map(|g| grid_name(&me, g)).unwrap_or_default();
                     view! {
-                        <p class="grid-line" id="grid-line">{move || i18n.t("form.grid")}": "{name.clone()}</p>
+                        <p class="grid-line" id="grid-line">{move || t_string!(i18n, form.grid)}": "{name.clone()}</p>
                     }.into_any()
                 }
             })}
 
-            <h2>{move || i18n.t("form.description")}</h2>
-            <textarea id="description" rows="3" placeholder=move || i18n.t("form.description_ph")
+            <h2>{move || t_string!(i18n, form.description)}</h2>
+            <textarea id="description" rows="3" placeholder=move || t_string!(i18n, form.description_ph)
                 prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
 
             <label class="field">
-                <span>{move || i18n.t("form.reporter")}</span>
-                <input id="reporter" type="text" placeholder=move || i18n.t("form.reporter_ph")
+                <span>{move || t_string!(i18n, form.reporter)}</span>
+                <input id="reporter" type="text" placeholder=move || t_string!(i18n, form.reporter_ph)
                     prop:value=move || reporter.get() on:input=move |ev| reporter.set(event_target_value(&ev)) />
             </label>
 
@@ -257,7 +268,7 @@ pub fn ReportForm() -> impl IntoView {
             })}
             <button id="submit" class="primary" on:click=submit
                 disabled=move || { saving.get() || processing.get() > 0 }>
-                {move || if saving.get() { i18n.t("form.saving") } else { i18n.t("form.submit") }}
+                {move || if saving.get() { t_string!(i18n, form.saving) } else { t_string!(i18n, form.submit) }}
             </button>
         </section>
     }

@@ -2,12 +2,13 @@
 //! the sync server address, plus the device id for support calls.
 
 use gridwalk_domain::ipc::Settings;
+use gridwalk_domain::ipc::commands::SaveSettings;
 use leptos::prelude::*;
 
-use crate::app::Ctx;
 use crate::bind::BindPanel;
-use crate::i18n::use_i18n;
 use crate::ipc;
+use crate::lang::{error_text, t_string, use_i18n};
+use crate::state::Ctx;
 
 #[component]
 pub fn SettingsView() -> impl IntoView {
@@ -31,12 +32,12 @@ pub fn SettingsView() -> impl IntoView {
             server_url: server.get_untracked(),
         };
         leptos::task::spawn_local(async move {
-            match ipc::save_settings(&s).await {
+            match ipc::call::<SaveSettings>(&s).await {
                 Ok(info) => {
                     ctx.info.set(Some(info));
-                    message.set(Some((true, i18n.t("settings.saved"))));
+                    message.set(Some((true, t_string!(i18n, settings.saved).to_owned())));
                 }
-                Err(e) => message.set(Some((false, i18n.error(&e.code, &e.message)))),
+                Err(e) => message.set(Some((false, error_text(i18n, &e.code, &e.message)))),
             }
         });
     };
@@ -44,19 +45,19 @@ pub fn SettingsView() -> impl IntoView {
         <BindPanel />
         <section class="form settings">
             <label class="field">
-                <span>{move || i18n.t("settings.reporter")}</span>
+                <span>{move || t_string!(i18n, settings.reporter)}</span>
                 <input id="settings-reporter" type="text" prop:value=move || reporter.get()
                     on:input=move |ev| reporter.set(event_target_value(&ev)) />
             </label>
             <label class="field">
-                <span>{move || i18n.t("settings.server")}</span>
+                <span>{move || t_string!(i18n, settings.server)}</span>
                 <input id="settings-server" type="url" prop:value=move || server.get()
                     on:input=move |ev| server.set(event_target_value(&ev)) />
             </label>
             {move || message.get().map(|(ok, m)| view! { <p class=if ok { "notice" } else { "error" }>{m}</p> })}
-            <button class="primary" id="settings-save" on:click=save>{move || i18n.t("settings.save")}</button>
+            <button class="primary" id="settings-save" on:click=save>{move || t_string!(i18n, settings.save)}</button>
             <dl class="device">
-                <dt>{move || i18n.t("settings.device")}</dt>
+                <dt>{move || t_string!(i18n, settings.device)}</dt>
                 <dd>{move || ctx.info.get().map(|i| i.device.to_string()).unwrap_or_default()}</dd>
             </dl>
         </section>

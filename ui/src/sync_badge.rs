@@ -1,33 +1,24 @@
 //! The header's sync line: what is waiting, what is happening, what failed,
-//! and a button to sync now. Polled, so it is right even after a background
-//! pass the UI did not start.
+//! and a button to sync now. The shell sends the sync picture whenever it
+//! changes (`sync-status`), so this is right after background passes too.
 
-use gridwalk_domain::sync_state::{DeviceAccess, SyncState, SyncStatus};
+use gridwalk_domain::ipc::commands::SyncNow;
+use gridwalk_domain::sync_state::{DeviceAccess, SyncState};
 use leptos::prelude::*;
-use std::time::Duration;
 
 use crate::browser::short_time;
-use crate::i18n::use_i18n;
 use crate::ipc;
-
-pub const POLL: Duration = Duration::from_millis(1500);
+use crate::lang::{error_text, t_string, use_i18n};
+use crate::state::use_ctx;
 
 #[component]
-pub fn SyncBadge(status: RwSignal<SyncStatus>) -> impl IntoView {
+pub fn SyncBadge() -> impl IntoView {
     let i18n = use_i18n();
-    let refresh = move || {
-        leptos::task::spawn_local(async move {
-            if let Ok(s) = ipc::sync_status().await {
-                status.set(s);
-            }
-        })
-    };
-    refresh();
-    set_interval(refresh, POLL);
+    let status = use_ctx().status;
     let sync_now = move |_| {
         status.update(|s| s.running = true);
         leptos::task::spawn_local(async move {
-            if let Ok(s) = ipc::sync_now().await {
+            if let Ok(s) = ipc::ask::<SyncNow>().await {
                 status.set(s);
             }
         });
@@ -36,25 +27,32 @@ pub fn SyncBadge(status: RwSignal<SyncStatus>) -> impl IntoView {
         let s = status.get();
         let waiting = s.pending_changes + s.pending_photos;
         if matches!(s.access, DeviceAccess::Refused { .. }) {
-            ("failed", i18n.t("sync.refused"))
+            ("failed", t_string!(i18n, sync.refused).to_owned())
         } else if s.access == DeviceAccess::Unbound {
-            ("pending", i18n.t("sync.unbound"))
+            ("pending", t_string!(i18n, sync.unbound).to_owned())
         } else if s.running {
-            ("running", i18n.t("sync.running"))
+            ("running", t_string!(i18n, sync.running).to_owned())
         } else if let Some(code) = &s.last_error {
             (
                 "failed",
-                format!("{}：{}", i18n.t("sync.failed"), i18n.error(code, "")),
+                format!(
+                    "{}：{}",
+                    t_string!(i18n, sync.failed),
+                    error_text(i18n, code, "")
+                ),
             )
         } else if waiting > 0 {
             (
                 "pending",
-                i18n.t("sync.pending").replace("{n}", &waiting.to_string()),
+                t_string!(i18n, sync.pending).replace("{n}", &waiting.to_string()),
             )
         } else if let Some(ms) = s.last_success_ms {
-            ("ok", i18n.t("sync.last").replace("{t}", &short_time(ms)))
+            (
+                "ok",
+                t_string!(i18n, sync.last).replace("{t}", &short_time(ms)),
+            )
         } else {
-            ("pending", i18n.t("sync.never"))
+            ("pending", t_string!(i18n, sync.never).to_owned())
         }
     };
     view! {
@@ -62,7 +60,7 @@ pub fn SyncBadge(status: RwSignal<SyncStatus>) -> impl IntoView {
             <span class="dot"></span>
             <span class="sync-text">{move || line().1}</span>
             <button class="sync-now" id="sync-now" on:click=sync_now disabled=move || status.get().running>
-                {move || i18n.t("sync.now")}
+                {move || t_string!(i18n, sync.now)}
             </button>
         </div>
     }
@@ -72,14 +70,26 @@ pub fn SyncBadge(status: RwSignal<SyncStatus>) -> impl IntoView {
 #[component]
 pub fn StateChip(state: SyncState) -> impl IntoView {
     let i18n = use_i18n();
-    let (class, label) = match &state {
-        SyncState::Pending => ("pending", i18n.t("state.pending")),
-        SyncState::Syncing => ("running", i18n.t("state.syncing")),
-        SyncState::Synced => ("ok", i18n.t("state.synced")),
-        SyncState::Failed { reason } => (
-            "failed",
-            format!("{}：{}", i18n.t("state.failed"), i18n.error(reason, "")),
-        ),
+    let label = {
+        let state = state.clone();
+        move || match &state {
+            SyncState::Pending => t_string!(i18n, state.pending).to_owned(),
+            SyncState::Syncing => t_string!(i18n, state.syncing).to_owned(),
+            SyncState::Synced => t_string!(i18n, state.synced).to_owned(),
+            SyncState::Failed { reason } => {
+                format!(
+                    "{}：{}",
+                    t_string!(i18n, state.failed),
+                    error_text(i18n, reason, "")
+                )
+            }
+        }
+    };
+    let class = match &state {
+        SyncState::Pending => "pending",
+        SyncState::Syncing => "running",
+        SyncState::Synced => "ok",
+        SyncState::Failed { .. } => "failed",
     };
     view! { <span class=format!("chip {class}")>{label}</span> }
 }

@@ -10,7 +10,9 @@ use gridwalk_domain::household::{
     Household, HouseholdDraft, HouseholdRow, Member, MemberDraft, MemberEdit, SensitiveField,
 };
 use gridwalk_domain::ipc::Listed;
-use gridwalk_domain::ipc::archive::{Building, HouseholdPage, HouseholdQuery, household_uri};
+use gridwalk_domain::ipc::archive::{
+    Building, HOUSEHOLD_LIST_LIMIT, HouseholdPage, HouseholdQuery, household_uri,
+};
 use gridwalk_domain::need::Need;
 use gridwalk_domain::reveal::Reveal;
 use gridwalk_domain::sync_state::{SyncStatus, record_state};
@@ -22,9 +24,6 @@ use crate::new_doc_id;
 use crate::records::ListQuery;
 use crate::store::Store;
 use gridwalk_domain::catalog::builtin_vocabulary;
-
-/// Households a list shows at most; search narrows it.
-pub const HOUSEHOLD_LIST_LIMIT: u32 = 200;
 
 fn member_id() -> MemberId {
     MemberId::from_random_bytes(*uuid::Uuid::new_v4().as_bytes())

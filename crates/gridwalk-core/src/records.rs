@@ -289,7 +289,9 @@ impl Store {
             "SELECT r.doc_id, r.scope, r.maker_device, r.conflicts, r.summary,
                     EXISTS(SELECT 1 FROM outbox o WHERE o.doc_id = r.doc_id)
                     OR EXISTS(SELECT 1 FROM record_blobs rb JOIN blobs b ON b.hash = rb.hash
-                              WHERE rb.doc_id = r.doc_id AND b.uploaded = 0)
+                              WHERE rb.doc_id = r.doc_id AND b.uploaded = 0),
+                    EXISTS(SELECT 1 FROM record_blobs rb WHERE rb.doc_id = r.doc_id
+                              AND rb.hash NOT IN (SELECT hash FROM blobs))
              FROM records r WHERE r.kind = ?",
         );
         let mut args: Vec<Sql> = vec![Sql::Text(K::KIND.as_str().into())];
@@ -330,7 +332,7 @@ impl Store {
                 args.push(Sql::Integer(v));
             }
         }
-        sql += " ORDER BY r.at_ms DESC, r.doc_id LIMIT ?";
+        sql += " ORDER BY r.at_ms DESC, r.sort, r.doc_id LIMIT ?";
         args.push(Sql::Integer(i64::from(q.limit)));
         let device = self.device().to_string();
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -342,11 +344,12 @@ impl Store {
                 r.get::<_, bool>(3)?,
                 r.get::<_, String>(4)?,
                 r.get::<_, bool>(5)?,
+                r.get::<_, bool>(6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, scope, maker, conflicts, summary, unsent) = row?;
+            let (id, scope, maker, conflicts, summary, unsent, photos_pending) = row?;
             let bad =
                 |e: String| CoreError::Invalid(format!("the list of {} is damaged: {e}", K::KIND));
             out.push(Listed {
@@ -354,6 +357,7 @@ impl Store {
                 scope: GridId::parse(&scope).map_err(|e| bad(e.to_string()))?,
                 mine: maker == device,
                 conflicts,
+                photos_pending,
                 sync: record_state(unsent, status),
                 summary: serde_json::from_str(&summary).map_err(|e| bad(e.to_string()))?,
             });

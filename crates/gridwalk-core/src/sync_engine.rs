@@ -25,7 +25,8 @@ pub struct PullOutcome {
     pub acked: usize,
     pub applied: usize,
     pub parked: usize,
-    /// The kinds of the records the answer changed, for lists to refresh.
+    /// The kinds of the records the answer changed or confirmed as stored,
+    /// for lists to refresh.
     pub changed: BTreeSet<DocKind>,
 }
 
@@ -114,6 +115,15 @@ impl Store {
                 "DELETE FROM outbox WHERE doc_id = ?1 AND change_hash = ?2",
                 params![doc, hash],
             )?;
+            // Its record now reads 已同步: lists showing its kind refresh.
+            let kind: Option<String> = tx
+                .query_row("SELECT kind FROM documents WHERE doc_id = ?1", [doc], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            outcome
+                .changed
+                .extend(kind.and_then(|k| DocKind::parse(&k).ok()));
         }
         for (doc_id, (scope, changes)) in by_doc {
             let (applied, parked, kind) = apply_to_doc(&tx, &device, &doc_id, &scope, changes)?;

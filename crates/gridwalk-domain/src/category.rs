@@ -49,6 +49,12 @@ impl CategoryCode {
     }
 }
 
+impl std::fmt::Display for CategoryCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl TryFrom<String> for CategoryCode {
     type Error = CategoryError;
     fn try_from(s: String) -> Result<Self, CategoryError> {

@@ -251,6 +251,7 @@ impl Record for Household {
             category: None,
             status: None,
             at_ms: self.created_at_ms,
+            sort: self.address.sort_key(),
             search,
             blobs: Vec::new(),
             place: None,

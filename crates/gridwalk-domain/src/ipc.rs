@@ -157,6 +157,9 @@ pub struct Listed<S> {
     /// Two versions of a field (or an edit of a removed entry) wait for a
     /// person to pick.
     pub conflicts: bool,
+    /// Some of its photos are not on this device yet (they come with the
+    /// next sync).
+    pub photos_pending: bool,
     pub sync: SyncState,
     pub summary: S,
 }

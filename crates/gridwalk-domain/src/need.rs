@@ -177,6 +177,7 @@ impl Record for Need {
             category: Some(self.category.as_str().to_owned()),
             status: Some(status.as_str().to_owned()),
             at_ms: self.raised_at_ms,
+            sort: String::new(),
             search: vec![self.place.clone(), self.description.clone()],
             blobs: Vec::new(),
             place: None,

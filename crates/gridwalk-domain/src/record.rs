@@ -46,6 +46,9 @@ pub struct Projection<S> {
     pub status: Option<String>,
     /// The time lists sort by, newest first (Unix ms, maker's clock).
     pub at_ms: i64,
+    /// How records of the same time sort (a household's address).
+    #[serde(default)]
+    pub sort: String,
     /// Texts search finds the record by: names, addresses, door numbers,
     /// the last digits of phones and ID numbers. Never full sensitive values.
     pub search: Vec<String>,
@@ -64,6 +67,7 @@ impl<S: Serialize> Projection<S> {
             category: self.category,
             status: self.status,
             at_ms: self.at_ms,
+            sort: self.sort,
             search: self.search,
             blobs: self.blobs,
             place: self.place,

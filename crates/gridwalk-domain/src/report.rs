@@ -163,6 +163,7 @@ impl Record for HazardReport {
             category: Some(self.category.as_str().to_owned()),
             status: None,
             at_ms: self.created_at_ms,
+            sort: String::new(),
             search: vec![self.description.clone(), self.location.label()],
             blobs: self
                 .photos

@@ -65,6 +65,7 @@ impl Record for Reveal {
             category: Some(self.field.as_str().to_owned()),
             status: None,
             at_ms: self.at_ms,
+            sort: String::new(),
             search: Vec::new(),
             blobs: Vec::new(),
             place: None,

@@ -150,6 +150,7 @@ impl Record for Visit {
             category: None,
             status: None,
             at_ms: self.at_ms,
+            sort: String::new(),
             search: Vec::new(),
             blobs: self
                 .photos

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed step should stop the test loudly
 
+mod archive_window;
+mod driver;
 mod export;
 mod people;
 mod revocation;

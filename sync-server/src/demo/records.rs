@@ -412,9 +412,11 @@ fn visits(
         } else {
             now_ms - rng.below((a.visit_weeks * 7 * DAY_MS) as u64) as i64
         };
-        let mut methods = BTreeSet::from([code(*rng.pick(&METHODS))?]);
+        let first: &&str = rng.pick(&METHODS);
+        let mut methods = BTreeSet::from([code(first)?]);
         if rng.chance(40) {
-            methods.insert(code(*rng.pick(&METHODS))?);
+            let second: &&str = rng.pick(&METHODS);
+            methods.insert(code(second)?);
         }
         let visit_id = rng.doc_id();
         let mut needs = Vec::new();

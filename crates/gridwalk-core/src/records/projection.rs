@@ -43,11 +43,11 @@ pub(crate) fn project(tx: &Connection, id: &DocId, scope: &GridId, doc: &AutoCom
         serde_json::to_string(&p.summary).map_err(|e| CoreError::Invalid(e.to_string()))?;
     let row: i64 = tx.query_row(
         "INSERT INTO records(doc_id, kind, scope, parent, category, status, at_ms, maker_device,
-                             lat, lon, conflicts, summary)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                             lat, lon, conflicts, summary, sort)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT(doc_id) DO UPDATE SET kind = excluded.kind, scope = excluded.scope,
              parent = excluded.parent, category = excluded.category, status = excluded.status,
-             at_ms = excluded.at_ms, maker_device = excluded.maker_device, lat = excluded.lat,
+             at_ms = excluded.at_ms, sort = excluded.sort, maker_device = excluded.maker_device, lat = excluded.lat,
              lon = excluded.lon, conflicts = excluded.conflicts, summary = excluded.summary
          RETURNING id",
         params![
@@ -63,6 +63,7 @@ pub(crate) fn project(tx: &Connection, id: &DocId, scope: &GridId, doc: &AutoCom
             p.place.map(|c| c.lon()),
             conflicts,
             summary,
+            p.sort,
         ],
         |r| r.get(0),
     )?;

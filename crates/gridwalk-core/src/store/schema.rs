@@ -113,6 +113,7 @@ pub const MIGRATIONS: &[&str] = &[
         category TEXT,
         status TEXT,
         at_ms INTEGER NOT NULL,
+        sort TEXT NOT NULL DEFAULT '',
         maker_device TEXT NOT NULL,
         lat REAL,
         lon REAL,

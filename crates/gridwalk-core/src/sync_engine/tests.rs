@@ -70,8 +70,13 @@ fn a_new_report_waits_in_the_outbox_until_acknowledged() {
         "unacknowledged changes must stay queued"
     );
 
-    a.apply_sync_response(&req, &answer(&req, &req.changes))
+    let acked = a
+        .apply_sync_response(&req, &answer(&req, &req.changes))
         .unwrap();
+    assert!(
+        acked.changed.contains(&gridwalk_domain::DocKind::Report),
+        "an acknowledged report is a changed one: its list now shows 已同步"
+    );
     assert!(
         a.sync_request().unwrap().changes.is_empty(),
         "acknowledged changes leave the outbox"

@@ -85,6 +85,22 @@ impl Address {
         }
     }
 
+    /// Sorts doors the way people count them: building 3 before 12, room
+    /// 501 before 1001 (numbers padded), within the estate.
+    pub fn sort_key(&self) -> String {
+        let pad = |p: &str| match p.parse::<u64>() {
+            Ok(n) => format!("{n:08}"),
+            Err(_) => format!("~{p}"),
+        };
+        format!(
+            "{}|{}|{}|{}",
+            self.estate,
+            pad(&self.building),
+            pad(&self.unit),
+            pad(&self.room)
+        )
+    }
+
     /// `幸福小区 3号楼 2单元 501室`.
     pub fn line(&self) -> String {
         let unit = if self.unit.is_empty() {

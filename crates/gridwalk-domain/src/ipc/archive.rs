@@ -12,6 +12,9 @@ use crate::record::{Choice, Conflict};
 use crate::sync_state::SyncState;
 use crate::visit::VisitRow;
 
+/// Households a list shows at most; search narrows it.
+pub const HOUSEHOLD_LIST_LIMIT: u32 = 200;
+
 /// The QR payload on a household's door.
 pub const HOUSEHOLD_URI_PREFIX: &str = "gridwalk://household/";
 
