@@ -10,7 +10,9 @@
 
 mod projection;
 
-pub(crate) use projection::{PROJECTION_VERSION, project, reproject_all};
+pub(crate) use projection::{
+    PROJECTION_VERSION, Rows, project, reproject_all, write_rows, write_search,
+};
 
 use automerge::{AutoCommit, Change};
 use gridwalk_domain::ipc::Listed;
@@ -59,6 +61,8 @@ pub struct Writer<'s> {
     device: DeviceId,
     author: Option<Author>,
     now_ms: i64,
+    /// Search texts of records created in this batch, indexed together.
+    search: Vec<(i64, String)>,
 }
 
 impl std::fmt::Debug for Writer<'_> {
@@ -80,20 +84,94 @@ impl Writer<'_> {
 
     /// Saves a new record of kind `K`.
     pub fn create<K: Record>(&mut self, body: &K) -> Result<DocId> {
-        body.validate()
-            .map_err(gridwalk_records::RecordsError::from)?;
+        let change = new_change(&self.device, self.author.as_ref(), self.now_ms, body)?;
+        self.insert_new(body, &change)
+    }
+
+    /// Saves many new records of kind `K`, building their Automerge
+    /// changes on every core at once (the documents are independent; only
+    /// the writes are serial).
+    pub fn create_many<K: Record>(&mut self, bodies: &[K]) -> Result<Vec<DocId>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_thread = bodies.len().div_ceil(threads).max(1);
+        let (device, author, now) = (self.device, self.author.clone(), self.now_ms);
+        let changes: Vec<Change> = std::thread::scope(|s| {
+            let workers: Vec<_> = bodies
+                .chunks(per_thread)
+                .map(|chunk| {
+                    let author = author.clone();
+                    s.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|b| new_change(&device, author.as_ref(), now, b))
+                            .collect::<Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .map_err(|_| CoreError::Invalid("building records failed".into()))?
+                })
+                .collect::<Result<Vec<Vec<_>>>>()
+                .map(|v| v.into_iter().flatten().collect())
+        })?;
+        bodies
+            .iter()
+            .zip(&changes)
+            .map(|(b, c)| self.insert_new(b, c))
+            .collect()
+    }
+
+    /// Stores a new record made by `change`. A new document is its one
+    /// change: the change's bytes load as the document, and its rows come
+    /// straight from the body it was made from (no conflicts yet, made
+    /// here).
+    fn insert_new<K: Record>(&mut self, body: &K, change: &Change) -> Result<DocId> {
         let id = body.id();
-        let (mut doc, change) =
-            gridwalk_records::create(&self.device, body, self.author.as_ref(), self.now_ms)?;
-        let exists: bool = self.tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM documents WHERE doc_id = ?1)",
-            [id.to_string()],
-            |r| r.get(0),
-        )?;
-        if exists {
+        let (id_s, scope) = (id.to_string(), body.scope());
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO documents(doc_id, kind, scope, bytes, updated_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(doc_id) DO NOTHING",
+            )?
+            .execute(params![
+                id_s,
+                K::KIND.as_str(),
+                scope.as_str(),
+                change.raw_bytes(),
+                self.now_ms
+            ])?;
+        if inserted == 0 {
             return Err(CoreError::Invalid(format!("record {id} exists already")));
         }
-        self.save(&id, K::KIND, body.scope(), &mut doc, &[change])?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO outbox(change_hash, doc_id, scope, bytes) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                change.hash().to_string(),
+                id_s,
+                scope.as_str(),
+                change.raw_bytes()
+            ])?;
+        let projection = body
+            .project()
+            .erase()
+            .map_err(|e| CoreError::Invalid(e.to_string()))?;
+        let maker = self.device.to_string();
+        let rows = Rows {
+            id: &id,
+            scope,
+            kind: K::KIND,
+            projection: &projection,
+            conflicts: false,
+            maker: &maker,
+        };
+        let search = write_rows(&self.tx, &rows, true)?;
+        self.search.push(search);
         Ok(id)
     }
 
@@ -154,6 +232,7 @@ impl Writer<'_> {
         doc: &mut AutoCommit,
         changes: &[Change],
     ) -> Result<()> {
+        self.flush_search()?;
         let id_s = id.to_string();
         self.tx.execute(
             "INSERT INTO documents(doc_id, kind, scope, bytes, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -173,10 +252,28 @@ impl Writer<'_> {
         &self.tx
     }
 
-    fn commit(self) -> Result<()> {
+    /// Indexes what `create` queued, before anything else touches the index.
+    fn flush_search(&mut self) -> Result<()> {
+        write_search(&self.tx, &std::mem::take(&mut self.search))
+    }
+
+    fn commit(mut self) -> Result<()> {
+        self.flush_search()?;
         self.tx.commit()?;
         Ok(())
     }
+}
+
+/// The one change that creates a document for `body`, after checking it.
+fn new_change<K: Record>(
+    device: &DeviceId,
+    author: Option<&Author>,
+    now_ms: i64,
+    body: &K,
+) -> Result<Change> {
+    body.validate()
+        .map_err(gridwalk_records::RecordsError::from)?;
+    Ok(gridwalk_records::create(device, body, author, now_ms)?.1)
 }
 
 /// A stored document and its grid.
@@ -219,6 +316,7 @@ impl Store {
             device,
             author,
             now_ms,
+            search: Vec::new(),
         };
         let out = f(&mut w)?;
         w.commit()?;
@@ -285,23 +383,31 @@ impl Store {
         q: &ListQuery,
         status: &SyncStatus,
     ) -> Result<Vec<Listed<K::Summary>>> {
-        let mut sql = String::from(
-            "SELECT r.doc_id, r.scope, r.maker_device, r.conflicts, r.summary,
+        const COLUMNS: &str = "SELECT r.doc_id, r.scope, r.maker_device, r.conflicts, r.summary,
                     EXISTS(SELECT 1 FROM outbox o WHERE o.doc_id = r.doc_id)
                     OR EXISTS(SELECT 1 FROM record_blobs rb JOIN blobs b ON b.hash = rb.hash
                               WHERE rb.doc_id = r.doc_id AND b.uploaded = 0),
                     EXISTS(SELECT 1 FROM record_blobs rb WHERE rb.doc_id = r.doc_id
-                              AND rb.hash NOT IN (SELECT hash FROM blobs))
-             FROM records r WHERE r.kind = ?",
-        );
-        let mut args: Vec<Sql> = vec![Sql::Text(K::KIND.as_str().into())];
-        if let Some(text) = q.search.as_deref().filter(|t| !t.trim().is_empty()) {
-            let Some(expr) = match_expression(text) else {
-                return Ok(Vec::new());
-            };
-            sql += " AND r.id IN (SELECT rowid FROM record_search WHERE record_search MATCH ?)";
-            args.push(Sql::Text(expr));
-        }
+                              AND rb.hash NOT IN (SELECT hash FROM blobs))";
+        let mut args: Vec<Sql> = Vec::new();
+        let searching = q.search.as_deref().is_some_and(|t| !t.trim().is_empty());
+        let mut sql = match q.search.as_deref().filter(|_| searching) {
+            // A search walks the index's matches newest first (in the order
+            // records arrived on this device; CROSS JOIN keeps it) and stops
+            // at a page, so its cost follows the page, not how many match:
+            // `王` in 100,000 households matches thousands.
+            Some(text) => {
+                let Some(expr) = match_expression(text) else {
+                    return Ok(Vec::new());
+                };
+                args.push(Sql::Text(expr));
+                "SELECT r.id FROM record_search s CROSS JOIN records r ON r.id = s.rowid
+                 WHERE record_search MATCH ? AND r.kind = ?"
+                    .to_owned()
+            }
+            None => "SELECT r.id FROM records r WHERE r.kind = ?".to_owned(),
+        };
+        args.push(Sql::Text(K::KIND.as_str().into()));
         if let Some(grids) = &q.grids {
             if grids.is_empty() {
                 return Ok(Vec::new());
@@ -332,7 +438,17 @@ impl Store {
                 args.push(Sql::Integer(v));
             }
         }
-        sql += " ORDER BY r.at_ms DESC, r.sort, r.doc_id LIMIT ?";
+        // The page is picked first; only its rows get their sync state
+        // worked out (three lookups each), not every match.
+        let (inner, outer) = if searching {
+            (" ORDER BY s.rowid DESC", " ORDER BY r.id DESC")
+        } else {
+            let list = " ORDER BY r.at_ms DESC, r.sort, r.doc_id";
+            (list, list)
+        };
+        let sql = format!(
+            "{COLUMNS} FROM ({sql}{inner} LIMIT ?) page JOIN records r ON r.id = page.id{outer}"
+        );
         args.push(Sql::Integer(i64::from(q.limit)));
         let device = self.device().to_string();
         let mut stmt = self.conn.prepare_cached(&sql)?;

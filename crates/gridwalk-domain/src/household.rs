@@ -50,7 +50,7 @@ pub struct Household {
     pub created_by: String,
     /// The roster row it was imported from, so importing the same file
     /// again finds it instead of creating it twice.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_key: Option<String>,
 }
 

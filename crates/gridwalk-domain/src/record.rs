@@ -60,7 +60,9 @@ pub struct Projection<S> {
 }
 
 impl<S: Serialize> Projection<S> {
-    fn erase(self) -> Result<Projection<Value>, serde_json::Error> {
+    /// The same projection with its row as JSON, for layers that do not
+    /// know the kind.
+    pub fn erase(self) -> Result<Projection<Value>, serde_json::Error> {
         Ok(Projection {
             summary: serde_json::to_value(self.summary)?,
             parent: self.parent,

@@ -5,9 +5,10 @@
 //! to a new projection layout.
 
 use automerge::AutoCommit;
-use gridwalk_domain::record::spec;
-use gridwalk_domain::{DocId, GridId};
+use gridwalk_domain::record::{Projection, spec};
+use gridwalk_domain::{DocId, DocKind, GridId};
 use rusqlite::{Connection, params};
+use serde_json::Value;
 
 use crate::error::{CoreError, Result};
 use crate::search::index_text;
@@ -39,9 +40,39 @@ pub(crate) fn project(tx: &Connection, id: &DocId, scope: &GridId, doc: &AutoCom
     let maker = gridwalk_records::maker(doc)
         .map(|d| d.to_string())
         .unwrap_or_default();
+    let rows = Rows {
+        id,
+        scope,
+        kind: kind_spec.kind,
+        projection: &p,
+        conflicts,
+        maker: &maker,
+    };
+    let (row, text) = write_rows(tx, &rows, false)?;
+    write_search(tx, &[(row, text)])
+}
+
+/// What one record's projection rows hold.
+pub(crate) struct Rows<'a> {
+    pub id: &'a DocId,
+    pub scope: &'a GridId,
+    pub kind: DocKind,
+    pub projection: &'a Projection<Value>,
+    pub conflicts: bool,
+    pub maker: &'a str,
+}
+
+/// Writes one record's list row and the photos it needs; answers its row
+/// id and search text, which `write_search` indexes (batched: FTS5
+/// flushes its pending terms at every statement that writes to it). A
+/// `new` record has no old rows to clear.
+pub(crate) fn write_rows(tx: &Connection, r: &Rows<'_>, new: bool) -> Result<(i64, String)> {
+    let (id, scope, kind, p, conflicts, maker) =
+        (r.id, r.scope, r.kind, r.projection, r.conflicts, r.maker);
+    let label = id.to_string();
     let summary =
         serde_json::to_string(&p.summary).map_err(|e| CoreError::Invalid(e.to_string()))?;
-    let row: i64 = tx.query_row(
+    let row: i64 = tx.prepare_cached(
         "INSERT INTO records(doc_id, kind, scope, parent, category, status, at_ms, maker_device,
                              lat, lon, conflicts, summary, sort)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
@@ -50,9 +81,10 @@ pub(crate) fn project(tx: &Connection, id: &DocId, scope: &GridId, doc: &AutoCom
              at_ms = excluded.at_ms, sort = excluded.sort, maker_device = excluded.maker_device, lat = excluded.lat,
              lon = excluded.lon, conflicts = excluded.conflicts, summary = excluded.summary
          RETURNING id",
+    )?.query_row(
         params![
             label,
-            kind_spec.kind.as_str(),
+            kind.as_str(),
             scope.as_str(),
             p.parent.map(|d| d.to_string()),
             p.category,
@@ -67,20 +99,38 @@ pub(crate) fn project(tx: &Connection, id: &DocId, scope: &GridId, doc: &AutoCom
         ],
         |r| r.get(0),
     )?;
-    tx.execute("DELETE FROM record_blobs WHERE doc_id = ?1", [&label])?;
-    for hash in &p.blobs {
-        tx.execute(
-            "INSERT OR IGNORE INTO record_blobs(doc_id, hash) VALUES (?1, ?2)",
-            params![label, hash.as_str()],
-        )?;
+    if !new {
+        tx.prepare_cached("DELETE FROM record_blobs WHERE doc_id = ?1")?
+            .execute([&label])?;
+        tx.prepare_cached("DELETE FROM record_search WHERE rowid = ?1")?
+            .execute([row])?;
     }
-    tx.execute("DELETE FROM record_search WHERE rowid = ?1", [row])?;
-    let text = index_text(&p.search);
-    if !text.is_empty() {
-        tx.execute(
-            "INSERT INTO record_search(rowid, text) VALUES (?1, ?2)",
-            params![row, text],
-        )?;
+    for hash in &p.blobs {
+        tx.prepare_cached("INSERT OR IGNORE INTO record_blobs(doc_id, hash) VALUES (?1, ?2)")?
+            .execute(params![label, hash.as_str()])?;
+    }
+    Ok((row, index_text(&p.search)))
+}
+
+/// Rows per search insert: one FTS5 flush per statement, not per record.
+const SEARCH_ROWS_PER_INSERT: usize = 400;
+
+/// Indexes the search texts of records whose old text (if any) is gone.
+pub(crate) fn write_search(tx: &Connection, rows: &[(i64, String)]) -> Result<()> {
+    let rows: Vec<&(i64, String)> = rows.iter().filter(|(_, t)| !t.is_empty()).collect();
+    for chunk in rows.chunks(SEARCH_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO record_search(rowid, text) VALUES {}",
+            vec!["(?, ?)"; chunk.len()].join(", ")
+        );
+        let args = chunk.iter().flat_map(|(row, text)| {
+            [
+                rusqlite::types::Value::Integer(*row),
+                rusqlite::types::Value::Text(text.clone()),
+            ]
+        });
+        tx.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(args))?;
     }
     Ok(())
 }

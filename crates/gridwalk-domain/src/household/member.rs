@@ -14,21 +14,24 @@ use crate::vocabulary::Vocabulary;
 pub const MAX_NAME_CHARS: usize = 40;
 pub const MAX_MEMBER_NOTES_CHARS: usize = 500;
 
+// Empty optional fields are left out of the document: fewer operations
+// per member (imports of thousands of households), and a later edit that
+// fills one in is a plain put.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Member {
     pub name: String,
     pub relation: CategoryCode,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<Phone>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_number: Option<IdNumber>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_year: Option<i64>,
     #[serde(default)]
     pub notes: String,
     /// Moved out or passed away. Kept, never deleted: an edit another
     /// phone made meanwhile must not vanish with it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub removed: bool,
 }
 

@@ -100,6 +100,7 @@ impl Store {
         };
         self.write(now_ms, |w| {
             let by = w.author().map(|a| a.name.clone()).unwrap_or_default();
+            let mut records = Vec::new();
             for h in plan.households {
                 if h.exists {
                     done.skipped_existing += 1;
@@ -112,7 +113,7 @@ impl Store {
                 done.households += 1;
                 done.members += h.members.len() as u32;
                 let import_key = Some(h.key());
-                let record = Household {
+                records.push(Household {
                     id: new_doc_id(),
                     scope: h.grid,
                     address: h.address,
@@ -131,9 +132,9 @@ impl Store {
                     created_at_ms: w.now_ms(),
                     created_by: by.clone(),
                     import_key,
-                };
-                w.create(&record)?;
+                });
             }
+            w.create_many(&records)?;
             Ok(())
         })?;
         Ok(done)
