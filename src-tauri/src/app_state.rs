@@ -10,6 +10,7 @@ mod office;
 
 use gridwalk_core::Store;
 use gridwalk_core::photo::process_photo;
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::catalog::{builtin_catalog, builtin_vocabulary};
 use gridwalk_domain::ipc::commands::CreateReport;
 use gridwalk_domain::ipc::{AppError, AppInfo, Listed, ReportListScope, Settings, StagedPhoto};
@@ -36,7 +37,7 @@ pub struct AppState {
 
 fn poisoned() -> AppError {
     AppError::new(
-        "store.poisoned",
+        ErrorCode::StorePoisoned,
         "the local store is unavailable; restart the app",
     )
 }
@@ -135,7 +136,7 @@ impl AppState {
 
     pub fn save_settings(&self, settings: Settings) -> Result<AppInfo, AppError> {
         let url = parse_server_url(&settings.server_url)
-            .map_err(|m| AppError::new("settings.server_url", m))?;
+            .map_err(|m| AppError::new(ErrorCode::SettingsServerUrl, m))?;
         {
             let store = self.store()?;
             store.set_meta("reporter", settings.reporter.trim())?;

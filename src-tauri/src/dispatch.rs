@@ -7,6 +7,7 @@
 //! decode photos); calls to the server run on the async runtime. A refusal
 //! crosses as the `{code, message, fields}` of `AppError`.
 
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::ipc::AppError;
 use gridwalk_domain::ipc::commands::{self as c, Command};
 use serde::Serialize;
@@ -23,7 +24,7 @@ pub fn handle<R: Runtime>(invoke: Invoke<R>) -> bool {
     };
     let Some(state) = invoke.message.webview_ref().try_state::<AppState>() else {
         invoke.resolver.reject(AppError::new(
-            "app.starting",
+            ErrorCode::AppStarting,
             "the app is still starting: try again in a moment",
         ));
         return true;
@@ -110,7 +111,7 @@ fn raw(body: &InvokeBody) -> Result<Vec<u8>, AppError> {
     match body {
         InvokeBody::Raw(bytes) => Ok(bytes.clone()),
         InvokeBody::Json(_) => Err(AppError::new(
-            "ipc.not_raw",
+            ErrorCode::IpcNotRaw,
             "send the file's bytes as the raw body",
         )),
     }
@@ -129,7 +130,7 @@ fn args<C: Command>(body: &InvokeBody) -> Result<C::Args, AppError> {
     };
     serde_json::from_value(value).map_err(|e| {
         AppError::new(
-            "ipc.bad_args",
+            ErrorCode::IpcBadArgs,
             format!(
                 "{}: the arguments do not fit ({e}); update the app",
                 C::NAME
@@ -154,7 +155,7 @@ fn blocking<C: Command, R: Runtime>(
         let a = args::<C>(&body).map_err(refusal)?;
         tauri::async_runtime::spawn_blocking(move || f(a))
             .await
-            .map_err(|e| refusal(AppError::new("app.worker", e.to_string())))?
+            .map_err(|e| refusal(AppError::new(ErrorCode::AppWorker, e.to_string())))?
             .map_err(refusal)
     });
 }

@@ -10,6 +10,7 @@
 
 use gridwalk_core::account::{Credentials, DeviceToken};
 use gridwalk_core::{CoreError, Store};
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::directory::{InvitationCode, Me};
 use gridwalk_domain::sync_state::{DeviceAccess, SyncStatus};
 use std::sync::{Arc, Mutex};
@@ -36,20 +37,20 @@ pub enum SyncError {
     #[error("this device is not bound yet: enter the invitation code from your community office")]
     NotBound,
     #[error("the server no longer accepts this device ({0}): enter a new invitation code")]
-    Refused(String),
+    Refused(ErrorCode),
     #[error(transparent)]
     BadCode(#[from] gridwalk_domain::directory::BadInvitationCode),
 }
 
 impl SyncError {
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> ErrorCode {
         match self {
             Self::Transport(e) => e.code(),
-            Self::Core(e) => e.code().to_owned(),
-            Self::Poisoned => "store.poisoned".into(),
-            Self::NotBound => "account.not_bound".into(),
-            Self::Refused(code) => code.clone(),
-            Self::BadCode(_) => "invite.bad_code".into(),
+            Self::Core(e) => e.code(),
+            Self::Poisoned => ErrorCode::StorePoisoned,
+            Self::NotBound => ErrorCode::AccountNotBound,
+            Self::Refused(code) => *code,
+            Self::BadCode(_) => ErrorCode::InviteBadCode,
         }
     }
 
@@ -304,7 +305,7 @@ fn remember_refusal<T>(
     if let (Err(SyncError::Transport(TransportError::Unauthorized { code, .. })), Some(token)) =
         (result, sent_with.token())
     {
-        lock(store)?.set_token_refused(token, code)?;
+        lock(store)?.set_token_refused(token, *code)?;
     }
     Ok(())
 }
@@ -372,7 +373,7 @@ mod tests {
     #[test]
     fn a_refused_or_unbound_device_waits_for_a_code_instead_of_retrying() {
         let refused = SyncError::Transport(TransportError::Unauthorized {
-            code: "auth.revoked".into(),
+            code: gridwalk_domain::ErrorCode::AuthRevoked,
             message: String::new(),
         });
         assert_eq!(refused.retry_after(0), None);

@@ -7,6 +7,7 @@
 //! network is down".
 
 use gridwalk_core::account::DeviceToken;
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::directory::{Me, RedeemRequest, RedeemResponse};
 use gridwalk_domain::sync::{
     ApiError, MAX_BLOB_BYTES, MAX_SYNC_BODY_BYTES, SyncRequest, SyncResponse,
@@ -35,13 +36,13 @@ pub enum TransportError {
     #[error("the sync server refused the request ({status}, {code}): {message}")]
     Refused {
         status: u16,
-        code: String,
+        code: ErrorCode,
         message: String,
     },
     /// 401: the token is missing, unknown or revoked. Retrying cannot help;
     /// a new invitation code can.
     #[error("the sync server does not accept this device ({code}): {message}")]
-    Unauthorized { code: String, message: String },
+    Unauthorized { code: ErrorCode, message: String },
     #[error("the sync server asks to slow down; retrying in {0:?}")]
     RateLimited(Duration),
     #[error("the sync server failed ({0}); it will be retried")]
@@ -51,14 +52,14 @@ pub enum TransportError {
 }
 
 impl TransportError {
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Unreachable { .. } => "sync.unreachable".into(),
-            Self::Timeout => "sync.timeout".into(),
-            Self::Refused { code, .. } | Self::Unauthorized { code, .. } => code.clone(),
-            Self::RateLimited(_) => "rate_limited".into(),
-            Self::Server(_) => "sync.server_error".into(),
-            Self::BadAnswer(_) => "sync.bad_server_data".into(),
+            Self::Unreachable { .. } => ErrorCode::SyncUnreachable,
+            Self::Timeout => ErrorCode::SyncTimeout,
+            Self::Refused { code, .. } | Self::Unauthorized { code, .. } => *code,
+            Self::RateLimited(_) => ErrorCode::RateLimited,
+            Self::Server(_) => ErrorCode::SyncServerError,
+            Self::BadAnswer(_) => ErrorCode::SyncBadServerData,
         }
     }
 }
@@ -232,7 +233,7 @@ impl HttpTransport {
         }
         if !status.is_success() {
             let err: ApiError = serde_json::from_slice(&body).unwrap_or(ApiError {
-                code: "sync.refused".into(),
+                code: ErrorCode::Unknown,
                 message: String::from_utf8_lossy(&body).chars().take(200).collect(),
             });
             if status == reqwest::StatusCode::UNAUTHORIZED {

@@ -21,6 +21,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::sync::{ApiError as ApiErrorBody, MAX_BLOB_BYTES, MAX_SYNC_BODY_BYTES};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -82,13 +83,13 @@ pub enum ApiError {
     #[error(transparent)]
     Rejected(#[from] RejectReason),
     #[error("{1}")]
-    BadRequest(&'static str, String),
+    BadRequest(ErrorCode, String),
     #[error("{1}")]
-    Unauthorized(&'static str, String),
+    Unauthorized(ErrorCode, String),
     #[error("{1}")]
-    Forbidden(&'static str, String),
+    Forbidden(ErrorCode, String),
     #[error("{1}")]
-    NotFound(&'static str, String),
+    NotFound(ErrorCode, String),
     #[error("too many requests")]
     TooMany(Duration),
     #[error("internal: {0}")]
@@ -99,10 +100,10 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::ScopeMismatch { .. } => {
-                ApiError::BadRequest("sync.scope_mismatch", e.to_string())
+                ApiError::BadRequest(ErrorCode::SyncScopeMismatch, e.to_string())
             }
             StorageError::CreatedConcurrently(_) => {
-                ApiError::BadRequest("sync.created_concurrently", e.to_string())
+                ApiError::BadRequest(ErrorCode::SyncCreatedConcurrently, e.to_string())
             }
             other => ApiError::Internal(other.to_string()),
         }
@@ -113,22 +114,22 @@ impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> Self {
         match &r {
             Rejection::Denied { denied, .. } => ApiError::Forbidden(denied.code(), r.to_string()),
-            Rejection::Invalid { code, .. } => ApiError::BadRequest(code, r.to_string()),
+            Rejection::Invalid { code, .. } => ApiError::BadRequest(*code, r.to_string()),
             Rejection::Storage(_) => ApiError::Internal(r.to_string()),
         }
     }
 }
 
 impl ApiError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             Self::Rejected(r) => r.code(),
             Self::BadRequest(c, _)
             | Self::Unauthorized(c, _)
             | Self::Forbidden(c, _)
-            | Self::NotFound(c, _) => c,
-            Self::TooMany(_) => "rate_limited",
-            Self::Internal(_) => "internal",
+            | Self::NotFound(c, _) => *c,
+            Self::TooMany(_) => ErrorCode::RateLimited,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 }
@@ -154,14 +155,7 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        let mut resp = (
-            status,
-            axum::Json(ApiErrorBody {
-                code: code.into(),
-                message,
-            }),
-        )
-            .into_response();
+        let mut resp = (status, axum::Json(ApiErrorBody { code, message })).into_response();
         if let Self::TooMany(wait) = self
             && let Ok(v) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string())
         {

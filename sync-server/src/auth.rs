@@ -11,6 +11,7 @@ pub mod rate_limit;
 
 use axum::http::HeaderMap;
 use base64::Engine;
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::directory::{GridNode, InvitationCode, Me, NodeKind};
 use gridwalk_domain::{DeviceId, GridId, Role, UserId};
 use gridwalk_photo::sha256_hash;
@@ -98,7 +99,7 @@ impl Manager {
     }
 }
 
-pub fn unauthorized(code: &'static str, message: &str) -> ApiError {
+pub fn unauthorized(code: ErrorCode, message: &str) -> ApiError {
     ApiError::Unauthorized(code, message.into())
 }
 
@@ -109,7 +110,7 @@ pub fn device(storage: &Storage, token: Option<&str>) -> Result<DeviceAuth, ApiE
         .filter(|t| t.starts_with(DEVICE_TOKEN_PREFIX))
         .ok_or_else(|| {
             unauthorized(
-                "auth.missing_token",
+                ErrorCode::AuthMissingToken,
                 "this device is not provisioned: redeem an invitation code from your office",
             )
         })?;
@@ -117,14 +118,14 @@ pub fn device(storage: &Storage, token: Option<&str>) -> Result<DeviceAuth, ApiE
         .device_by_token(&secret_hash(token))?
         .ok_or_else(|| {
             unauthorized(
-                "auth.unknown_token",
+                ErrorCode::AuthUnknownToken,
                 "this device's token is not known here: redeem a new invitation code",
             )
         })?;
     let row = identity.row;
     if row.revoked {
         return Err(unauthorized(
-            "auth.revoked",
+            ErrorCode::AuthRevoked,
             "this device has been cut off by the office; unsent records stay on it — ask for a new invitation code",
         ));
     }
@@ -146,7 +147,7 @@ pub fn manager(storage: &Storage, token: Option<&str>, now_ms: i64) -> Result<Ma
             .map(Manager::Admin)
             .ok_or_else(|| {
                 unauthorized(
-                    "auth.session_expired",
+                    ErrorCode::AuthSessionExpired,
                     "the admin session has expired or is unknown: log in again",
                 )
             }),
@@ -156,7 +157,7 @@ pub fn manager(storage: &Storage, token: Option<&str>, now_ms: i64) -> Result<Ma
                 Ok(Manager::Office(d))
             } else {
                 Err(ApiError::Forbidden(
-                    "auth.not_a_manager",
+                    ErrorCode::AuthNotAManager,
                     format!(
                         "a {} may not manage accounts or export records: ask your community office",
                         d.role

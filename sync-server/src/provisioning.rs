@@ -1,6 +1,7 @@
 //! Creating nodes, users and invitations: shared by the admin API, the demo
 //! seed and the tests, so each path checks the same things.
 
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::directory::{
     GridNode, Invitation, InvitationCode, NewNode, NewUser, UserInfo,
 };
@@ -15,7 +16,7 @@ use crate::storage::Storage;
 
 const MAX_NAME_CHARS: usize = 64;
 
-fn bad(code: &'static str, message: String) -> ApiError {
+fn bad(code: ErrorCode, message: String) -> ApiError {
     ApiError::BadRequest(code, message)
 }
 
@@ -23,7 +24,7 @@ fn checked_name(name: &str, what: &str) -> Result<String, ApiError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(bad(
-            "admin.bad_name",
+            ErrorCode::AdminBadName,
             format!("a {what} name needs 1–{MAX_NAME_CHARS} characters"),
         ));
     }
@@ -36,7 +37,7 @@ pub fn add_node(storage: &Storage, node: &NewNode) -> Result<GridNode, ApiError>
     match &node.parent {
         None if node.kind != gridwalk_domain::directory::NodeKind::Community => {
             return Err(bad(
-                "admin.bad_parent",
+                ErrorCode::AdminBadParent,
                 "only a community (社区) can be a root of the tree".into(),
             ));
         }
@@ -44,13 +45,13 @@ pub fn add_node(storage: &Storage, node: &NewNode) -> Result<GridNode, ApiError>
         Some(p) => {
             let parent = tree.iter().find(|n| &n.id == p).ok_or_else(|| {
                 bad(
-                    "admin.bad_parent",
+                    ErrorCode::AdminBadParent,
                     format!("parent node {p} does not exist"),
                 )
             })?;
             if !parent.kind.may_parent(node.kind) {
                 return Err(bad(
-                    "admin.bad_parent",
+                    ErrorCode::AdminBadParent,
                     format!(
                         "a {} cannot hang under a {}",
                         node.kind.as_str(),
@@ -68,7 +69,7 @@ pub fn add_node(storage: &Storage, node: &NewNode) -> Result<GridNode, ApiError>
     };
     if !storage.add_node(&new)? {
         return Err(bad(
-            "admin.node_exists",
+            ErrorCode::AdminNodeExists,
             format!("node {} already exists", node.id),
         ));
     }
@@ -98,13 +99,13 @@ pub fn add_user(
 pub fn check_nodes(tree: &[GridNode], nodes: &[GridId]) -> Result<(), ApiError> {
     if nodes.is_empty() {
         return Err(bad(
-            "admin.no_nodes",
+            ErrorCode::AdminNoNodes,
             "attach the user to at least one community, area or grid".into(),
         ));
     }
     if let Some(missing) = nodes.iter().find(|n| !tree.iter().any(|t| &t.id == *n)) {
         return Err(bad(
-            "admin.bad_node",
+            ErrorCode::AdminBadNode,
             format!("node {missing} does not exist"),
         ));
     }

@@ -5,6 +5,7 @@
 //! the parser becomes a 400 for that request instead of a dead worker.
 
 use automerge::Change;
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::sync::{
     MAX_CHANGE_BYTES, MAX_CHANGES_PER_PUSH, PROTOCOL_VERSION, SyncRequest,
 };
@@ -32,13 +33,13 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Malformed(_) => "sync.malformed",
-            Self::Protocol(_) => "sync.protocol",
-            Self::TooManyChanges(_) => "sync.too_many_changes",
-            Self::ChangeTooLarge { .. } => "sync.change_too_large",
-            Self::BadChange { .. } => "sync.bad_change",
+            Self::Malformed(_) => ErrorCode::SyncMalformed,
+            Self::Protocol(_) => ErrorCode::SyncProtocol,
+            Self::TooManyChanges(_) => ErrorCode::SyncTooManyChanges,
+            Self::ChangeTooLarge { .. } => ErrorCode::SyncChangeTooLarge,
+            Self::BadChange { .. } => ErrorCode::SyncBadChange,
         }
     }
 }

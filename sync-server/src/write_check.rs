@@ -12,6 +12,7 @@
 
 use automerge::legacy::{Key, ObjectId, OpType};
 use automerge::{ActorId, ChangeHash, ROOT, ReadDoc};
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::access::{Denied, FieldPath, WriteAttempt, check_write};
 use gridwalk_domain::{DocId, DocKind, Reveal};
 use std::collections::{HashMap, HashSet};
@@ -32,7 +33,7 @@ pub enum Rejection {
     Invalid {
         index: usize,
         doc: DocId,
-        code: &'static str,
+        code: ErrorCode,
         reason: String,
     },
     #[error(transparent)]
@@ -170,7 +171,7 @@ pub fn authorize(
     let user = who.user.to_string();
     for (index, c) in changes.iter().enumerate() {
         let doc = c.wire.doc;
-        let invalid = |code: &'static str, reason: String| Rejection::Invalid {
+        let invalid = |code: ErrorCode, reason: String| Rejection::Invalid {
             index,
             doc,
             code,
@@ -179,7 +180,8 @@ pub fn authorize(
         let Some(state) = docs.get_mut(&doc) else {
             continue; // Every pushed document was loaded above.
         };
-        let change = decode_change(&c.wire.bytes).map_err(|e| invalid("sync.bad_change", e))?;
+        let change =
+            decode_change(&c.wire.bytes).map_err(|e| invalid(ErrorCode::SyncBadChange, e))?;
         if state.known.contains(&change.hash()) {
             continue; // Already stored: acknowledging it again changes nothing.
         }
@@ -204,7 +206,7 @@ pub fn authorize(
         }
         if let Some(dep) = change.deps().iter().find(|d| !state.known.contains(d)) {
             return Err(invalid(
-                "sync.missing_deps",
+                ErrorCode::SyncMissingDeps,
                 format!(
                     "it builds on change {dep}, which the server has not received; push changes in the order they were made"
                 ),
@@ -212,24 +214,25 @@ pub fn authorize(
         }
         let touched = state
             .touched(&change)
-            .map_err(|e| invalid("sync.bad_change", e))?;
+            .map_err(|e| invalid(ErrorCode::SyncBadChange, e))?;
         let creating = state.facts.is_none();
         if creating {
             let kind = created_kind(&change).ok_or_else(|| {
                 invalid(
-                    "sync.unknown_kind",
+                    ErrorCode::SyncUnknownKind,
                     "the first change of a record must set its kind".into(),
                 )
             })?;
-            let kind =
-                DocKind::parse(&kind).map_err(|e| invalid("sync.unknown_kind", e.to_string()))?;
+            let kind = DocKind::parse(&kind)
+                .map_err(|e| invalid(ErrorCode::SyncUnknownKind, e.to_string()))?;
             let facts = DocFacts {
                 scope: c.wire.scope.clone(),
                 kind,
                 owner: user.clone(),
             };
             if kind == DocKind::Reveal {
-                let reveal = read_reveal(&change).map_err(|e| invalid("sync.bad_record", e))?;
+                let reveal =
+                    read_reveal(&change).map_err(|e| invalid(ErrorCode::SyncBadRecord, e))?;
                 out.notes.insert(
                     index,
                     AuditNote {
@@ -246,7 +249,7 @@ pub fn authorize(
         let Some(facts) = &state.facts else { continue };
         if facts.scope != c.wire.scope {
             return Err(invalid(
-                "sync.scope_mismatch",
+                ErrorCode::SyncScopeMismatch,
                 format!(
                     "the record belongs to grid {}, not {}",
                     facts.scope, c.wire.scope

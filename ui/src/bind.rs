@@ -2,6 +2,7 @@
 //! banner a cut-off device shows. The code is sent as typed; the shell
 //! forgives case, spaces and dashes, and takes the QR payload too.
 
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::directory::Me;
 use gridwalk_domain::ipc::BindRequest;
 use gridwalk_domain::ipc::commands::{GetSyncStatus, RedeemInvitation};
@@ -37,7 +38,10 @@ pub fn CodeInput(#[prop(default = "bind")] prefix: &'static str) -> impl IntoVie
             code: code.get_untracked(),
         };
         if req.code.trim().is_empty() {
-            message.set(Some((false, error_text(i18n, "invite.bad_code", ""))));
+            message.set(Some((
+                false,
+                error_text(i18n, ErrorCode::InviteBadCode, ""),
+            )));
             return;
         }
         busy.set(true);
@@ -52,7 +56,7 @@ pub fn CodeInput(#[prop(default = "bind")] prefix: &'static str) -> impl IntoVie
                         ctx.status.set(s);
                     }
                 }
-                Err(e) => message.set(Some((false, error_text(i18n, &e.code, &e.message)))),
+                Err(e) => message.set(Some((false, error_text(i18n, e.code, &e.message)))),
             }
             busy.set(false);
         });
@@ -124,7 +128,7 @@ pub fn RefusedBanner() -> impl IntoView {
     };
     move || {
         refused().map(|code| {
-            let revoked = code == "auth.revoked";
+            let revoked = code == ErrorCode::AuthRevoked;
             let text = move || {
                 let n = ctx.status.get().pending_changes;
                 // "0 unsynced records" reads like something went missing.

@@ -51,7 +51,7 @@ pub fn ExportBar(what: ExportWhat, #[prop(default = false)] offer_full: bool) ->
                     }
                     Ok(text)
                 }
-                Err(e) => Err(online_error(i18n, &e.code, &e.message)),
+                Err(e) => Err(online_error(i18n, e.code, &e.message)),
             };
             message.set(Some(outcome));
             busy.set(false);

@@ -14,6 +14,7 @@ pub use page::{HouseholdPage, status_label};
 pub use visit::VisitForm;
 
 use gridwalk_domain::DocKind;
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::household::HouseholdRow;
 use gridwalk_domain::ipc::archive::{HOUSEHOLD_LIST_LIMIT, HouseholdQuery};
 use gridwalk_domain::ipc::commands::{Households, ReadDoorQr};
@@ -66,7 +67,7 @@ pub fn HouseholdList() -> impl IntoView {
                     error.set(None);
                 }
                 Ok(_) => {}
-                Err(e) => error.set(Some(error_text(i18n, &e.code, &e.message))),
+                Err(e) => error.set(Some(error_text(i18n, e.code, &e.message))),
             }
         });
     });
@@ -79,12 +80,12 @@ pub fn HouseholdList() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let found = match file_bytes(&file).await {
                 Ok(bytes) => ipc::call_raw::<ReadDoorQr>(bytes).await,
-                Err(m) => Err(gridwalk_domain::ipc::AppError::new("photo.read", m)),
+                Err(m) => Err(gridwalk_domain::ipc::AppError::new(ErrorCode::PhotoRead, m)),
             };
             match found {
                 Ok(Some(id)) => go(&format!("/households/{id}"), Default::default()),
-                Ok(None) => error.set(Some(error_text(i18n, "qr.none", ""))),
-                Err(e) => error.set(Some(error_text(i18n, &e.code, &e.message))),
+                Ok(None) => error.set(Some(error_text(i18n, ErrorCode::QrNone, ""))),
+                Err(e) => error.set(Some(error_text(i18n, e.code, &e.message))),
             }
             scanning.set(false);
         });

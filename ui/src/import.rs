@@ -4,6 +4,7 @@
 //! then writes every household without a problem in one go; importing the
 //! same file again creates nothing new.
 
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::ipc::commands::{PreviewImport, RunImport};
 use gridwalk_domain::ipc::import::ImportPreview;
 use leptos::prelude::*;
@@ -33,11 +34,14 @@ pub fn ImportView() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let answer = match file_bytes(&f).await {
                 Ok(bytes) => ipc::call_raw::<PreviewImport>(bytes).await,
-                Err(m) => Err(gridwalk_domain::ipc::AppError::new("import.read", m)),
+                Err(m) => Err(gridwalk_domain::ipc::AppError::new(
+                    ErrorCode::ImportRead,
+                    m,
+                )),
             };
             match answer {
                 Ok(p) => preview.set(Some(p)),
-                Err(e) => error.set(Some(error_text(i18n, &e.code, &e.message))),
+                Err(e) => error.set(Some(error_text(i18n, e.code, &e.message))),
             }
             busy.set(false);
         });
@@ -51,7 +55,10 @@ pub fn ImportView() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let answer = match file_bytes(&f).await {
                 Ok(bytes) => ipc::call_raw::<RunImport>(bytes).await,
-                Err(m) => Err(gridwalk_domain::ipc::AppError::new("import.read", m)),
+                Err(m) => Err(gridwalk_domain::ipc::AppError::new(
+                    ErrorCode::ImportRead,
+                    m,
+                )),
             };
             match answer {
                 Ok(done) => {
@@ -62,7 +69,7 @@ pub fn ImportView() -> impl IntoView {
                     ));
                     navigate("/households", Default::default());
                 }
-                Err(e) => error.set(Some(error_text(i18n, &e.code, &e.message))),
+                Err(e) => error.set(Some(error_text(i18n, e.code, &e.message))),
             }
             busy.set(false);
         });

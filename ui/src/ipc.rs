@@ -4,6 +4,7 @@
 //! `on_event`, photos by hash through `photo_url`.
 
 use gridwalk_domain::BlobHash;
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::ipc::AppError;
 use gridwalk_domain::ipc::commands::{Command, NoArgs, PHOTO_SCHEME};
 use serde::Serialize;
@@ -30,17 +31,19 @@ struct Wrapped<'a, T> {
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, AppError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| AppError::new("ui.encode", e.to_string()))
+        .map_err(|e| AppError::new(ErrorCode::UiEncode, e.to_string()))
 }
 
 async fn answer<T: DeserializeOwned>(sent: Result<JsValue, JsValue>) -> Result<T, AppError> {
     match sent {
-        Ok(v) => {
-            serde_wasm_bindgen::from_value(v).map_err(|e| AppError::new("ui.decode", e.to_string()))
-        }
+        Ok(v) => serde_wasm_bindgen::from_value(v)
+            .map_err(|e| AppError::new(ErrorCode::UiDecode, e.to_string())),
         Err(e) => Err(
             serde_wasm_bindgen::from_value::<AppError>(e.clone()).unwrap_or_else(|_| {
-                AppError::new("ipc", e.as_string().unwrap_or_else(|| format!("{e:?}")))
+                AppError::new(
+                    ErrorCode::Ipc,
+                    e.as_string().unwrap_or_else(|| format!("{e:?}")),
+                )
             }),
         ),
     }

@@ -13,6 +13,7 @@
 // needs nothing from the network.
 #![allow(deprecated)]
 
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::Role;
 use gridwalk_domain::field::FieldError;
 
@@ -68,55 +69,54 @@ pub fn role_label(i18n: I18n, role: Role) -> &'static str {
 }
 
 /// Our wording for an error code, else the family's, else the message.
-pub fn error_text(i18n: I18n, code: &str, message: &str) -> String {
+pub fn error_text(i18n: I18n, code: ErrorCode, message: &str) -> String {
     let exact = match code {
-        "photo.corrupt" => Some(t_string!(i18n, err.photo.corrupt)),
-        "photo.not_image" => Some(t_string!(i18n, err.photo.not_image)),
-        "photo.too_large" => Some(t_string!(i18n, err.photo.too_large)),
-        "photo.too_many_pixels" => Some(t_string!(i18n, err.photo.too_many_pixels)),
-        "photo.unsupported" => Some(t_string!(i18n, err.photo.unsupported)),
-        "report.no_photo" => Some(t_string!(i18n, err.report.no_photo)),
-        "report.category" => Some(t_string!(i18n, err.report.category)),
-        "report.long_description" => Some(t_string!(i18n, err.report.long_description)),
-        "report.too_many_photos" => Some(t_string!(i18n, err.report.too_many_photos)),
-        "report.long_reporter" => Some(t_string!(i18n, err.report.long_reporter)),
-        "report.missing_photo" => Some(t_string!(i18n, err.report.missing_photo)),
-        "location" => Some(t_string!(i18n, err.location)),
-        "settings.server_url" => Some(t_string!(i18n, err.settings.server_url)),
-        "sync.unreachable" => Some(t_string!(i18n, err.sync.unreachable)),
-        "sync.timeout" => Some(t_string!(i18n, err.sync.timeout)),
-        "sync.server_error" => Some(t_string!(i18n, err.sync.server_error)),
-        "sync.bad_server_data" => Some(t_string!(i18n, err.sync.bad_server_data)),
-        "account.not_bound" => Some(t_string!(i18n, err.account.not_bound)),
-        "account.grid_not_yours" => Some(t_string!(i18n, err.account.grid_not_yours)),
-        "account.no_grids" => Some(t_string!(i18n, err.account.no_grids)),
-        "invite.bad_code" => Some(t_string!(i18n, err.invite.bad_code)),
-        "invite.unknown" => Some(t_string!(i18n, err.invite.unknown)),
-        "invite.used" => Some(t_string!(i18n, err.invite.used)),
-        "invite.expired" => Some(t_string!(i18n, err.invite.expired)),
-        "auth.revoked" => Some(t_string!(i18n, err.auth.revoked)),
-        "auth.unknown_token" => Some(t_string!(i18n, err.auth.unknown_token)),
-        "auth.missing_token" => Some(t_string!(i18n, err.auth.missing_token)),
-        "auth.out_of_scope" => Some(t_string!(i18n, err.auth.out_of_scope)),
-        "auth.not_a_manager" => Some(t_string!(i18n, err.auth.not_a_manager)),
-        "auth.not_yours_to_manage" => Some(t_string!(i18n, err.auth.not_yours_to_manage)),
-        "rate_limited" => Some(t_string!(i18n, err.rate_limited)),
-        "export.write" => Some(t_string!(i18n, err.export.write)),
-        "admin.bad_name" => Some(t_string!(i18n, err.admin.bad_name)),
-        "admin.no_nodes" => Some(t_string!(i18n, err.admin.no_nodes)),
-        "admin.bad_node" => Some(t_string!(i18n, err.admin.bad_node)),
-        "input.fields" => Some(t_string!(i18n, err.input.fields)),
-        "record.not_found" => Some(t_string!(i18n, err.record.not_found)),
-        "record.conflict_changed" => Some(t_string!(i18n, err.record.conflict_changed)),
-        "sheet.no_font" => Some(t_string!(i18n, err.sheet.no_font)),
-        "sheet.empty" => Some(t_string!(i18n, err.sheet.empty)),
-        "qr.none" => Some(t_string!(i18n, err.qr.none)),
+        ErrorCode::PhotoCorrupt => Some(t_string!(i18n, err.photo.corrupt)),
+        ErrorCode::PhotoNotImage => Some(t_string!(i18n, err.photo.not_image)),
+        ErrorCode::PhotoTooLarge => Some(t_string!(i18n, err.photo.too_large)),
+        ErrorCode::PhotoTooManyPixels => Some(t_string!(i18n, err.photo.too_many_pixels)),
+        ErrorCode::PhotoUnsupported => Some(t_string!(i18n, err.photo.unsupported)),
+        ErrorCode::ReportNoPhoto => Some(t_string!(i18n, err.report.no_photo)),
+        ErrorCode::ReportCategory => Some(t_string!(i18n, err.report.category)),
+        ErrorCode::ReportLongDescription => Some(t_string!(i18n, err.report.long_description)),
+        ErrorCode::ReportTooManyPhotos => Some(t_string!(i18n, err.report.too_many_photos)),
+        ErrorCode::ReportLongReporter => Some(t_string!(i18n, err.report.long_reporter)),
+        ErrorCode::ReportMissingPhoto => Some(t_string!(i18n, err.report.missing_photo)),
+        ErrorCode::SettingsServerUrl => Some(t_string!(i18n, err.settings.server_url)),
+        ErrorCode::SyncUnreachable => Some(t_string!(i18n, err.sync.unreachable)),
+        ErrorCode::SyncTimeout => Some(t_string!(i18n, err.sync.timeout)),
+        ErrorCode::SyncServerError => Some(t_string!(i18n, err.sync.server_error)),
+        ErrorCode::SyncBadServerData => Some(t_string!(i18n, err.sync.bad_server_data)),
+        ErrorCode::AccountNotBound => Some(t_string!(i18n, err.account.not_bound)),
+        ErrorCode::AccountGridNotYours => Some(t_string!(i18n, err.account.grid_not_yours)),
+        ErrorCode::AccountNoGrids => Some(t_string!(i18n, err.account.no_grids)),
+        ErrorCode::InviteBadCode => Some(t_string!(i18n, err.invite.bad_code)),
+        ErrorCode::InviteUnknown => Some(t_string!(i18n, err.invite.unknown)),
+        ErrorCode::InviteUsed => Some(t_string!(i18n, err.invite.used)),
+        ErrorCode::InviteExpired => Some(t_string!(i18n, err.invite.expired)),
+        ErrorCode::AuthRevoked => Some(t_string!(i18n, err.auth.revoked)),
+        ErrorCode::AuthUnknownToken => Some(t_string!(i18n, err.auth.unknown_token)),
+        ErrorCode::AuthMissingToken => Some(t_string!(i18n, err.auth.missing_token)),
+        ErrorCode::AuthOutOfScope => Some(t_string!(i18n, err.auth.out_of_scope)),
+        ErrorCode::AuthNotAManager => Some(t_string!(i18n, err.auth.not_a_manager)),
+        ErrorCode::AuthNotYoursToManage => Some(t_string!(i18n, err.auth.not_yours_to_manage)),
+        ErrorCode::RateLimited => Some(t_string!(i18n, err.rate_limited)),
+        ErrorCode::ExportWrite => Some(t_string!(i18n, err.export.write)),
+        ErrorCode::AdminBadName => Some(t_string!(i18n, err.admin.bad_name)),
+        ErrorCode::AdminNoNodes => Some(t_string!(i18n, err.admin.no_nodes)),
+        ErrorCode::AdminBadNode => Some(t_string!(i18n, err.admin.bad_node)),
+        ErrorCode::InputFields => Some(t_string!(i18n, err.input.fields)),
+        ErrorCode::RecordNotFound => Some(t_string!(i18n, err.record.not_found)),
+        ErrorCode::RecordConflictChanged => Some(t_string!(i18n, err.record.conflict_changed)),
+        ErrorCode::SheetNoFont => Some(t_string!(i18n, err.sheet.no_font)),
+        ErrorCode::SheetEmpty => Some(t_string!(i18n, err.sheet.empty)),
+        ErrorCode::QrNone => Some(t_string!(i18n, err.qr.none)),
         _ => None,
     };
     if let Some(text) = exact {
         return text.to_owned();
     }
-    let family = match code.split('.').next().unwrap_or(code) {
+    let family = match code.family() {
         "photo" => Some(t_string!(i18n, err.photo.any)),
         "auth" => Some(t_string!(i18n, err.auth.any)),
         _ => None,
@@ -131,10 +131,10 @@ pub fn error_text(i18n: I18n, code: &str, message: &str) -> String {
 
 /// For actions that need the server now (people, exports): offline and
 /// slow say "try again", not sync's "retried automatically".
-pub fn online_error(i18n: I18n, code: &str, message: &str) -> String {
+pub fn online_error(i18n: I18n, code: ErrorCode, message: &str) -> String {
     match code {
-        "sync.unreachable" => t_string!(i18n, online.unreachable).to_owned(),
-        "sync.timeout" => t_string!(i18n, online.timeout).to_owned(),
+        ErrorCode::SyncUnreachable => t_string!(i18n, online.unreachable).to_owned(),
+        ErrorCode::SyncTimeout => t_string!(i18n, online.timeout).to_owned(),
         _ => error_text(i18n, code, message),
     }
 }
@@ -145,28 +145,28 @@ pub fn field_text(i18n: I18n, e: &FieldError) -> String {
     if !english(i18n) {
         return e.message.clone();
     }
-    let template = match e.code.as_str() {
-        "text.empty" => t_string!(i18n, field.text_empty),
-        "text.too_long" => t_string!(i18n, field.text_too_long),
-        "id.length" => t_string!(i18n, field.id_length),
-        "id.not_digit" => t_string!(i18n, field.id_not_digit),
-        "id.bad_last" => t_string!(i18n, field.id_bad_last),
-        "id.region" => t_string!(i18n, field.id_region),
-        "id.birth_date" => t_string!(i18n, field.id_birth_date),
-        "id.birth_year" => t_string!(i18n, field.id_birth_year),
-        "id.check_digit" => t_string!(i18n, field.id_check_digit),
-        "phone.not_digit" => t_string!(i18n, field.phone_not_digit),
-        "phone.mobile_length" => t_string!(i18n, field.phone_mobile_length),
-        "phone.mobile_prefix" => t_string!(i18n, field.phone_mobile_prefix),
-        "phone.landline_length" => t_string!(i18n, field.phone_landline_length),
-        "phone.unknown" => t_string!(i18n, field.phone_unknown),
-        "birth_year.not_year" => t_string!(i18n, field.birth_not_year),
-        "birth_year.implausible" => t_string!(i18n, field.birth_implausible),
-        "birth_year.mismatch" => t_string!(i18n, field.birth_mismatch),
-        "address.no_estate" => t_string!(i18n, field.address_no_estate),
-        "address.long_estate" => t_string!(i18n, field.address_long_estate),
-        "address.door" => t_string!(i18n, field.address_door),
-        "term.unknown" => t_string!(i18n, field.term_unknown),
+    let template = match e.code {
+        ErrorCode::TextEmpty => t_string!(i18n, field.text_empty),
+        ErrorCode::TextTooLong => t_string!(i18n, field.text_too_long),
+        ErrorCode::IdLength => t_string!(i18n, field.id_length),
+        ErrorCode::IdNotDigit => t_string!(i18n, field.id_not_digit),
+        ErrorCode::IdBadLast => t_string!(i18n, field.id_bad_last),
+        ErrorCode::IdRegion => t_string!(i18n, field.id_region),
+        ErrorCode::IdBirthDate => t_string!(i18n, field.id_birth_date),
+        ErrorCode::IdBirthYear => t_string!(i18n, field.id_birth_year),
+        ErrorCode::IdCheckDigit => t_string!(i18n, field.id_check_digit),
+        ErrorCode::PhoneNotDigit => t_string!(i18n, field.phone_not_digit),
+        ErrorCode::PhoneMobileLength => t_string!(i18n, field.phone_mobile_length),
+        ErrorCode::PhoneMobilePrefix => t_string!(i18n, field.phone_mobile_prefix),
+        ErrorCode::PhoneLandlineLength => t_string!(i18n, field.phone_landline_length),
+        ErrorCode::PhoneUnknown => t_string!(i18n, field.phone_unknown),
+        ErrorCode::BirthYearNotYear => t_string!(i18n, field.birth_not_year),
+        ErrorCode::BirthYearImplausible => t_string!(i18n, field.birth_implausible),
+        ErrorCode::BirthYearMismatch => t_string!(i18n, field.birth_mismatch),
+        ErrorCode::AddressNoEstate => t_string!(i18n, field.address_no_estate),
+        ErrorCode::AddressLongEstate => t_string!(i18n, field.address_long_estate),
+        ErrorCode::AddressDoor => t_string!(i18n, field.address_door),
+        ErrorCode::TermUnknown => t_string!(i18n, field.term_unknown),
         _ => return e.message.clone(),
     };
     let values: Vec<(&str, &str)> = e

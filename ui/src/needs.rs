@@ -54,7 +54,7 @@ pub fn NeedsView() -> impl IntoView {
                     page.set(Some(p));
                     error.set(None);
                 }
-                Err(e) => error.set(Some(error_text(i18n, &e.code, &e.message))),
+                Err(e) => error.set(Some(error_text(i18n, e.code, &e.message))),
             }
         });
     });
@@ -125,7 +125,7 @@ pub fn NeedsView() -> impl IntoView {
                                 let st = NeedStep { need: id, event, note: String::new() };
                                 leptos::task::spawn_local(async move {
                                     if let Err(e) = ipc::call::<TakeNeedStep>(&st).await {
-                                        error.set(Some(error_text(i18n, &e.code, &e.message)));
+                                        error.set(Some(error_text(i18n, e.code, &e.message)));
                                     }
                                 });
                             };

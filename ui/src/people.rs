@@ -3,6 +3,7 @@
 //! phone; switch a lost phone off. Every action goes to the server, which
 //! decides what this device may do; offline, the screen says so.
 
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::access::roles_managed_by;
 use gridwalk_domain::directory::{DeviceInfo, Invitation, NewUser, NodeKind, Person};
 use gridwalk_domain::ipc::commands::{AddPerson, Invite, People, RevokeDevice};
@@ -26,7 +27,7 @@ struct Shown {
 }
 
 fn message(i18n: I18n, e: &gridwalk_domain::ipc::AppError) -> String {
-    online_error(i18n, &e.code, &e.message)
+    online_error(i18n, e.code, &e.message)
 }
 
 #[component]
@@ -111,7 +112,7 @@ fn AddPerson(
     };
     let submit = move |_| {
         let Some(at) = picked() else {
-            error.set(Some(error_text(i18n, "admin.no_nodes", "")));
+            error.set(Some(error_text(i18n, ErrorCode::AdminNoNodes, "")));
             return;
         };
         let new = NewUser {
@@ -120,7 +121,7 @@ fn AddPerson(
             nodes: vec![at],
         };
         if new.name.is_empty() {
-            error.set(Some(error_text(i18n, "admin.bad_name", "")));
+            error.set(Some(error_text(i18n, ErrorCode::AdminBadName, "")));
             return;
         }
         busy.set(true);

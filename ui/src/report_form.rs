@@ -5,6 +5,7 @@
 //! never bound cannot save (it has no grid yet); the form keeps what was
 //! typed while the person binds it in the card above.
 
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::ipc::StagedPhoto;
 use gridwalk_domain::ipc::commands::{CreateReport, NewReport, StagePhoto};
 use gridwalk_domain::{Coordinates, GridId, Location, LocationSource, ReportDraft};
@@ -71,7 +72,7 @@ pub fn ReportForm() -> impl IntoView {
             leptos::task::spawn_local(async move {
                 let staged = match file_bytes(&file).await {
                     Ok(bytes) => ipc::call_raw::<StagePhoto>(bytes).await,
-                    Err(m) => Err(gridwalk_domain::ipc::AppError::new("photo.read", m)),
+                    Err(m) => Err(gridwalk_domain::ipc::AppError::new(ErrorCode::PhotoRead, m)),
                 };
                 match staged {
                     Ok(p) => photos.update(|v| {
@@ -81,7 +82,7 @@ pub fn ReportForm() -> impl IntoView {
                     }),
                     Err(e) => photo_error.set(Some(format!(
                         "{}（{}）",
-                        error_text(i18n, &e.code, &e.message),
+                        error_text(i18n, e.code, &e.message),
                         file.name()
                     ))),
                 }
@@ -160,7 +161,7 @@ pub fn ReportForm() -> impl IntoView {
                     navigate("/mine", Default::default());
                     ctx.toast.set(Some(t_string!(i18n, form.saved).to_owned()));
                 }
-                Err(e) => message.set(Some((false, error_text(i18n, &e.code, &e.message)))),
+                Err(e) => message.set(Some((false, error_text(i18n, e.code, &e.message)))),
             }
             saving.set(false);
         });

@@ -42,7 +42,7 @@ pub fn ReportList(which: ReportListScope) -> impl IntoView {
                     }
                     error.set(None);
                 }
-                Err(e) => error.set(Some(error_text(i18n, &e.code, &e.message))),
+                Err(e) => error.set(Some(error_text(i18n, e.code, &e.message))),
             }
         });
     });

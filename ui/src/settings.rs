@@ -37,7 +37,7 @@ pub fn SettingsView() -> impl IntoView {
                     ctx.info.set(Some(info));
                     message.set(Some((true, t_string!(i18n, settings.saved).to_owned())));
                 }
-                Err(e) => message.set(Some((false, error_text(i18n, &e.code, &e.message)))),
+                Err(e) => message.set(Some((false, error_text(i18n, e.code, &e.message)))),
             }
         });
     };

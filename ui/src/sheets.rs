@@ -17,7 +17,7 @@ pub fn SheetsView() -> impl IntoView {
     leptos::task::spawn_local(async move {
         match ipc::ask::<Buildings>().await {
             Ok(b) => buildings.set(Some(b)),
-            Err(e) => message.set(Some(Err(error_text(i18n, &e.code, &e.message)))),
+            Err(e) => message.set(Some(Err(error_text(i18n, e.code, &e.message)))),
         }
     });
     let print = move |b: Building| {
@@ -33,7 +33,7 @@ pub fn SheetsView() -> impl IntoView {
                 Ok(done) => Ok(t_string!(i18n, sheets.done)
                     .replace("{n}", &done.rows.to_string())
                     .replace("{path}", &done.path)),
-                Err(e) => Err(error_text(i18n, &e.code, &e.message)),
+                Err(e) => Err(error_text(i18n, e.code, &e.message)),
             };
             message.set(Some(outcome));
             busy.set(false);

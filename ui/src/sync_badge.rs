@@ -38,7 +38,7 @@ pub fn SyncBadge() -> impl IntoView {
                 format!(
                     "{}：{}",
                     t_string!(i18n, sync.failed),
-                    error_text(i18n, code, "")
+                    error_text(i18n, *code, "")
                 ),
             )
         } else if waiting > 0 {
@@ -80,7 +80,7 @@ pub fn StateChip(state: SyncState) -> impl IntoView {
                 format!(
                     "{}：{}",
                     t_string!(i18n, state.failed),
-                    error_text(i18n, reason, "")
+                    error_text(i18n, *reason, "")
                 )
             }
         }

@@ -6,6 +6,7 @@
 //! leaves a token without its `Me`. The token is a secret: it is kept in a
 //! type whose `Debug` hides it, and nothing here hands it to the UI.
 
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::GridId;
 use gridwalk_domain::directory::Me;
 use rusqlite::params;
@@ -54,7 +55,7 @@ pub enum Credentials {
     Unbound,
     /// The server refused this token (its 401 code, e.g. `auth.revoked`);
     /// only a new invitation helps, so sync waits for one.
-    Refused(String),
+    Refused(ErrorCode),
     Bound(DeviceToken),
 }
 
@@ -64,7 +65,7 @@ impl Store {
             return Ok(Credentials::Unbound);
         };
         if let Some(code) = self.meta(REFUSED)? {
-            return Ok(Credentials::Refused(code));
+            return Ok(Credentials::Refused(ErrorCode::parse(&code)));
         }
         Ok(Credentials::Bound(DeviceToken::parse(&token)?))
     }
@@ -103,9 +104,9 @@ impl Store {
     /// calling the server. The refusal of an older token — from a call that
     /// started before a new invitation was redeemed — leaves the new
     /// binding alone.
-    pub fn set_token_refused(&self, token: &DeviceToken, code: &str) -> Result<()> {
+    pub fn set_token_refused(&self, token: &DeviceToken, code: ErrorCode) -> Result<()> {
         if self.meta(TOKEN)?.as_deref() == Some(token.expose()) {
-            self.set_meta(REFUSED, code)?;
+            self.set_meta(REFUSED, code.as_str())?;
         }
         Ok(())
     }
@@ -163,10 +164,10 @@ mod tests {
             Credentials::Bound(t) => t,
             other => panic!("bound store reads as {other:?}"),
         };
-        s.set_token_refused(&token, "auth.revoked").unwrap();
+        s.set_token_refused(&token, ErrorCode::AuthRevoked).unwrap();
         assert_eq!(
             s.credentials().unwrap(),
-            Credentials::Refused("auth.revoked".into())
+            Credentials::Refused(ErrorCode::AuthRevoked)
         );
         assert_eq!(
             s.me().unwrap(),
@@ -180,7 +181,7 @@ mod tests {
             "a new invitation clears the refusal"
         );
         // A call made with the old token answers 401 after the new binding.
-        s.set_token_refused(&token, "auth.revoked").unwrap();
+        s.set_token_refused(&token, ErrorCode::AuthRevoked).unwrap();
         assert_eq!(
             s.credentials().unwrap(),
             Credentials::Bound(fresh),
@@ -197,7 +198,7 @@ mod tests {
         let unbound = Store::open_in_memory().unwrap();
         assert_eq!(
             unbound.report_grid(None).unwrap_err().code(),
-            "account.not_bound"
+            gridwalk_domain::ErrorCode::AccountNotBound
         );
         let (s, _) = bound_store(&["g1", "g2"]);
         let g2 = GridId::parse("g2").unwrap();
@@ -210,7 +211,7 @@ mod tests {
         let other = GridId::parse("elsewhere").unwrap();
         assert_eq!(
             s.report_grid(Some(&other)).unwrap_err().code(),
-            "account.grid_not_yours"
+            gridwalk_domain::ErrorCode::AccountGridNotYours
         );
         s.set_meta(LAST_GRID, "g2").unwrap();
         assert_eq!(s.report_grid(None).unwrap(), g2, "the last used wins");

@@ -2,6 +2,7 @@
 //! or the operator should do; `code()` is what the UI matches on.
 
 use gridwalk_domain::DocId;
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::field::FieldErrors;
 use gridwalk_domain::ipc::AppError;
 use gridwalk_domain::report::ReportError;
@@ -47,22 +48,22 @@ pub enum CoreError {
 }
 
 impl CoreError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Db(_) => "store.db",
+            Self::Db(_) => ErrorCode::StoreDb,
             Self::Photo(e) => e.code(),
             Self::Report(e) => e.code(),
-            Self::MissingPhoto(_) => "report.missing_photo",
-            Self::Records(RecordsError::ConflictChanged) => "record.conflict_changed",
-            Self::Records(_) => "store.document",
-            Self::Fields(_) => "input.fields",
-            Self::NotFound(_) => "record.not_found",
-            Self::BadServerData(_) => "sync.bad_server_data",
-            Self::NotBound => "account.not_bound",
-            Self::GridNotYours(_) => "account.grid_not_yours",
-            Self::NoGrids => "account.no_grids",
-            Self::Import(_) => "import.refused",
-            Self::Invalid(_) => "input.invalid",
+            Self::MissingPhoto(_) => ErrorCode::ReportMissingPhoto,
+            Self::Records(RecordsError::ConflictChanged) => ErrorCode::RecordConflictChanged,
+            Self::Records(_) => ErrorCode::StoreDocument,
+            Self::Fields(_) => ErrorCode::InputFields,
+            Self::NotFound(_) => ErrorCode::RecordNotFound,
+            Self::BadServerData(_) => ErrorCode::SyncBadServerData,
+            Self::NotBound => ErrorCode::AccountNotBound,
+            Self::GridNotYours(_) => ErrorCode::AccountGridNotYours,
+            Self::NoGrids => ErrorCode::AccountNoGrids,
+            Self::Import(_) => ErrorCode::ImportRefused,
+            Self::Invalid(_) => ErrorCode::InputInvalid,
         }
     }
 }

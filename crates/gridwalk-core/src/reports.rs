@@ -108,14 +108,14 @@ mod tests {
         assert_eq!(list[0].summary.location, "3号楼东侧");
         assert!(list[0].mine);
         let status = SyncStatus {
-            last_error: Some("sync.unreachable".into()),
+            last_error: Some(gridwalk_domain::ErrorCode::SyncUnreachable),
             ..Default::default()
         };
         let list = s.list_reports(ReportListScope::Mine, &status, 10).unwrap();
         assert_eq!(
             list[0].sync,
             SyncState::Failed {
-                reason: "sync.unreachable".into()
+                reason: gridwalk_domain::ErrorCode::SyncUnreachable
             }
         );
     }
@@ -126,9 +126,9 @@ mod tests {
         let mut p = s.stage_photo(&png(300, 200, [0, 0, 200]), 0).unwrap().photo;
         p.hash = BlobHash::from_digest(&[9; 32]);
         let err = s.create_report(draft(vec![p]), 1_000).unwrap_err();
-        assert_eq!(err.code(), "report.missing_photo");
+        assert_eq!(err.code(), gridwalk_domain::ErrorCode::ReportMissingPhoto);
         let err = s.create_report(draft(vec![]), 1_000).unwrap_err();
-        assert_eq!(err.code(), "report.no_photo");
+        assert_eq!(err.code(), gridwalk_domain::ErrorCode::ReportNoPhoto);
         assert!(
             s.list_reports(ReportListScope::All, &SyncStatus::default(), 10)
                 .unwrap()
@@ -144,7 +144,7 @@ mod tests {
     fn a_broken_photo_is_refused_and_stores_nothing() {
         let mut s = Store::open_in_memory().unwrap();
         let err = s.stage_photo(b"\xff\xd8\xff\xe0 truncated", 0).unwrap_err();
-        assert!(err.code().starts_with("photo."), "{}", err.code());
+        assert_eq!(err.code().family(), "photo", "{}", err.code());
         let n: i64 = s
             .conn
             .query_row("SELECT COUNT(*) FROM blobs", [], |r| r.get(0))

@@ -7,6 +7,7 @@
 //! kind and owner from what it stored first, the fields the change touches
 //! from decoding it) — never what the device claims.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -160,17 +161,17 @@ pub enum Denied {
 }
 
 impl Denied {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Denied::OutOfScope(_) => "auth.out_of_scope",
-            Denied::MayNotCreate { .. } => "auth.may_not_create",
-            Denied::MayNotChange { .. } => "auth.may_not_change",
-            Denied::NotYourReport => "auth.not_your_report",
-            Denied::StatusNotYours => "auth.status_not_yours",
-            Denied::AssignNotYours => "auth.assign_not_yours",
-            Denied::KindFixed => "auth.kind_fixed",
-            Denied::ForeignActor(_) => "auth.foreign_actor",
-            Denied::ForeignAuthor => "auth.foreign_author",
+            Denied::OutOfScope(_) => ErrorCode::AuthOutOfScope,
+            Denied::MayNotCreate { .. } => ErrorCode::AuthMayNotCreate,
+            Denied::MayNotChange { .. } => ErrorCode::AuthMayNotChange,
+            Denied::NotYourReport => ErrorCode::AuthNotYourReport,
+            Denied::StatusNotYours => ErrorCode::AuthStatusNotYours,
+            Denied::AssignNotYours => ErrorCode::AuthAssignNotYours,
+            Denied::KindFixed => ErrorCode::AuthKindFixed,
+            Denied::ForeignActor(_) => ErrorCode::AuthForeignActor,
+            Denied::ForeignAuthor => ErrorCode::AuthForeignAuthor,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! community can ship its own list, so the catalogue is parsed from JSON
 //! (`assets/categories.json`) and a report stores only the stable code.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -21,8 +22,8 @@ pub enum CategoryError {
 }
 
 impl crate::field::Explain for CategoryError {
-    fn code(&self) -> &'static str {
-        "term.unknown"
+    fn code(&self) -> ErrorCode {
+        ErrorCode::TermUnknown
     }
 }
 

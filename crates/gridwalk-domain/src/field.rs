@@ -2,13 +2,14 @@
 //! language: a stable code, the values the wording needs ("the 18th digit
 //! should be X"), and a Chinese message for whoever shows it unchanged.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What a parse error offers a form.
 pub trait Explain: std::fmt::Display {
     /// Stable code, e.g. `id.check_digit`.
-    fn code(&self) -> &'static str;
+    fn code(&self) -> ErrorCode;
     /// The values the message names, e.g. `{"expected": "X", "found": "3"}`.
     fn args(&self) -> BTreeMap<String, String> {
         BTreeMap::new()
@@ -21,7 +22,7 @@ pub trait Explain: std::fmt::Display {
 pub struct FieldError {
     /// Which field: `name`, `phone`, `members.<id>.id_number` …
     pub field: String,
-    pub code: String,
+    pub code: ErrorCode,
     #[serde(default)]
     pub args: BTreeMap<String, String>,
     pub message: String,
@@ -31,7 +32,7 @@ impl FieldError {
     pub fn new(field: impl Into<String>, e: &impl Explain) -> Self {
         Self {
             field: field.into(),
-            code: e.code().to_owned(),
+            code: e.code(),
             args: e.args(),
             message: e.to_string(),
         }
@@ -84,10 +85,10 @@ pub enum TextError {
 }
 
 impl Explain for TextError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            Self::Empty => "text.empty",
-            Self::TooLong { .. } => "text.too_long",
+            Self::Empty => ErrorCode::TextEmpty,
+            Self::TooLong { .. } => ErrorCode::TextTooLong,
         }
     }
 

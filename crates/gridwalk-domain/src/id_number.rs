@@ -6,6 +6,7 @@
 //! The number is sensitive personal information (PIPL): everything that
 //! shows it uses `masked()` unless the person deliberately reveals it.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -44,15 +45,15 @@ pub enum IdNumberError {
 }
 
 impl Explain for IdNumberError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            Self::Length(_) => "id.length",
-            Self::NotDigit { .. } => "id.not_digit",
-            Self::BadLast(_) => "id.bad_last",
-            Self::Region(_) => "id.region",
-            Self::BirthDate(_) => "id.birth_date",
-            Self::BirthYear(_) => "id.birth_year",
-            Self::CheckDigit { .. } => "id.check_digit",
+            Self::Length(_) => ErrorCode::IdLength,
+            Self::NotDigit { .. } => ErrorCode::IdNotDigit,
+            Self::BadLast(_) => ErrorCode::IdBadLast,
+            Self::Region(_) => ErrorCode::IdRegion,
+            Self::BirthDate(_) => ErrorCode::IdBirthDate,
+            Self::BirthYear(_) => ErrorCode::IdBirthYear,
+            Self::CheckDigit { .. } => ErrorCode::IdCheckDigit,
         }
     }
 
@@ -295,7 +296,7 @@ mod tests {
             expected: 'X',
             found: '3',
         };
-        assert_eq!(e.code(), "id.check_digit");
+        assert_eq!(e.code(), crate::ErrorCode::IdCheckDigit);
         assert_eq!(e.args()["expected"], "X");
         assert_eq!(e.args()["found"], "3");
     }

@@ -5,6 +5,7 @@ pub mod archive;
 pub mod commands;
 pub mod import;
 
+use crate::ErrorCode;
 use crate::category::Category;
 use crate::directory::Me;
 use crate::field::FieldError;
@@ -19,7 +20,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message} ({code})")]
 pub struct AppError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     /// For a refused form: each field's problem, so the form marks them
     /// and keeps what was typed.
@@ -28,9 +29,9 @@ pub struct AppError {
 }
 
 impl AppError {
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.into(),
+            code,
             message: message.into(),
             fields: Vec::new(),
         }

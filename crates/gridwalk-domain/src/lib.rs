@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod category;
 pub mod directory;
+pub mod error_code;
 pub mod export;
 pub mod field;
 pub mod geo;
@@ -34,6 +35,7 @@ pub mod vocabulary;
 
 pub use access::{DocKind, Role};
 pub use category::{Category, CategoryCatalog, CategoryCode};
+pub use error_code::ErrorCode;
 pub use geo::{Coordinates, Location, LocationSource};
 pub use household::{Household, HouseholdDraft, Member, MemberDraft};
 pub use ids::{BlobHash, DeviceId, DocId, GridId, MemberId, UserId};

@@ -5,6 +5,7 @@
 //!
 //! Sensitive like the ID number: lists and exports show `masked()`.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,13 +27,13 @@ pub enum PhoneError {
 }
 
 impl Explain for PhoneError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            Self::NotDigit { .. } => "phone.not_digit",
-            Self::MobileLength(_) => "phone.mobile_length",
-            Self::MobilePrefix(_) => "phone.mobile_prefix",
-            Self::LandlineLength(_) => "phone.landline_length",
-            Self::Unknown => "phone.unknown",
+            Self::NotDigit { .. } => ErrorCode::PhoneNotDigit,
+            Self::MobileLength(_) => ErrorCode::PhoneMobileLength,
+            Self::MobilePrefix(_) => ErrorCode::PhoneMobilePrefix,
+            Self::LandlineLength(_) => ErrorCode::PhoneLandlineLength,
+            Self::Unknown => ErrorCode::PhoneUnknown,
         }
     }
 

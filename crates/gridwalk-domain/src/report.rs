@@ -4,6 +4,7 @@
 //! way to turn it into a report, so every stored report has a known category,
 //! at least one photo and a bounded description.
 
+use crate::ErrorCode;
 use crate::access::DocKind;
 use crate::category::{CategoryCatalog, CategoryCode, CategoryError};
 use crate::geo::{Coordinates, Location};
@@ -31,13 +32,13 @@ pub enum ReportError {
 
 impl ReportError {
     /// A stable code the UI matches on to show its own (Chinese) wording.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Category(_) => "report.category",
-            Self::NoPhoto => "report.no_photo",
-            Self::TooManyPhotos(_) => "report.too_many_photos",
-            Self::LongDescription(_) => "report.long_description",
-            Self::LongReporter(_) => "report.long_reporter",
+            Self::Category(_) => ErrorCode::ReportCategory,
+            Self::NoPhoto => ErrorCode::ReportNoPhoto,
+            Self::TooManyPhotos(_) => ErrorCode::ReportTooManyPhotos,
+            Self::LongDescription(_) => ErrorCode::ReportLongDescription,
+            Self::LongReporter(_) => ErrorCode::ReportLongReporter,
         }
     }
 }
@@ -232,7 +233,10 @@ mod tests {
         assert_eq!(build(d).unwrap_err(), ReportError::NoPhoto);
         let mut d = draft();
         d.category = "unknown".into();
-        assert_eq!(build(d).unwrap_err().code(), "report.category");
+        assert_eq!(
+            build(d).unwrap_err().code(),
+            crate::ErrorCode::ReportCategory
+        );
         let mut d = draft();
         d.description = "字".repeat(MAX_DESCRIPTION_CHARS + 1);
         assert!(matches!(build(d), Err(ReportError::LongDescription(_))));

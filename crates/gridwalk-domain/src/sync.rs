@@ -56,7 +56,7 @@ pub struct SyncResponse {
 /// The one error shape every server route answers with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
-    pub code: String,
+    pub code: crate::ErrorCode,
     pub message: String,
 }
 

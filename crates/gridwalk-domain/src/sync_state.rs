@@ -12,7 +12,7 @@ pub enum SyncState {
     /// The server has stored it and its photos.
     Synced,
     /// The last attempt failed; it stays on the device and will be retried.
-    Failed { reason: String },
+    Failed { reason: crate::ErrorCode },
 }
 
 /// Whether the device may talk to the server at all.
@@ -27,7 +27,7 @@ pub enum DeviceAccess {
     /// device off; `auth.unknown_token`: the server does not know it). Sync
     /// stops until a new invitation is redeemed; local records stay.
     Refused {
-        code: String,
+        code: crate::ErrorCode,
     },
 }
 
@@ -38,7 +38,7 @@ pub struct SyncStatus {
     /// Unix ms of the last sync that finished without error.
     pub last_success_ms: Option<i64>,
     /// Why the last attempt failed, if it did.
-    pub last_error: Option<String>,
+    pub last_error: Option<crate::ErrorCode>,
     /// Changes and photos still waiting to be sent.
     pub pending_changes: u64,
     pub pending_photos: u64,
@@ -54,9 +54,7 @@ pub fn record_state(record_has_unsent: bool, status: &SyncStatus) -> SyncState {
     match (record_has_unsent, status.running, &status.last_error) {
         (false, _, _) => SyncState::Synced,
         (true, true, _) => SyncState::Syncing,
-        (true, false, Some(reason)) => SyncState::Failed {
-            reason: reason.clone(),
-        },
+        (true, false, Some(reason)) => SyncState::Failed { reason: *reason },
         (true, false, None) => SyncState::Pending,
     }
 }
@@ -72,11 +70,11 @@ mod tests {
         s.running = true;
         assert_eq!(record_state(true, &s), SyncState::Syncing);
         s.running = false;
-        s.last_error = Some("服务器无法连接".into());
+        s.last_error = Some(crate::ErrorCode::SyncUnreachable);
         assert_eq!(
             record_state(true, &s),
             SyncState::Failed {
-                reason: "服务器无法连接".into()
+                reason: crate::ErrorCode::SyncUnreachable
             }
         );
         assert_eq!(

@@ -22,6 +22,7 @@ pub use qr::read_qr;
 #[cfg(test)]
 mod tests;
 
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::{BlobHash, Coordinates};
 use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, GenericImageView, RgbImage};
@@ -85,15 +86,15 @@ pub enum PhotoError {
 
 impl PhotoError {
     /// A stable code for the UI to match on; the message is for people and may change.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Empty => "photo.empty",
-            Self::TooLarge { .. } => "photo.too_large",
-            Self::NotAnImage => "photo.not_image",
-            Self::Unsupported { .. } => "photo.unsupported",
-            Self::Corrupt(_) => "photo.corrupt",
-            Self::TooManyPixels { .. } => "photo.too_many_pixels",
-            Self::Encode(_) => "photo.encode",
+            Self::Empty => ErrorCode::PhotoEmpty,
+            Self::TooLarge { .. } => ErrorCode::PhotoTooLarge,
+            Self::NotAnImage => ErrorCode::PhotoNotImage,
+            Self::Unsupported { .. } => ErrorCode::PhotoUnsupported,
+            Self::Corrupt(_) => ErrorCode::PhotoCorrupt,
+            Self::TooManyPixels { .. } => ErrorCode::PhotoTooManyPixels,
+            Self::Encode(_) => ErrorCode::PhotoEncode,
         }
     }
 }

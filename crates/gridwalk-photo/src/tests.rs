@@ -275,7 +275,11 @@ fn a_damaged_file_is_an_error_not_half_a_picture() {
     // Entropy data damaged mid-file (libjpeg: "premature end of data segment"); the lenient
     // decoder would return it with the bottom rows painted grey.
     let err = process_photo(&read("broken/corrupted.jpg")).unwrap_err();
-    assert_eq!(err.code(), "photo.corrupt", "corrupted.jpg: {err}");
+    assert_eq!(
+        err.code(),
+        gridwalk_domain::ErrorCode::PhotoCorrupt,
+        "corrupted.jpg: {err}"
+    );
     assert!(
         err.to_string().contains("0xFF9F"),
         "the message must say what is wrong: {err}"
@@ -291,7 +295,11 @@ fn a_damaged_file_is_an_error_not_half_a_picture() {
         whole.len() - 2,
     ] {
         let err = process_photo(&whole[..cut]).expect_err("a truncated photo must be refused");
-        assert_eq!(err.code(), "photo.corrupt", "cut at {cut}: {err}");
+        assert_eq!(
+            err.code(),
+            gridwalk_domain::ErrorCode::PhotoCorrupt,
+            "cut at {cut}: {err}"
+        );
     }
 }
 

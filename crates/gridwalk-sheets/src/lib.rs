@@ -53,16 +53,6 @@ pub enum SheetError {
     Pdf(String),
 }
 
-impl SheetError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::NoFont => "sheet.no_font",
-            Self::TooLong(_) => "sheet.too_long",
-            Self::Pdf(_) => "sheet.pdf",
-        }
-    }
-}
-
 /// One door on the sheet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Door {

@@ -5,6 +5,7 @@
 use gridwalk_core::archive::import::Roster;
 use gridwalk_domain::DocId;
 use gridwalk_domain::DocKind;
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::ipc::archive::{QrSheetRequest, household_uri, parse_household_uri};
 use gridwalk_domain::ipc::import::{ImportDone, ImportPreview};
 use gridwalk_domain::ipc::{AppError, ExportDone};
@@ -20,7 +21,7 @@ impl AppState {
             .households_in(req.grid.as_ref(), &req.estate, &req.building)?;
         if doors.is_empty() {
             return Err(AppError::new(
-                "sheet.empty",
+                ErrorCode::SheetEmpty,
                 "this building has no households on this device yet",
             ));
         }
@@ -36,8 +37,8 @@ impl AppState {
             gridwalk_sheets::door_sheet(&title, &entries)
         })
         .await
-        .map_err(|e| AppError::new("sheet.worker", e.to_string()))?
-        .map_err(|e| AppError::new(e.code(), e.to_string()))?;
+        .map_err(|e| AppError::new(ErrorCode::SheetWorker, e.to_string()))?
+        .map_err(sheet_error)?;
         let path = self.save("门牌码", "pdf", pdf).await?;
         Ok(ExportDone {
             path: path.display().to_string(),
@@ -67,4 +68,14 @@ impl AppState {
         self.changed(&[DocKind::Household]);
         Ok(done)
     }
+}
+
+/// The sheet crate knows nothing of the app's codes; this names them.
+fn sheet_error(e: gridwalk_sheets::SheetError) -> AppError {
+    let code = match e {
+        gridwalk_sheets::SheetError::NoFont => ErrorCode::SheetNoFont,
+        gridwalk_sheets::SheetError::TooLong(_) => ErrorCode::SheetTooLong,
+        gridwalk_sheets::SheetError::Pdf(_) => ErrorCode::SheetPdf,
+    };
+    AppError::new(code, e.to_string())
 }

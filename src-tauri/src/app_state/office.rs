@@ -2,6 +2,7 @@
 //! and exports. Each goes to the server with the device's token, and the
 //! server decides — these never act on local data alone.
 
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::UserId;
 use gridwalk_domain::directory::{DeviceInfo, Invitation, NewUser, Person, UserCreated};
 use gridwalk_domain::ipc::{AppError, ExportDone, ExportRequest};
@@ -75,10 +76,10 @@ impl AppState {
             save_file(&dir, stem, extension, now_ms(), &bytes)
         })
         .await
-        .map_err(|e| AppError::new("export.write", e.to_string()))?;
+        .map_err(|e| AppError::new(ErrorCode::ExportWrite, e.to_string()))?;
         saved.map_err(|e| {
             AppError::new(
-                "export.write",
+                ErrorCode::ExportWrite,
                 format!(
                     "cannot save the file in {}: {e}; free some space or check the folder's permissions",
                     self.exports.display()

@@ -33,7 +33,11 @@ async fn the_office_exports_its_reports_to_a_new_file_and_nobody_else_can() {
     let office = device(&tmp.path().join("office"), &server);
 
     let err = office.export(REPORTS_CSV).await.unwrap_err();
-    assert_eq!(err.code, "account.not_bound", "{err}");
+    assert_eq!(
+        err.code,
+        gridwalk_domain::ErrorCode::AccountNotBound,
+        "{err}"
+    );
 
     let (_, code) = invitation(&server, "骑手 李师傅", Role::Reporter, &[GRIDS[0]]);
     bind(&rider, &code).await;
@@ -42,7 +46,8 @@ async fn the_office_exports_its_reports_to_a_new_file_and_nobody_else_can() {
     pass(&rider).await;
     let err = rider.export(REPORTS_CSV).await.unwrap_err();
     assert_eq!(
-        err.code, "auth.not_a_manager",
+        err.code,
+        gridwalk_domain::ErrorCode::AuthNotAManager,
         "a rider may not take the community's reports: {err}"
     );
     assert!(
@@ -91,6 +96,10 @@ async fn the_office_exports_its_reports_to_a_new_file_and_nobody_else_can() {
     // Offline: no export from a partial local copy, and nothing written.
     server.shutdown().await;
     let err = office.export(REPORTS_CSV).await.unwrap_err();
-    assert_eq!(err.code, "sync.unreachable", "{err}");
+    assert_eq!(
+        err.code,
+        gridwalk_domain::ErrorCode::SyncUnreachable,
+        "{err}"
+    );
     assert_eq!(exported_files(&office).len(), 2);
 }

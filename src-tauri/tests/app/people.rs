@@ -61,14 +61,18 @@ async fn an_office_adds_a_rider_switches_a_phone_off_and_invites_again() {
         })
         .await
         .unwrap_err();
-    assert_eq!(err.code, "auth.not_yours_to_manage", "{err}");
+    assert_eq!(
+        err.code,
+        gridwalk_domain::ErrorCode::AuthNotYoursToManage,
+        "{err}"
+    );
 
     // The office switches 李师傅's phone off: its next sync is refused.
     let phone = li.devices[0].id;
     let off = office.revoke_device(phone).await.unwrap();
     assert!(off.revoked_at_ms.is_some());
     let err = old_rider.sync.run_pass(&old_rider.store).await.unwrap_err();
-    assert_eq!(err.code(), "auth.revoked", "{err}");
+    assert_eq!(err.code(), gridwalk_domain::ErrorCode::AuthRevoked, "{err}");
 
     // A new code for the same person brings the phone back.
     let again = office.invite(old_id).await.unwrap();
@@ -81,18 +85,22 @@ async fn an_office_adds_a_rider_switches_a_phone_off_and_invites_again() {
         new_rider.invite(old_id).await.unwrap_err(),
         new_rider.revoke_device(phone).await.unwrap_err(),
     ] {
-        assert_eq!(err.code, "auth.not_a_manager", "{err}");
+        assert_eq!(
+            err.code,
+            gridwalk_domain::ErrorCode::AuthNotAManager,
+            "{err}"
+        );
     }
 
     // The office's own device switched off (by an admin): its people call
     // is refused like its sync, and the device stops calling the server.
     revoke_on_server(&server, &office);
     let err = office.people().await.unwrap_err();
-    assert_eq!(err.code, "auth.revoked", "{err}");
+    assert_eq!(err.code, gridwalk_domain::ErrorCode::AuthRevoked, "{err}");
     assert_eq!(
         office.sync.status(&office.store).access,
         DeviceAccess::Refused {
-            code: "auth.revoked".into()
+            code: gridwalk_domain::ErrorCode::AuthRevoked
         },
         "the refusal is kept, so the banner shows and sync waits for a new code"
     );

@@ -23,7 +23,7 @@ fn mine(d: &AppState) -> usize {
         .len()
 }
 
-async fn redeem_err(d: &AppState, code: &str) -> String {
+async fn redeem_err(d: &AppState, code: &str) -> gridwalk_domain::ErrorCode {
     d.sync
         .redeem(&d.store, code, "测试手机")
         .await
@@ -50,8 +50,14 @@ async fn a_revoked_device_keeps_its_outbox_and_a_new_invitation_pushes_it() {
     assert_eq!(status.last_error, None, "unbound is waiting, not failing");
 
     // Codes are checked: typos locally, the rest by the server.
-    assert_eq!(redeem_err(&a, "not a code").await, "invite.bad_code");
-    assert_eq!(redeem_err(&a, "ABCD-EFGH-JKLM").await, "invite.unknown");
+    assert_eq!(
+        redeem_err(&a, "not a code").await,
+        gridwalk_domain::ErrorCode::InviteBadCode
+    );
+    assert_eq!(
+        redeem_err(&a, "ABCD-EFGH-JKLM").await,
+        gridwalk_domain::ErrorCode::InviteUnknown
+    );
     let (user, code) = invitation(&server, "骑手 李师傅", Role::Reporter, &[GRIDS[1]]);
     // Typed sloppily: lower case, spaces instead of dashes.
     let typed = code.to_lowercase().replace('-', " ");
@@ -61,7 +67,11 @@ async fn a_revoked_device_keeps_its_outbox_and_a_new_invitation_pushes_it() {
         .await
         .unwrap();
     assert_eq!(me.name, "骑手 李师傅");
-    assert_eq!(redeem_err(&a, &code).await, "invite.used", "one use only");
+    assert_eq!(
+        redeem_err(&a, &code).await,
+        gridwalk_domain::ErrorCode::InviteUsed,
+        "one use only"
+    );
 
     let first = report(&a, "gps/DSCN0010.jpg", "井盖松动");
     assert_eq!(pass(&a).await.pushed, 1);
@@ -73,12 +83,12 @@ async fn a_revoked_device_keeps_its_outbox_and_a_new_invitation_pushes_it() {
     let stored = server.storage().change_count().unwrap();
 
     let err = a.sync.run_pass(&a.store).await.unwrap_err();
-    assert_eq!(err.code(), "auth.revoked", "{err}");
+    assert_eq!(err.code(), gridwalk_domain::ErrorCode::AuthRevoked, "{err}");
     let status = a.sync.status(&a.store);
     assert_eq!(
         status.access,
         DeviceAccess::Refused {
-            code: "auth.revoked".into()
+            code: gridwalk_domain::ErrorCode::AuthRevoked
         },
         "the UI is told the device was cut off"
     );
@@ -97,7 +107,7 @@ async fn a_revoked_device_keeps_its_outbox_and_a_new_invitation_pushes_it() {
     assert_eq!(
         restarted.sync.status(&restarted.store).access,
         DeviceAccess::Refused {
-            code: "auth.revoked".into()
+            code: gridwalk_domain::ErrorCode::AuthRevoked
         },
         "the refusal is kept in the store"
     );

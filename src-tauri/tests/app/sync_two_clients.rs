@@ -133,8 +133,8 @@ async fn two_devices_converge_through_the_server_and_a_restart_loses_nothing_ack
         "no server: the pass fails"
     );
     assert_eq!(
-        a.sync.status(&a.store).last_error.as_deref(),
-        Some("sync.unreachable")
+        a.sync.status(&a.store).last_error,
+        Some(gridwalk_domain::ErrorCode::SyncUnreachable)
     );
     assert_eq!(
         a.sync.status(&a.store).pending_changes,

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::access::roles_managed_by;
 use gridwalk_domain::directory::{
     AuditEntry, DeviceInfo, GridNode, Invitation, LoginRequest, LoginResponse, NewNode, NewUser,
@@ -49,7 +50,7 @@ pub(super) async fn manager(state: &Shared, headers: &HeaderMap) -> Result<Manag
 }
 
 fn forbidden(message: &str) -> ApiError {
-    ApiError::Forbidden("auth.not_yours_to_manage", message.into())
+    ApiError::Forbidden(ErrorCode::AuthNotYoursToManage, message.into())
 }
 
 /// Whether `mgr` may manage `user`: admins everyone; an office the
@@ -83,7 +84,7 @@ async fn login(
         if !ok {
             state.audit(&actor, "admin.login_failed", &addr.ip().to_string(), "");
             return Err(ApiError::Unauthorized(
-                "auth.bad_login",
+                ErrorCode::AuthBadLogin,
                 "wrong user name or password".into(),
             ));
         }
@@ -189,14 +190,14 @@ async fn reinvite(
     Path(id): Path<String>,
 ) -> Result<axum::Json<Invitation>, ApiError> {
     let mgr = manager(&state, &headers).await?;
-    let id =
-        UserId::parse(&id).map_err(|e| ApiError::BadRequest("admin.bad_user", e.to_string()))?;
+    let id = UserId::parse(&id)
+        .map_err(|e| ApiError::BadRequest(ErrorCode::AdminBadUser, e.to_string()))?;
     let inv = blocking(move || {
         let tree = state.storage.nodes()?;
         let user = state
             .storage
             .user(&id)?
-            .ok_or_else(|| ApiError::NotFound("admin.no_user", format!("no user {id}")))?;
+            .ok_or_else(|| ApiError::NotFound(ErrorCode::AdminNoUser, format!("no user {id}")))?;
         if !may_manage(&tree, &mgr, user.role, &user.nodes) {
             return Err(forbidden("this user is not yours to invite"));
         }
@@ -228,15 +229,15 @@ async fn move_user(
     body: Bytes,
 ) -> Result<axum::Json<UserInfo>, ApiError> {
     let mgr = manager(&state, &headers).await?;
-    let id =
-        UserId::parse(&id).map_err(|e| ApiError::BadRequest("admin.bad_user", e.to_string()))?;
+    let id = UserId::parse(&id)
+        .map_err(|e| ApiError::BadRequest(ErrorCode::AdminBadUser, e.to_string()))?;
     let NewNodes { nodes } = parse_json(&body)?;
     let moved = blocking(move || {
         let tree = state.storage.nodes()?;
         let user = state
             .storage
             .user(&id)?
-            .ok_or_else(|| ApiError::NotFound("admin.no_user", format!("no user {id}")))?;
+            .ok_or_else(|| ApiError::NotFound(ErrorCode::AdminNoUser, format!("no user {id}")))?;
         if !may_manage(&tree, &mgr, user.role, &user.nodes)
             || !may_manage(&tree, &mgr, user.role, &nodes)
         {
@@ -300,7 +301,10 @@ async fn revoke(
             .into_iter()
             .find(|d| d.id == id)
             .ok_or_else(|| {
-                ApiError::NotFound("admin.no_device", format!("no device {id} that you manage"))
+                ApiError::NotFound(
+                    ErrorCode::AdminNoDevice,
+                    format!("no device {id} that you manage"),
+                )
             })?;
         if state.storage.revoke_device(id, now_ms())? {
             state.audit(

@@ -7,13 +7,14 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridwalk_domain::BlobHash;
+use gridwalk_domain::ErrorCode;
 use gridwalk_photo::{is_jpeg, sha256_hash};
 
 use super::sync::device_auth;
 use super::{ApiError, Shared, blocking};
 
 fn parse_hash(s: &str) -> Result<BlobHash, ApiError> {
-    BlobHash::parse(s).map_err(|e| ApiError::BadRequest("blob.bad_hash", e.to_string()))
+    BlobHash::parse(s).map_err(|e| ApiError::BadRequest(ErrorCode::BlobBadHash, e.to_string()))
 }
 
 pub async fn put_blob(
@@ -26,13 +27,13 @@ pub async fn put_blob(
     let hash = parse_hash(&hash)?;
     if sha256_hash(&body) != hash {
         return Err(ApiError::BadRequest(
-            "blob.hash_mismatch",
+            ErrorCode::BlobHashMismatch,
             format!("the body's SHA-256 is not {hash}; upload the exact stored photo"),
         ));
     }
     if !is_jpeg(&body) {
         return Err(ApiError::BadRequest(
-            "blob.not_jpeg",
+            ErrorCode::BlobNotJpeg,
             "only JPEG photos are accepted".into(),
         ));
     }
@@ -64,6 +65,6 @@ pub async fn get_blob(
             .map_err(|e| ApiError::Internal(e.to_string()))
     })
     .await?
-    .ok_or_else(|| ApiError::NotFound("blob.not_found", "no such photo".into()))?;
+    .ok_or_else(|| ApiError::NotFound(ErrorCode::BlobNotFound, "no such photo".into()))?;
     Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
 }

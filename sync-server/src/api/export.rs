@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::catalog::{builtin_catalog, builtin_vocabulary};
 use gridwalk_domain::export::{
     LEFT_OUT_HEADER, ROWS_HEADER, Table, csv, households_table, reports_table, visits_table,
@@ -74,7 +75,7 @@ async fn export_file(
 ) -> Result<impl IntoResponse, ApiError> {
     let (what, format) = parse_file(&file).ok_or_else(|| {
         ApiError::NotFound(
-            "export.unknown",
+            ErrorCode::ExportUnknown,
             format!("no export {file:?}: ask for reports, households or visits as .csv or .xlsx"),
         )
     })?;

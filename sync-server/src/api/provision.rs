@@ -4,6 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::directory::{InvitationCode, RedeemRequest, RedeemResponse};
 use std::net::SocketAddr;
 
@@ -16,7 +17,7 @@ const MAX_DEVICE_NAME_CHARS: usize = 64;
 pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         ApiError::BadRequest(
-            "request.malformed",
+            ErrorCode::RequestMalformed,
             format!("the request body is not valid: {e}"),
         )
     })
@@ -30,7 +31,7 @@ pub async fn redeem(
     state.spend(&state.per_address, &addr.ip().to_string())?;
     let req: RedeemRequest = parse_json(&body)?;
     let code = InvitationCode::parse(&req.code)
-        .map_err(|e| ApiError::BadRequest("invite.bad_code", e.to_string()))?;
+        .map_err(|e| ApiError::BadRequest(ErrorCode::InviteBadCode, e.to_string()))?;
     let name: String = req
         .device_name
         .trim()
@@ -46,8 +47,8 @@ pub async fn redeem(
             &name,
             now_ms(),
         )?;
-        let refused = |code: &'static str, message: &str| {
-            state.audit("anonymous", "invitation.refused", &addr.ip().to_string(), code);
+        let refused = |code: ErrorCode, message: &str| {
+            state.audit("anonymous", "invitation.refused", &addr.ip().to_string(), code.as_str());
             ApiError::BadRequest(code, message.into())
         };
         match outcome {
@@ -63,15 +64,15 @@ pub async fn redeem(
                 Ok(RedeemResponse { token, me })
             }
             InvitationOutcome::Unknown => Err(refused(
-                "invite.unknown",
+                ErrorCode::InviteUnknown,
                 "邀请码无效，请核对后重新输入 / this invitation code is not valid; check it and try again",
             )),
             InvitationOutcome::AlreadyUsed => Err(refused(
-                "invite.used",
+                ErrorCode::InviteUsed,
                 "此邀请码已被使用，请向社区索取新的邀请码 / this code has been used; ask your office for a new one",
             )),
             InvitationOutcome::Expired => Err(refused(
-                "invite.expired",
+                ErrorCode::InviteExpired,
                 "此邀请码已过期，请向社区索取新的邀请码 / this code has expired; ask your office for a new one",
             )),
         }

@@ -61,7 +61,7 @@ pub fn ConflictPicker(
         };
         leptos::task::spawn_local(async move {
             if let Err(e) = ipc::call::<ResolveConflict>(&r).await {
-                error.set(Some(error_text(i18n, &e.code, &e.message)));
+                error.set(Some(error_text(i18n, e.code, &e.message)));
             }
             busy.set(false);
         });

@@ -35,7 +35,7 @@ struct Refusal {
 impl Refusal {
     fn from(i18n: I18n, e: &gridwalk_domain::ipc::AppError) -> Self {
         Self {
-            message: (e.fields.is_empty()).then(|| error_text(i18n, &e.code, &e.message)),
+            message: (e.fields.is_empty()).then(|| error_text(i18n, e.code, &e.message)),
             fields: e.fields.clone(),
         }
     }

@@ -55,7 +55,7 @@ pub fn HouseholdPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match ipc::call::<GetHousehold>(&id).await {
                 Ok(p) => page.set(Some(p)),
-                Err(e) => error.set(Some(error_text(i18n, &e.code, &e.message))),
+                Err(e) => error.set(Some(error_text(i18n, e.code, &e.message))),
             }
         });
     });
@@ -240,7 +240,7 @@ fn MemberCard(household: DocId, member: MemberView) -> impl IntoView {
                 ipc::call::<RemoveMember>(&r).await
             };
             if let Err(e) = done {
-                error.set(Some(error_text(i18n, &e.code, &e.message)));
+                error.set(Some(error_text(i18n, e.code, &e.message)));
             }
         });
     };
@@ -295,7 +295,7 @@ fn Sensitive(
                     shown.set(value);
                     set_timeout(move || shown.set(None), REVEAL_FOR);
                 }
-                Err(e) => error.set(Some(error_text(i18n, &e.code, &e.message))),
+                Err(e) => error.set(Some(error_text(i18n, e.code, &e.message))),
             }
         });
     };

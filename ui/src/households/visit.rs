@@ -2,6 +2,7 @@
 //! any, and the needs the household raised — saved on the device at once,
 //! offline too, and sent with the next sync.
 
+use gridwalk_domain::ErrorCode;
 use gridwalk_domain::ipc::StagedPhoto;
 use gridwalk_domain::ipc::commands::{LogVisit, StagePhoto};
 use gridwalk_domain::need::NeedDraft;
@@ -46,11 +47,11 @@ pub fn VisitForm() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let staged = match file_bytes(&file).await {
                 Ok(bytes) => ipc::call_raw::<StagePhoto>(bytes).await,
-                Err(m) => Err(gridwalk_domain::ipc::AppError::new("photo.read", m)),
+                Err(m) => Err(gridwalk_domain::ipc::AppError::new(ErrorCode::PhotoRead, m)),
             };
             match staged {
                 Ok(p) => photos.update(|v| v.push(p)),
-                Err(e) => error.set(Some(error_text(i18n, &e.code, &e.message))),
+                Err(e) => error.set(Some(error_text(i18n, e.code, &e.message))),
             }
             processing.set(false);
         });
@@ -89,7 +90,7 @@ pub fn VisitForm() -> impl IntoView {
                 Err(e) => {
                     let text = match e.fields.first() {
                         Some(f) => field_text(i18n, f),
-                        None => error_text(i18n, &e.code, &e.message),
+                        None => error_text(i18n, e.code, &e.message),
                     };
                     error.set(Some(text));
                 }

@@ -35,10 +35,10 @@ fn a_member_form_with_a_bad_id_number_stores_nothing_and_says_which_digit() {
         ..Default::default()
     };
     let err = s.add_member(&h, &draft, NOW).unwrap_err();
-    assert_eq!(err.code(), "input.fields");
+    assert_eq!(err.code(), gridwalk_domain::ErrorCode::InputFields);
     let app: gridwalk_domain::ipc::AppError = err.into();
     assert_eq!(app.fields[0].field, "id_number");
-    assert_eq!(app.fields[0].code, "id.length");
+    assert_eq!(app.fields[0].code, gridwalk_domain::ErrorCode::IdLength);
     assert_eq!(app.fields[0].args["n"], "17");
     assert_eq!(queued(&s), before, "nothing was written");
     assert!(
@@ -147,20 +147,20 @@ fn a_visit_whose_need_is_refused_stores_neither() {
         ..Default::default()
     };
     let err = s.log_visit(&draft, NOW).unwrap_err();
-    assert_eq!(err.code(), "input.fields");
+    assert_eq!(err.code(), gridwalk_domain::ErrorCode::InputFields);
     assert_eq!(queued(&s), before, "no visit and no need were written");
     draft.needs.pop();
     draft.methods = vec![];
     assert_eq!(
         s.log_visit(&draft, NOW).unwrap_err().code(),
-        "input.fields",
+        gridwalk_domain::ErrorCode::InputFields,
         "a visit needs a method"
     );
     draft.methods = vec!["home".into()];
     draft.household = Some(DocId::from_random_bytes([1; 16]));
     assert_eq!(
         s.log_visit(&draft, NOW).unwrap_err().code(),
-        "record.not_found"
+        gridwalk_domain::ErrorCode::RecordNotFound
     );
     draft.household = Some(h);
     s.log_visit(&draft, NOW).unwrap();

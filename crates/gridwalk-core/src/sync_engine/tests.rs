@@ -144,7 +144,7 @@ fn a_malformed_answer_changes_nothing() {
         ..good[0].clone()
     });
     let err = b.apply_sync_response(&req_b, &resp).unwrap_err();
-    assert_eq!(err.code(), "sync.bad_server_data");
+    assert_eq!(err.code(), gridwalk_domain::ErrorCode::SyncBadServerData);
     assert_eq!(
         b.cursor().unwrap(),
         0,

@@ -2,6 +2,7 @@
 //! 单元 (unit) and 房号 (room). Offices write the last three as one 户号 —
 //! `3-2-501`, `3号楼2单元501室`, `3栋501` — and all of those parse.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -21,11 +22,11 @@ pub enum AddressError {
 }
 
 impl Explain for AddressError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            Self::NoEstate => "address.no_estate",
-            Self::LongEstate => "address.long_estate",
-            Self::Door(_) => "address.door",
+            Self::NoEstate => ErrorCode::AddressNoEstate,
+            Self::LongEstate => ErrorCode::AddressLongEstate,
+            Self::Door(_) => ErrorCode::AddressDoor,
         }
     }
 

@@ -1,5 +1,6 @@
 //! One member of a household and the form that adds or edits one.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -93,11 +94,11 @@ pub enum BirthYearError {
 }
 
 impl Explain for BirthYearError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            Self::NotYear => "birth_year.not_year",
-            Self::Implausible(_) => "birth_year.implausible",
-            Self::Mismatch { .. } => "birth_year.mismatch",
+            Self::NotYear => ErrorCode::BirthYearNotYear,
+            Self::Implausible(_) => ErrorCode::BirthYearImplausible,
+            Self::Mismatch { .. } => ErrorCode::BirthYearMismatch,
         }
     }
 

@@ -96,7 +96,7 @@ fn the_member_form_reports_every_bad_field_and_keeps_nothing() {
     );
     let id_err = errors.0.iter().find(|e| e.field == "id_number");
     let id_err = id_err.expect("the wrong check digit is reported");
-    assert_eq!(id_err.code, "id.check_digit");
+    assert_eq!(id_err.code, crate::ErrorCode::IdCheckDigit);
     assert_eq!(id_err.args["found"], "9");
     assert!(id_err.message.contains("第 18 位"), "{}", id_err.message);
 }
@@ -111,7 +111,7 @@ fn a_birth_year_that_contradicts_the_id_number_is_refused() {
         ..Default::default()
     };
     let e = Member::from_draft(&d, &vocabulary(), today()).unwrap_err();
-    assert_eq!(e.0[0].code, "birth_year.mismatch");
+    assert_eq!(e.0[0].code, crate::ErrorCode::BirthYearMismatch);
     d.birth_year = "1960".into();
     assert!(Member::from_draft(&d, &vocabulary(), today()).is_ok());
 }

@@ -101,7 +101,10 @@ fn noise(seed: u64, len: usize) -> Vec<u8> {
 
 #[test]
 fn garbage_is_refused_with_a_clear_error() {
-    assert_eq!(process_photo(&[]).unwrap_err().code(), "photo.empty");
+    assert_eq!(
+        process_photo(&[]).unwrap_err().code(),
+        gridwalk_domain::ErrorCode::PhotoEmpty
+    );
     for seed in 1..20 {
         let err = process_photo(&noise(seed, 5000)).expect_err("random bytes are not a photo");
         assert!(
@@ -114,14 +117,14 @@ fn garbage_is_refused_with_a_clear_error() {
         let err = process_photo(&fake).expect_err("a photo header on noise is not a photo");
         assert_eq!(
             err.code(),
-            "photo.corrupt",
+            gridwalk_domain::ErrorCode::PhotoCorrupt,
             "noise behind a real header: {err}"
         );
     }
     let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
     assert_eq!(
         process_photo(&heic).unwrap_err().code(),
-        "photo.unsupported"
+        gridwalk_domain::ErrorCode::PhotoUnsupported
     );
 }
 
@@ -182,7 +185,7 @@ fn oversized_input_is_refused_before_decoding() {
     let err = process_photo(&wide_png).unwrap_err();
     assert_eq!(
         err.code(),
-        "photo.too_many_pixels",
+        gridwalk_domain::ErrorCode::PhotoTooManyPixels,
         "a 13000-pixel-wide PNG: {err}"
     );
 }
@@ -231,7 +234,7 @@ fn error_codes_are_distinct() {
         },
         PhotoError::Encode("x".into()),
     ];
-    let mut codes: Vec<&str> = errors.iter().map(PhotoError::code).collect();
+    let mut codes: Vec<&str> = errors.iter().map(|e| e.code().as_str()).collect();
     codes.sort();
     codes.dedup();
     assert_eq!(
