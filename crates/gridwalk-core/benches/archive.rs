@@ -101,6 +101,7 @@ fn main() {
     let mut import_time = Duration::ZERO;
     let mut imported = 0;
     let mut members = 0;
+    let mut per_file = Vec::new();
     for file in 0..total.div_ceil(PER_FILE) {
         let (csv, m) = roster(file, &mut rng);
         let started = Instant::now();
@@ -113,11 +114,12 @@ fn main() {
         );
         if file == 0 {
             println!(
-                "  import          {PER_FILE} households, {m} members in {:.0} ms: {:.0} households/s (read, check, write, project, index)",
+                "  import          first file: {PER_FILE} households, {m} members in {:.0} ms: {:.0} households/s (read, check, write, project, index)",
                 took.as_secs_f64() * 1000.0,
                 PER_FILE as f64 / took.as_secs_f64()
             );
         }
+        per_file.push(took);
         import_time += took;
         imported += done.households as usize;
         members += m;
@@ -126,6 +128,13 @@ fn main() {
         "  archive         {imported} households, {members} members; all imports {:.1} s ({:.0} households/s)",
         import_time.as_secs_f64(),
         imported as f64 / import_time.as_secs_f64()
+    );
+    per_file.sort();
+    let rate = |d: Duration| PER_FILE as f64 / d.as_secs_f64();
+    println!(
+        "  import          each file into the growing store: median {:.0} households/s, slowest {:.0}",
+        rate(per_file[per_file.len() / 2]),
+        rate(per_file[per_file.len() - 1])
     );
     let size = std::fs::metadata(folder.join("device.sqlite")).map_or(0, |m| m.len());
     println!(

@@ -22,6 +22,7 @@ use gridwalk_domain::{DeviceId, DocId, DocKind, GridId, record};
 use gridwalk_records::Author;
 use rusqlite::types::Value as Sql;
 use rusqlite::{OptionalExtension, Transaction, params};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::error::{CoreError, Result};
 use crate::search::match_expression;
@@ -88,40 +89,54 @@ impl Writer<'_> {
         self.insert_new(body, &change)
     }
 
-    /// Saves many new records of kind `K`, building their Automerge
-    /// changes on every core at once (the documents are independent; only
-    /// the writes are serial).
+    /// Saves many new records of kind `K`. Their Automerge changes are
+    /// built on every core while this thread writes the ones already
+    /// built: the documents are independent, only the writes are serial.
+    /// The first failure stops the batch (and the caller's transaction
+    /// rolls it all back).
     pub fn create_many<K: Record>(&mut self, bodies: &[K]) -> Result<Vec<DocId>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let per_thread = bodies.len().div_ceil(threads).max(1);
+        /// Bodies a worker takes at a time: small enough that the writer
+        /// starts early, large enough that the hand-over costs nothing.
+        const CHUNK: usize = 128;
+        let chunks: Vec<&[K]> = bodies.chunks(CHUNK).collect();
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(chunks.len());
         let (device, author, now) = (self.device, self.author.clone(), self.now_ms);
-        let changes: Vec<Change> = std::thread::scope(|s| {
-            let workers: Vec<_> = bodies
-                .chunks(per_thread)
-                .map(|chunk| {
-                    let author = author.clone();
-                    s.spawn(move || {
-                        chunk
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let (built, arrive) = std::sync::mpsc::sync_channel(workers * 2);
+            for _ in 0..workers {
+                let (built, author, chunks) = (built.clone(), author.clone(), &chunks);
+                let (next, stop) = (&next, &stop);
+                s.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(i) else { break };
+                        let changes = chunk
                             .iter()
                             .map(|b| new_change(&device, author.as_ref(), now, b))
-                            .collect::<Result<Vec<_>>>()
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| {
-                    w.join()
-                        .map_err(|_| CoreError::Invalid("building records failed".into()))?
-                })
-                .collect::<Result<Vec<Vec<_>>>>()
-                .map(|v| v.into_iter().flatten().collect())
+                            .collect::<Result<Vec<_>>>();
+                        if built.send((i, changes)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(built);
+            // `into_iter` drops the receiver when this returns, so a worker
+            // blocked on a full channel wakes (and stops) after a failure.
+            let written = arrive.into_iter().try_for_each(|(i, changes)| {
+                chunks[i]
+                    .iter()
+                    .zip(&changes?)
+                    .try_for_each(|(b, c)| self.insert_new(b, c).map(drop))
+            });
+            stop.store(true, Ordering::Relaxed);
+            written
         })?;
-        bodies
-            .iter()
-            .zip(&changes)
-            .map(|(b, c)| self.insert_new(b, c))
-            .collect()
+        Ok(bodies.iter().map(Record::id).collect())
     }
 
     /// Stores a new record made by `change`. A new document is its one

@@ -72,33 +72,41 @@ pub(crate) fn write_rows(tx: &Connection, r: &Rows<'_>, new: bool) -> Result<(i6
     let label = id.to_string();
     let summary =
         serde_json::to_string(&p.summary).map_err(|e| CoreError::Invalid(e.to_string()))?;
-    let row: i64 = tx.prepare_cached(
-        "INSERT INTO records(doc_id, kind, scope, parent, category, status, at_ms, maker_device,
-                             lat, lon, conflicts, summary, sort)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT(doc_id) DO UPDATE SET kind = excluded.kind, scope = excluded.scope,
-             parent = excluded.parent, category = excluded.category, status = excluded.status,
-             at_ms = excluded.at_ms, sort = excluded.sort, maker_device = excluded.maker_device, lat = excluded.lat,
-             lon = excluded.lon, conflicts = excluded.conflicts, summary = excluded.summary
-         RETURNING id",
-    )?.query_row(
-        params![
-            label,
-            kind.as_str(),
-            scope.as_str(),
-            p.parent.map(|d| d.to_string()),
-            p.category,
-            p.status,
-            p.at_ms,
-            maker,
-            p.place.map(|c| c.lat()),
-            p.place.map(|c| c.lon()),
-            conflicts,
-            summary,
-            p.sort,
-        ],
-        |r| r.get(0),
-    )?;
+    let values = params![
+        label,
+        kind.as_str(),
+        scope.as_str(),
+        p.parent.map(|d| d.to_string()),
+        p.category,
+        p.status,
+        p.at_ms,
+        maker,
+        p.place.map(|c| c.lat()),
+        p.place.map(|c| c.lon()),
+        conflicts,
+        summary,
+        p.sort,
+    ];
+    const INSERT: &str = "INSERT INTO records(doc_id, kind, scope, parent, category, status,
+            at_ms, maker_device, lat, lon, conflicts, summary, sort)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    let row: i64 = if new {
+        // A plain insert: `RETURNING` would buffer the row in a temporary
+        // table, which an import of thousands pays for every record.
+        tx.prepare_cached(INSERT)?.execute(values)?;
+        tx.last_insert_rowid()
+    } else {
+        tx.prepare_cached(&format!(
+            "{INSERT} ON CONFLICT(doc_id) DO UPDATE SET kind = excluded.kind,
+                 scope = excluded.scope, parent = excluded.parent,
+                 category = excluded.category, status = excluded.status,
+                 at_ms = excluded.at_ms, sort = excluded.sort,
+                 maker_device = excluded.maker_device, lat = excluded.lat,
+                 lon = excluded.lon, conflicts = excluded.conflicts, summary = excluded.summary
+             RETURNING id"
+        ))?
+        .query_row(values, |r| r.get(0))?
+    };
     if !new {
         tx.prepare_cached("DELETE FROM record_blobs WHERE doc_id = ?1")?
             .execute([&label])?;

@@ -384,3 +384,42 @@ fn a_store_from_the_first_version_keeps_its_reports_and_its_outbox() {
         "its unsent change is still queued"
     );
 }
+
+fn households(n: usize) -> Vec<Household> {
+    let vocabulary = gridwalk_domain::catalog::builtin_vocabulary();
+    (0..n)
+        .map(|i| {
+            Household::from_draft(
+                &draft(&format!("1-1-{}", 101 + i)),
+                crate::new_doc_id(),
+                GridId::parse("demo-grid-1").unwrap(),
+                vocabulary,
+                "网格员",
+                NOW,
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn a_batch_is_built_on_every_core_and_lands_whole_or_not_at_all() {
+    let (mut s, _) = bound_store(&["demo-grid-1"]);
+    // Several chunks per worker, so the writer and the builders overlap.
+    let mut batch = households(700);
+    // One body the layer refuses, late in the batch: nothing of it may stay.
+    batch[650].notes = "长".repeat(100_000);
+    let err = s.write(NOW, |w| w.create_many(&batch)).unwrap_err();
+    assert!(err.to_string().contains("notes"), "{err}");
+    let q = ListQuery::first(1000);
+    assert!(s.list::<Household>(&q, &status()).unwrap().is_empty());
+    assert_eq!(s.pending_counts().unwrap().0, 0, "no change queued");
+
+    batch[650].notes.clear();
+    let ids = s.write(NOW, |w| w.create_many(&batch)).unwrap();
+    assert_eq!(ids, batch.iter().map(|h| h.id).collect::<Vec<_>>());
+    assert_eq!(s.list::<Household>(&q, &status()).unwrap().len(), 700);
+    let back: Household = s.record(&ids[699]).unwrap().unwrap();
+    assert_eq!(back, batch[699], "read back as it was built");
+    assert_eq!(s.pending_counts().unwrap().0, 700, "one change per record");
+}

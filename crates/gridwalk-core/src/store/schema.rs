@@ -90,7 +90,7 @@ pub const MIGRATIONS: &[&str] = &[
         SELECT seq, change_hash, doc_id, scope, bytes FROM outbox ORDER BY seq;
     DROP TABLE outbox;
     ALTER TABLE outbox_keyed RENAME TO outbox;
-    CREATE INDEX outbox_doc ON outbox(doc_id);
+    -- No separate doc_id index: UNIQUE (doc_id, change_hash) serves lookups by document.
 
     CREATE TABLE parked_keyed (
         change_hash TEXT NOT NULL,
