@@ -1,7 +1,8 @@
 //! The archive in the real window, as people use it: the office imports a
 //! roster (one row with an error, shown before anything is written), finds
 //! a household by one character, and syncs; a grid worker logs a visit with
-//! a need on that household; the office sees the need with today's count;
+//! a need on that household; the office sees the need with today's count,
+//! prints a building's door codes and opens a household from a photo of one;
 //! then the office and another worker's phone change one member's phone
 //! while the server is down — the office's window shows 两个版本 with who
 //! wrote each, one pick settles it, and the other phone gets the settlement.
@@ -92,6 +93,28 @@ fn write_roster(path: &Path) {
         }
     }
     book.save(path).unwrap();
+}
+
+/// A photo of the first door code on the one sheet in `downloads`: the
+/// printed page rendered at 100 dpi (as poppler prints it) and cropped to
+/// that code, as a phone held to the door would frame it.
+fn door_photo(downloads: &Path, work: &Path) -> std::path::PathBuf {
+    let sheet = std::fs::read_dir(downloads)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .expect("the sheet is saved where downloads go");
+    let out = work.join("door-photo");
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-r", "100", "-jpeg", "-f", "1", "-l", "1", "-singlefile"])
+        // The first cell's code sits at about (81, 106) px, 181 px wide.
+        .args(["-x", "50", "-y", "80", "-W", "240", "-H", "240"])
+        .arg(&sheet)
+        .arg(&out)
+        .status()
+        .expect("pdftoppm runs: install poppler-utils (scripts/setup.sh does)");
+    assert!(status.success());
+    out.with_extension("jpg")
 }
 
 /// The id of the member named `name` on the open household page.
@@ -253,6 +276,31 @@ async fn a_roster_goes_in_a_visit_raises_a_need_and_a_collision_is_settled_in_th
     let today = text_until(&o, "#needs-today", |t| t.contains('1')).await;
     assert!(today.contains("医疗"), "today's count by category: {today}");
     shot(&o, "o-3-needs-desktop").await;
+
+    // The office prints 3号楼's door codes; a photo of one opens its household.
+    tap(&o, "#tab-households").await;
+    tap(&o, "#open-sheets").await;
+    text_until(&o, "#buildings", |t| t.contains("幸福小区 3号楼")).await;
+    let index = o
+        .execute(
+            "return [...document.querySelectorAll('#buildings .building')] \
+               .findIndex(li => li.innerText.includes('3号楼'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    tap(&o, &format!("#print-sheet-{}", index.as_i64().unwrap())).await;
+    let printed = text_until(&o, "#sheet-message", |t| t.contains(".pdf")).await;
+    assert!(printed.contains("已生成 1 户的门牌码"), "{printed}");
+    shot(&o, "o-3b-door-sheet").await;
+    let photo = door_photo(&office_dir.join("downloads"), tmp.path());
+    tap(&o, "#tab-households").await;
+    css(&o, "#scan-door")
+        .await
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    text_until(&o, "#household-title", |t| t.contains("3号楼 2单元 501室")).await;
 
     // Another worker's phone has the household too.
     let other = device(&tmp.path().join("other"), &server);
