@@ -27,13 +27,35 @@ use crate::browser::file_bytes;
 use crate::export_bar::ExportBar;
 use crate::ipc;
 use crate::lang::{I18n, error_text, t_string, use_i18n};
-use crate::state::use_ctx;
+use crate::state::{Ctx, use_ctx};
 use crate::sync_badge::StateChip;
 
 /// The Chinese (or English) name of a vocabulary term, or its code.
 pub fn term(list: &gridwalk_domain::CategoryCatalog, code: &str, english: bool) -> String {
     list.get(code)
         .map_or_else(|_| code.to_owned(), |c| c.label(english).to_owned())
+}
+
+/// The names of `codes` in the vocabulary list `pick` chooses, in the
+/// language now shown; the bare codes until the vocabulary has arrived.
+pub fn terms(
+    ctx: Ctx,
+    i18n: I18n,
+    codes: Vec<gridwalk_domain::CategoryCode>,
+    pick: fn(&gridwalk_domain::Vocabulary) -> &gridwalk_domain::CategoryCatalog,
+) -> impl Fn() -> Vec<String> + Clone + Send + Sync + 'static {
+    move || {
+        let info = ctx.info.get();
+        codes
+            .iter()
+            .map(|c| {
+                info.as_ref().map_or_else(
+                    || c.to_string(),
+                    |i| term(pick(&i.vocabulary), c.as_str(), crate::lang::english(i18n)),
+                )
+            })
+            .collect()
+    }
 }
 
 /// The first file picked in a file input.
@@ -141,22 +163,7 @@ pub fn HouseholdList() -> impl IntoView {
 #[component]
 fn HouseholdRowView(h: Listed<HouseholdRow>, i18n: I18n) -> impl IntoView {
     let ctx = use_ctx();
-    let english = move || crate::lang::english(i18n);
-    let tags = {
-        let codes = h.summary.tags.clone();
-        move || {
-            let v = ctx.info.get().map(|i| i.vocabulary);
-            codes
-                .iter()
-                .map(|c| {
-                    v.as_ref().map_or_else(
-                        || c.to_string(),
-                        |v| term(&v.care_tags, c.as_str(), english()),
-                    )
-                })
-                .collect::<Vec<_>>()
-        }
-    };
+    let tags = terms(ctx, i18n, h.summary.tags.clone(), |v| &v.care_tags);
     let row = h.summary.clone();
     view! {
         <a class="household-row" href=format!("/households/{}", h.id) data-id=h.id.to_string()>

@@ -91,14 +91,10 @@ impl Store {
         edit: &MemberEdit,
         now_ms: i64,
     ) -> Result<()> {
-        self.edit_record::<Household>(household, now_ms, |h| {
-            let m = h.members.get_mut(member).ok_or_else(|| {
-                CoreError::Invalid(format!("member {member} is not in this household"))
-            })?;
+        self.change_member(household, member, now_ms, |m| {
             *m = m.edited(edit, builtin_vocabulary(), CivilDate::beijing(now_ms))?;
             Ok(())
-        })?;
-        Ok(())
+        })
     }
 
     /// Marks a member removed (moved out, passed away). The member stays in
@@ -128,12 +124,23 @@ impl Store {
         removed: bool,
         now_ms: i64,
     ) -> Result<()> {
-        self.edit_record::<Household>(household, now_ms, |h| {
-            let m = h.members.get_mut(member).ok_or_else(|| {
-                CoreError::Invalid(format!("member {member} is not in this household"))
-            })?;
+        self.change_member(household, member, now_ms, |m| {
             m.removed = removed;
             Ok(())
+        })
+    }
+
+    fn change_member(
+        &mut self,
+        household: &DocId,
+        member: &MemberId,
+        now_ms: i64,
+        f: impl FnOnce(&mut Member) -> Result<()>,
+    ) -> Result<()> {
+        self.edit_record::<Household>(household, now_ms, |h| {
+            f(h.members.get_mut(member).ok_or_else(|| {
+                CoreError::Invalid(format!("member {member} is not in this household"))
+            })?)
         })?;
         Ok(())
     }

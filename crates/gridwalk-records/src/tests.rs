@@ -55,17 +55,40 @@ fn member(name: &str, phone: &str) -> Member {
     Member::from_draft(&d, &vocabulary(), CivilDate::new(2026, 12, 1).unwrap()).unwrap()
 }
 
-/// A created record on device 1 and a second replica of it on device 2.
-fn two_replicas(h: &Household) -> (AutoCommit, AutoCommit) {
-    let (a, change) = create(&device(1), h, Some(&author(1, "王芳")), 1_000).unwrap();
+/// `r` created on device 1, then changed by `on_a` there (王芳, at
+/// `at.0`) and by `on_b` on device 2 (李明, at `at.1`), neither seeing the
+/// other; then merged both ways. Answers both replicas.
+fn apart<K: gridwalk_domain::Record + Clone>(
+    r: &K,
+    on_a: impl FnOnce(&mut K),
+    on_b: impl FnOnce(&mut K),
+    at: (i64, i64),
+) -> (AutoCommit, AutoCommit) {
+    let (mut a, change) = create(&device(1), r, Some(&author(1, "王芳")), 1_000).unwrap();
     let mut b = AutoCommit::new();
     b.apply_changes([change]).unwrap();
+    let (mut changed_a, mut changed_b) = (r.clone(), r.clone());
+    on_a(&mut changed_a);
+    on_b(&mut changed_b);
+    edit(
+        &mut a,
+        &device(1),
+        &changed_a,
+        Some(&author(1, "王芳")),
+        at.0,
+    )
+    .unwrap();
+    edit(
+        &mut b,
+        &device(2),
+        &changed_b,
+        Some(&author(2, "李明")),
+        at.1,
+    )
+    .unwrap();
+    a.merge(&mut b).unwrap();
+    b.merge(&mut a).unwrap();
     (a, b)
-}
-
-fn merge(a: &mut AutoCommit, b: &mut AutoCommit) {
-    a.merge(b).unwrap();
-    b.merge(a).unwrap();
 }
 
 fn spec() -> KindSpec {
@@ -108,15 +131,15 @@ fn an_edit_writes_only_the_fields_that_changed() {
 #[test]
 fn edits_of_different_fields_on_two_devices_both_survive() {
     let h = household();
-    let (mut a, mut b) = two_replicas(&h);
-    let mut on_a = h.clone();
-    on_a.address = Address::parse("幸福小区", "3-2-502").unwrap();
-    edit(&mut a, &device(1), &on_a, None, 2_000).unwrap();
-    let mut on_b = h.clone();
-    on_b.tags
-        .insert(gridwalk_domain::category::CategoryCode::parse("subsistence").unwrap());
-    edit(&mut b, &device(2), &on_b, None, 2_000).unwrap();
-    merge(&mut a, &mut b);
+    let (a, b) = apart(
+        &h,
+        |on_a| on_a.address = Address::parse("幸福小区", "3-2-502").unwrap(),
+        |on_b| {
+            on_b.tags
+                .insert(gridwalk_domain::category::CategoryCode::parse("subsistence").unwrap());
+        },
+        (2_000, 2_000),
+    );
     let merged = read::<Household>(&a, "t").unwrap();
     assert_eq!(merged.address.room, "502");
     assert_eq!(merged.tags.len(), 1);
@@ -127,14 +150,12 @@ fn edits_of_different_fields_on_two_devices_both_survive() {
 #[test]
 fn notes_typed_on_two_devices_merge_as_text() {
     let h = household();
-    let (mut a, mut b) = two_replicas(&h);
-    let mut on_a = h.clone();
-    on_a.notes = "门口有狗，白天有人".into();
-    edit(&mut a, &device(1), &on_a, None, 2_000).unwrap();
-    let mut on_b = h.clone();
-    on_b.notes = "注意：门口有狗".into();
-    edit(&mut b, &device(2), &on_b, None, 2_000).unwrap();
-    merge(&mut a, &mut b);
+    let (a, _) = apart(
+        &h,
+        |on_a| on_a.notes = "门口有狗，白天有人".into(),
+        |on_b| on_b.notes = "注意：门口有狗".into(),
+        (2_000, 2_000),
+    );
     let notes = read::<Household>(&a, "t").unwrap().notes;
     assert_eq!(
         notes, "注意：门口有狗，白天有人",
@@ -147,30 +168,13 @@ fn one_field_set_on_two_devices_keeps_both_versions_until_one_is_picked() {
     let id = MemberId::from_random_bytes([5; 16]);
     let mut h = household();
     h.members.insert(id, member("王小明", "13812345678"));
-    let (mut a, mut b) = two_replicas(&h);
-    let mut on_a = h.clone();
-    on_a.members.get_mut(&id).unwrap().phone =
-        Some(gridwalk_domain::phone::Phone::parse("13900001111").unwrap());
-    edit(
-        &mut a,
-        &device(1),
-        &on_a,
-        Some(&author(1, "王芳")),
-        2_000_000,
-    )
-    .unwrap();
-    let mut on_b = h.clone();
-    on_b.members.get_mut(&id).unwrap().phone =
-        Some(gridwalk_domain::phone::Phone::parse("13700002222").unwrap());
-    edit(
-        &mut b,
-        &device(2),
-        &on_b,
-        Some(&author(2, "李明")),
-        3_000_000,
-    )
-    .unwrap();
-    merge(&mut a, &mut b);
+    let phone = |p: &str| Some(gridwalk_domain::phone::Phone::parse(p).unwrap());
+    let (mut a, mut b) = apart(
+        &h,
+        |on_a| on_a.members.get_mut(&id).unwrap().phone = phone("13900001111"),
+        |on_b| on_b.members.get_mut(&id).unwrap().phone = phone("13700002222"),
+        (2_000_000, 3_000_000),
+    );
 
     let found = conflicts(&a, &spec());
     assert_eq!(found.len(), 1, "{found:?}");
@@ -227,16 +231,18 @@ fn one_field_set_on_two_devices_keeps_both_versions_until_one_is_picked() {
 #[test]
 fn members_added_on_two_devices_are_both_kept() {
     let h = household();
-    let (mut a, mut b) = two_replicas(&h);
-    let mut on_a = h.clone();
-    on_a.members
-        .insert(MemberId::from_random_bytes([1; 16]), member("张三", ""));
-    edit(&mut a, &device(1), &on_a, None, 2_000).unwrap();
-    let mut on_b = h.clone();
-    on_b.members
-        .insert(MemberId::from_random_bytes([2; 16]), member("李四", ""));
-    edit(&mut b, &device(2), &on_b, None, 2_000).unwrap();
-    merge(&mut a, &mut b);
+    let (a, _) = apart(
+        &h,
+        |on_a| {
+            on_a.members
+                .insert(MemberId::from_random_bytes([1; 16]), member("张三", ""));
+        },
+        |on_b| {
+            on_b.members
+                .insert(MemberId::from_random_bytes([2; 16]), member("李四", ""));
+        },
+        (2_000, 2_000),
+    );
     let names: Vec<String> = read::<Household>(&a, "t")
         .unwrap()
         .members
@@ -251,29 +257,15 @@ fn a_member_removed_on_one_device_and_edited_on_the_other_keeps_the_edit_and_say
     let id = MemberId::from_random_bytes([7; 16]);
     let mut h = household();
     h.members.insert(id, member("赵大爷", "13812345678"));
-    let (mut a, mut b) = two_replicas(&h);
-    let mut on_a = h.clone();
-    on_a.members.get_mut(&id).unwrap().removed = true;
-    edit(
-        &mut a,
-        &device(1),
-        &on_a,
-        Some(&author(1, "王芳")),
-        2_000_000,
-    )
-    .unwrap();
-    let mut on_b = h.clone();
-    on_b.members.get_mut(&id).unwrap().phone =
-        Some(gridwalk_domain::phone::Phone::parse("13900009999").unwrap());
-    edit(
-        &mut b,
-        &device(2),
-        &on_b,
-        Some(&author(2, "李明")),
-        2_500_000,
-    )
-    .unwrap();
-    merge(&mut a, &mut b);
+    let (mut a, mut b) = apart(
+        &h,
+        |on_a| on_a.members.get_mut(&id).unwrap().removed = true,
+        |on_b| {
+            on_b.members.get_mut(&id).unwrap().phone =
+                Some(gridwalk_domain::phone::Phone::parse("13900009999").unwrap());
+        },
+        (2_000_000, 2_500_000),
+    );
 
     let merged = read::<Household>(&a, "t").unwrap();
     let m = &merged.members[&id];
@@ -329,9 +321,6 @@ fn events_appended_on_two_devices_are_both_kept() {
         raised_at_ms: 1_000,
         events: vec![],
     };
-    let (mut a, change) = create(&device(1), &need, None, 1_000).unwrap();
-    let mut b = AutoCommit::new();
-    b.apply_changes([change]).unwrap();
     let event = |kind, by: &str, at| NeedEvent {
         event: kind,
         by: by.into(),
@@ -339,15 +328,18 @@ fn events_appended_on_two_devices_are_both_kept() {
         at_ms: at,
         note: String::new(),
     };
-    let mut on_a = need.clone();
-    on_a.events
-        .push(event(NeedEventKind::Accepted, "王芳", 2_000));
-    edit(&mut a, &device(1), &on_a, None, 2_000).unwrap();
-    let mut on_b = need.clone();
-    on_b.events
-        .push(event(NeedEventKind::Accepted, "李明", 2_100));
-    edit(&mut b, &device(2), &on_b, None, 2_100).unwrap();
-    merge(&mut a, &mut b);
+    let (a, _) = apart(
+        &need,
+        |on_a| {
+            on_a.events
+                .push(event(NeedEventKind::Accepted, "王芳", 2_000))
+        },
+        |on_b| {
+            on_b.events
+                .push(event(NeedEventKind::Accepted, "李明", 2_100))
+        },
+        (2_000, 2_100),
+    );
     let events = read::<Need>(&a, "t").unwrap().events;
     let by: BTreeMap<String, NeedEventKind> =
         events.iter().map(|e| (e.by.clone(), e.event)).collect();

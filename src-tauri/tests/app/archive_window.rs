@@ -13,7 +13,7 @@ use gridwalk_domain::household::{Household, MemberEdit};
 use rust_xlsxwriter::{Format, Workbook};
 use std::path::Path;
 
-use crate::driver::{css, open_app, resize, shot, start_xvfb, tap, text_until, type_code};
+use crate::driver::{absent, css, open_app, resize, shot, start_xvfb, tap, text_until, type_code};
 use crate::support::{COMMUNITY, GRIDS, bind, device, grid_tree, invitation, server_at};
 use crate::sync_two_clients::pass;
 
@@ -386,16 +386,8 @@ async fn a_roster_goes_in_a_visit_raises_a_need_and_a_collision_is_settled_in_th
         .unwrap();
     tap(&o, &format!("#{}", pick.as_str().unwrap())).await;
     text_until(&o, "#members", |t| t.contains("137****3333")).await;
-    let gone = o
-        .execute(
-            "return document.querySelector('#conflicts') === null;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        gone,
-        serde_json::json!(true),
+    assert!(
+        absent(&o, "#conflicts").await,
         "settled on the office's screen"
     );
     tap(&o, "#sync-now").await;

@@ -206,6 +206,18 @@ pub async fn css(c: &Client, sel: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("{sel} never appeared: {e}"))
 }
 
+/// Whether no element matches `sel` right now (asked once: call it after
+/// waiting for what the change shows instead).
+pub async fn absent(c: &Client, sel: &str) -> bool {
+    c.execute(
+        "return document.querySelector(arguments[0]) === null;",
+        vec![serde_json::json!(sel)],
+    )
+    .await
+    .unwrap()
+        == serde_json::json!(true)
+}
+
 /// Waits until the element's text satisfies `ok`, returning the text.
 pub async fn text_until(c: &Client, sel: &str, ok: impl Fn(&str) -> bool) -> String {
     let started = Instant::now();

@@ -11,7 +11,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::driver::{
-    add_photo, css, image_shown, open_app, resize, shot, start_xvfb, tap, text_until, type_code,
+    absent, add_photo, css, image_shown, open_app, resize, shot, start_xvfb, tap, text_until,
+    type_code,
 };
 use crate::support::{COMMUNITY, grid_tree, invitation, photo, reinvite, server_at};
 use gridwalk_domain::Role;
@@ -122,17 +123,8 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     shot(&a, "a-4-my-reports-synced").await;
     // A rider has no inbox tab and no export anywhere: only the office may
     // take the community's data away.
-    let none = a
-        .execute(
-            "return document.querySelector('#tab-office') === null \
-             && document.querySelector('[id^=export-]') === null;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        none,
-        serde_json::json!(true),
+    assert!(
+        absent(&a, "#tab-office").await && absent(&a, "[id^=export-]").await,
         "no inbox and no export button for a rider"
     );
     a.close().await.unwrap();
@@ -296,16 +288,8 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     // A new code from the office: the banner goes and the kept report goes up.
     type_code(&b, "refused", &reinvite(&server, &office)).await;
     text_until(&b, "#my-list .report-card .chip", |t| t.contains("已同步")).await;
-    let gone = b
-        .execute(
-            "return document.querySelector('#refused-banner') === null;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        gone,
-        serde_json::json!(true),
+    assert!(
+        absent(&b, "#refused-banner").await,
         "the banner is gone once bound again"
     );
     shot(&b, "b-7-rebound-synced-phone").await;

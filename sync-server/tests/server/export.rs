@@ -131,14 +131,7 @@ async fn an_office_exports_its_own_communitys_reports_and_every_export_is_audite
             "an admin exports every grid: {csv}"
         );
 
-        let (_, audit) = call(
-            reqwest::Method::GET,
-            format!("{}/v1/admin/audit", w.url()),
-            Some(&admin),
-            None,
-        )
-        .await;
-        let audit: Vec<AuditEntry> = serde_json::from_value(audit).unwrap();
+        let audit = audit_log(&w, &admin).await;
         let exports: Vec<(String, String, String)> = audit
             .into_iter()
             .filter(|e| e.action == "export.reports")
@@ -284,14 +277,7 @@ async fn households_leave_masked_unless_full_data_is_asked_for_and_logged() {
 
         let (_, body) = login(&w.url(), ADMIN_PASSWORD).await;
         let admin = body["token"].as_str().unwrap().to_owned();
-        let (_, audit) = call(
-            reqwest::Method::GET,
-            format!("{}/v1/admin/audit", w.url()),
-            Some(&admin),
-            None,
-        )
-        .await;
-        let audit: Vec<AuditEntry> = serde_json::from_value(audit).unwrap();
+        let audit = audit_log(&w, &admin).await;
         let details: Vec<String> = audit
             .iter()
             .filter(|e| e.action.starts_with("export."))
@@ -307,4 +293,16 @@ async fn households_leave_masked_unless_full_data_is_asked_for_and_logged() {
             "every export is logged, full data as such ({backend:?})"
         );
     }
+}
+
+/// The audit log as an admin reads it through the API.
+async fn audit_log(w: &World, admin: &str) -> Vec<AuditEntry> {
+    let (_, audit) = call(
+        reqwest::Method::GET,
+        format!("{}/v1/admin/audit", w.url()),
+        Some(admin),
+        None,
+    )
+    .await;
+    serde_json::from_value(audit).unwrap()
 }

@@ -14,7 +14,7 @@ use leptos_router::hooks::use_params_map;
 use std::time::Duration;
 
 use super::conflicts::ConflictPicker;
-use super::term;
+use super::{term, terms};
 use crate::browser::short_time;
 use crate::ipc;
 use crate::lang::{I18n, english, error_text, t_string, use_i18n};
@@ -78,21 +78,7 @@ fn Loaded(page: Page) -> impl IntoView {
     let h = page.household.clone();
     let id = h.id;
     let v = move || ctx.info.get().map(|i| i.vocabulary);
-    let tags = {
-        let codes = h.tags.clone();
-        move || {
-            let v = v();
-            codes
-                .iter()
-                .map(|c| {
-                    v.as_ref().map_or_else(
-                        || c.to_string(),
-                        |v| term(&v.care_tags, c.as_str(), english(i18n)),
-                    )
-                })
-                .collect::<Vec<_>>()
-        }
-    };
+    let tags = terms(ctx, i18n, h.tags.clone(), |v| &v.care_tags);
     let names: Vec<(MemberId, String)> = h.members.iter().map(|m| (m.id, m.name.clone())).collect();
     let qr = qr_svg(&page.uri);
     let (current, removed): (Vec<MemberView>, Vec<MemberView>) =
@@ -101,20 +87,8 @@ fn Loaded(page: Page) -> impl IntoView {
     for visit in page.visits.clone() {
         let s = visit.summary.clone();
         let methods = {
-            let codes = s.methods.clone();
-            move || {
-                let v = v();
-                codes
-                    .iter()
-                    .map(|c| {
-                        v.as_ref().map_or_else(
-                            || c.to_string(),
-                            |v| term(&v.visit_methods, c.as_str(), english(i18n)),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("、")
-            }
+            let names = terms(ctx, i18n, s.methods.clone(), |v| &v.visit_methods);
+            move || names().join("、")
         };
         timeline.push((
             s.at_ms,

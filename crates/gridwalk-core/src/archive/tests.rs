@@ -19,6 +19,17 @@ fn household(s: &mut Store) -> DocId {
     s.create_household(&d, None, NOW).unwrap()
 }
 
+/// Adds the head of household `h`, named `name`, with `phone` (may be empty).
+fn add_head(s: &mut Store, h: &DocId, name: &str, phone: &str) -> MemberId {
+    let d = MemberDraft {
+        name: name.into(),
+        relation: "head".into(),
+        phone: phone.into(),
+        ..Default::default()
+    };
+    s.add_member(h, &d, NOW).unwrap()
+}
+
 fn queued(s: &Store) -> usize {
     s.sync_request().unwrap().changes.len()
 }
@@ -54,17 +65,7 @@ fn a_member_form_with_a_bad_id_number_stores_nothing_and_says_which_digit() {
 fn a_removed_member_stays_in_the_record_and_can_come_back() {
     let (mut s, _) = bound_store(&["demo-grid-1"]);
     let h = household(&mut s);
-    let m = s
-        .add_member(
-            &h,
-            &MemberDraft {
-                name: "赵大爷".into(),
-                relation: "head".into(),
-                ..Default::default()
-            },
-            NOW,
-        )
-        .unwrap();
+    let m = add_head(&mut s, &h, "赵大爷", "");
     s.remove_member(&h, &m, NOW).unwrap();
     let page = s
         .household_page(&h, &SyncStatus::default())
@@ -82,18 +83,7 @@ fn a_removed_member_stays_in_the_record_and_can_come_back() {
 fn every_reveal_is_recorded_and_nothing_is_recorded_for_an_empty_field() {
     let (mut s, _) = bound_store(&["demo-grid-1"]);
     let h = household(&mut s);
-    let m = s
-        .add_member(
-            &h,
-            &MemberDraft {
-                name: "钱七".into(),
-                relation: "head".into(),
-                phone: "021-61234567".into(),
-                ..Default::default()
-            },
-            NOW,
-        )
-        .unwrap();
+    let m = add_head(&mut s, &h, "钱七", "021-61234567");
     assert_eq!(
         s.reveal(&h, &m, SensitiveField::Phone, NOW)
             .unwrap()

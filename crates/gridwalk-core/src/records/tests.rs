@@ -114,15 +114,11 @@ fn an_edit_queues_one_small_change_and_an_unchanged_save_queues_none() {
             .unwrap();
     }
     let before = s.sync_request().unwrap().changes.len();
-    s.edit_household(
-        &id,
-        &HouseholdDraft {
-            notes: "门口有狗".into(),
-            ..draft("3-2-501")
-        },
-        NOW,
-    )
-    .unwrap();
+    let with_notes = HouseholdDraft {
+        notes: "门口有狗".into(),
+        ..draft("3-2-501")
+    };
+    s.edit_household(&id, &with_notes, NOW).unwrap();
     let changes = s.sync_request().unwrap().changes;
     assert_eq!(changes.len(), before + 1);
     let last = automerge::Change::from_bytes(changes.last().unwrap().bytes.clone()).unwrap();
@@ -131,15 +127,7 @@ fn an_edit_queues_one_small_change_and_an_unchanged_save_queues_none() {
         "only the notes were written ({} ops)",
         last.len()
     );
-    s.edit_household(
-        &id,
-        &HouseholdDraft {
-            notes: "门口有狗".into(),
-            ..draft("3-2-501")
-        },
-        NOW,
-    )
-    .unwrap();
+    s.edit_household(&id, &with_notes, NOW).unwrap();
     assert_eq!(
         s.sync_request().unwrap().changes.len(),
         before + 1,
