@@ -276,6 +276,9 @@ async fn a_roster_goes_in_a_visit_raises_a_need_and_a_collision_is_settled_in_th
     let today = text_until(&o, "#needs-today", |t| t.contains('1')).await;
     assert!(today.contains("医疗"), "today's count by category: {today}");
     shot(&o, "o-3-needs-desktop").await;
+    resize(&o, 360, 800).await;
+    shot(&o, "o-3a-needs-phone").await;
+    resize(&o, 1024, 768).await;
 
     // The office prints 3号楼's door codes; a photo of one opens its household.
     tap(&o, "#tab-households").await;
@@ -321,6 +324,7 @@ async fn a_roster_goes_in_a_visit_raises_a_need_and_a_collision_is_settled_in_th
     // The server is down: the phone and the office change one phone apart.
     open_household(&o, "王秀英", "3号楼 2单元 501室").await;
     let member = member_id(&o, "王秀英").await;
+    shot(&o, "o-3d-household-desktop").await;
     server.shutdown().await;
     {
         let mut store = other.store.lock().unwrap();
@@ -350,6 +354,7 @@ async fn a_roster_goes_in_a_visit_raises_a_need_and_a_collision_is_settled_in_th
     tap(&o, &format!("#edit-member-{member}")).await;
     let phone = css(&o, "#member-phone").await;
     phone.send_keys("13600004444").await.unwrap();
+    shot(&o, "o-3c-member-editor-desktop").await;
     tap(&o, "#member-save").await;
     text_until(&o, "#members", |t| t.contains("136****4444")).await;
 
