@@ -354,6 +354,8 @@ async fn a_roster_goes_in_a_visit_raises_a_need_and_a_collision_is_settled_in_th
     tap(&o, &format!("#edit-member-{member}")).await;
     let phone = css(&o, "#member-phone").await;
     phone.send_keys("13600004444").await.unwrap();
+    text_until(&o, "#member-phone", |v| v == "13600004444").await;
+    text_until(&o, "#member-form h2", |t| t.contains("修改成员")).await;
     shot(&o, "o-3c-member-editor-desktop").await;
     tap(&o, "#member-save").await;
     text_until(&o, "#members", |t| t.contains("136****4444")).await;

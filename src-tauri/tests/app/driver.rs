@@ -194,6 +194,15 @@ pub fn artifacts() -> PathBuf {
 }
 
 pub async fn shot(c: &Client, name: &str) {
+    // Two animation frames: the DOM as it stands now has been painted, so
+    // the picture is not a frame left over from before the last change.
+    c.execute_async(
+        "const done = arguments[arguments.length - 1]; \
+         requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
+        vec![],
+    )
+    .await
+    .expect("the window paints");
     let png = c.screenshot().await.expect("screenshot");
     std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
 }
@@ -223,10 +232,12 @@ pub async fn text_until(c: &Client, sel: &str, ok: impl Fn(&str) -> bool) -> Str
     let started = Instant::now();
     loop {
         // innerText through script: WebKitWebDriver's element text drops
-        // the text of nested flex children.
+        // the text of nested flex children. A form field's text is its value.
         let text = c
             .execute(
-                "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+                "const e = document.querySelector(arguments[0]); if (!e) return ''; \
+                 return e instanceof HTMLInputElement || e instanceof HTMLTextAreaElement \
+                   || e instanceof HTMLSelectElement ? e.value : e.innerText;",
                 vec![serde_json::json!(sel)],
             )
             .await

@@ -317,7 +317,7 @@ pub fn MemberForm() -> impl IntoView {
     };
     view! {
         <section class="form member-form" id="member-form">
-            <h2>{move || if member.get().is_some() { t_string!(i18n, member.edit) } else { t_string!(i18n, member.add) }}</h2>
+            <h2>{move || if member.get().is_some() { t_string!(i18n, member.edit_title) } else { t_string!(i18n, member.add) }}</h2>
             <Field id="member-name" label=text(|i| t_string!(i, member.name)) value=name error=err("name") />
             <label class="field">
                 <span>{move || t_string!(i18n, member.relation)}</span>
