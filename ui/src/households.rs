@@ -4,6 +4,7 @@
 //! desktop) opens its household straight away. Offices also import
 //! rosters, print door-QR sheets and export.
 
+mod chips;
 mod conflicts;
 mod forms;
 mod page;

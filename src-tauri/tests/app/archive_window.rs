@@ -13,7 +13,9 @@ use gridwalk_domain::household::{Household, MemberEdit};
 use rust_xlsxwriter::{Format, Workbook};
 use std::path::Path;
 
-use crate::driver::{absent, css, open_app, resize, shot, start_xvfb, tap, text_until, type_code};
+use crate::driver::{
+    absent, css, open_app, resize, shot, start_xvfb, tap, text_until, type_code, type_into,
+};
 use crate::support::{COMMUNITY, GRIDS, bind, device, grid_tree, invitation, server_at};
 use crate::sync_two_clients::pass;
 
@@ -177,11 +179,7 @@ async fn a_roster_goes_in_a_visit_raises_a_need_and_a_collision_is_settled_in_th
     tap(&o, "#tab-households").await;
     text_until(&o, "#households-empty", |t| !t.is_empty()).await;
     tap(&o, "#open-import").await;
-    css(&o, "#import-file")
-        .await
-        .send_keys(roster.to_str().unwrap())
-        .await
-        .unwrap();
+    type_into(&o, "#import-file", roster.to_str().unwrap()).await;
     let summary = text_until(&o, "#import-summary", |t| !t.is_empty()).await;
     assert!(
         summary.contains("新增 3 户")
@@ -200,11 +198,7 @@ async fn a_roster_goes_in_a_visit_raises_a_need_and_a_collision_is_settled_in_th
 
     // One character finds every 王, on a phone-sized window.
     resize(&o, 360, 800).await;
-    css(&o, "#household-search")
-        .await
-        .send_keys("王")
-        .await
-        .unwrap();
+    type_into(&o, "#household-search", "王").await;
     let found = text_until(&o, "#households-count", |t| t.contains("2 户")).await;
     let rows = text_until(&o, "#household-rows", |t| {
         t.contains("王秀英") && t.contains("王磊")
@@ -240,18 +234,10 @@ async fn a_roster_goes_in_a_visit_raises_a_need_and_a_collision_is_settled_in_th
     );
     tap(&w, "#log-visit").await;
     tap(&w, "#method-red_letter").await;
-    css(&w, "#visit-notes")
-        .await
-        .send_keys("送去红色家书，老人腿脚不便")
-        .await
-        .unwrap();
+    type_into(&w, "#visit-notes", "送去红色家书，老人腿脚不便").await;
     tap(&w, "#add-need").await;
     tap(&w, "#need-category-0 option[value='medical']").await;
-    css(&w, "#need-description-0")
-        .await
-        .send_keys("想请家庭医生上门量血压")
-        .await
-        .unwrap();
+    type_into(&w, "#need-description-0", "想请家庭医生上门量血压").await;
     shot(&w, "w-1-visit-form-phone").await;
     tap(&w, "#visit-save").await;
     let timeline = text_until(&w, "#timeline", |t| t.contains("家庭医生")).await;
@@ -298,11 +284,7 @@ async fn a_roster_goes_in_a_visit_raises_a_need_and_a_collision_is_settled_in_th
     shot(&o, "o-3b-door-sheet").await;
     let photo = door_photo(&office_dir.join("downloads"), tmp.path());
     tap(&o, "#tab-households").await;
-    css(&o, "#scan-door")
-        .await
-        .send_keys(photo.to_str().unwrap())
-        .await
-        .unwrap();
+    type_into(&o, "#scan-door", photo.to_str().unwrap()).await;
     text_until(&o, "#household-title", |t| t.contains("3号楼 2单元 501室")).await;
 
     // Another worker's phone has the household too.

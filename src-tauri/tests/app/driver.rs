@@ -215,6 +215,15 @@ pub async fn css(c: &Client, sel: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("{sel} never appeared: {e}"))
 }
 
+/// Types `text` into the field at `sel` (a file input takes a path).
+pub async fn type_into(c: &Client, sel: &str, text: &str) {
+    css(c, sel)
+        .await
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("cannot type into {sel}: {e}"));
+}
+
 /// Whether no element matches `sel` right now (asked once: call it after
 /// waiting for what the change shows instead).
 pub async fn absent(c: &Client, sel: &str) -> bool {
@@ -317,20 +326,12 @@ pub async fn tap(c: &Client, sel: &str) {
 }
 
 pub async fn type_code(c: &Client, prefix: &str, code: &str) {
-    css(c, &format!("#{prefix}-code"))
-        .await
-        .send_keys(code)
-        .await
-        .unwrap();
+    type_into(c, &format!("#{prefix}-code"), code).await;
     tap(c, &format!("#{prefix}-submit")).await;
 }
 
 pub async fn add_photo(c: &Client, rel: &str) {
     let p = photo(rel);
-    css(c, "#photo-input")
-        .await
-        .send_keys(p.to_str().unwrap())
-        .await
-        .unwrap();
+    type_into(c, "#photo-input", p.to_str().unwrap()).await;
     css(c, ".staged img").await;
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::driver::{
     absent, add_photo, css, image_shown, open_app, resize, shot, start_xvfb, tap, text_until,
-    type_code,
+    type_code, type_into,
 };
 use crate::support::{COMMUNITY, grid_tree, invitation, photo, reinvite, server_at};
 use gridwalk_domain::Role;
@@ -40,23 +40,11 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
 
     // A rider fills the form; a broken photo is refused in Chinese and
     // what was typed stays.
-    css(&a, "#description")
-        .await
-        .send_keys("3号楼东侧井盖松动")
-        .await
-        .unwrap();
+    type_into(&a, "#description", "3号楼东侧井盖松动").await;
     tap(&a, "#cat-manhole_cover").await;
-    css(&a, "#reporter")
-        .await
-        .send_keys("骑手 李师傅")
-        .await
-        .unwrap();
+    type_into(&a, "#reporter", "骑手 李师傅").await;
     let broken = photo("broken/corrupted.jpg");
-    css(&a, "#photo-input")
-        .await
-        .send_keys(broken.to_str().unwrap())
-        .await
-        .unwrap();
+    type_into(&a, "#photo-input", broken.to_str().unwrap()).await;
     let err = text_until(&a, "#photo-error", |t| !t.is_empty()).await;
     assert!(
         err.contains("照片"),
@@ -178,11 +166,7 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
         t.contains("骑手 李师傅") && t.contains("使用中")
     })
     .await;
-    css(&b, "#person-name")
-        .await
-        .send_keys("骑手 张师傅")
-        .await
-        .unwrap();
+    type_into(&b, "#person-name", "骑手 张师傅").await;
     tap(&b, "#person-node option[value='c1-grid-1']").await;
     tap(&b, "#person-add").await;
     let code = text_until(&b, "#invite-code", |t| t.trim().len() == 14).await;
@@ -268,11 +252,7 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     tap(&b, "#tab-snap").await;
     add_photo(&b, "phone/jolla.jpg").await;
     tap(&b, "#cat-garbage").await;
-    css(&b, "#address")
-        .await
-        .send_keys("安康小区北门")
-        .await
-        .unwrap();
+    type_into(&b, "#address", "安康小区北门").await;
     tap(&b, "#submit").await;
     css(&b, "#my-list .report-card").await;
     let banner = text_until(&b, "#refused-banner", |t| t.contains("1 条记录")).await;

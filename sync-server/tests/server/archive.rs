@@ -14,6 +14,16 @@ use crate::support::{Backend, world};
 
 const NOW: i64 = 1_790_000_000_000;
 
+/// A household at `door` of 幸福小区, no tags, no notes.
+fn at_door(door: &str) -> HouseholdDraft {
+    HouseholdDraft {
+        estate: "幸福小区".into(),
+        door: door.into(),
+        tags: vec![],
+        notes: String::new(),
+    }
+}
+
 fn member(name: &str, phone: &str) -> MemberDraft {
     MemberDraft {
         name: name.into(),
@@ -40,12 +50,7 @@ async fn two_workers_editing_one_household_offline_lose_nothing_and_settle_colli
         let w = world(backend).await;
         let mut a = w.handset("王芳", Role::GridWorker, &["g1"]).await;
         let mut b = w.handset("李明", Role::GridWorker, &["g1"]).await;
-        let draft = HouseholdDraft {
-            estate: "幸福小区".into(),
-            door: "3-2-501".into(),
-            tags: vec![],
-            notes: String::new(),
-        };
+        let draft = at_door("3-2-501");
         let h = a.store.create_household(&draft, None, NOW).unwrap();
         let m1 = a
             .store
@@ -233,12 +238,7 @@ async fn every_reveal_made_offline_reaches_the_audit_log_once() {
     for backend in Backend::ALL {
         let w = world(backend).await;
         let mut a = w.handset("王芳", Role::GridWorker, &["g1"]).await;
-        let draft = HouseholdDraft {
-            estate: "幸福小区".into(),
-            door: "1-101".into(),
-            tags: vec![],
-            notes: String::new(),
-        };
+        let draft = at_door("1-101");
         let h = a.store.create_household(&draft, None, NOW).unwrap();
         let m = a
             .store

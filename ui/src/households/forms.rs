@@ -19,6 +19,7 @@ use gridwalk_domain::{GridId, MemberId};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
+use super::chips::ChipToggles;
 use super::page::route_household;
 use crate::bind::grid_name;
 use crate::ipc;
@@ -163,18 +164,8 @@ pub fn HouseholdForm() -> impl IntoView {
                 placeholder=text(|i| t_string!(i, households.door_ph)) error=err("door") />
             <h3>{move || t_string!(i18n, households.tags)}</h3>
             <div class="chips" id="household-tags-input">
-                {move || ctx.info.get().map(|i| i.vocabulary.care_tags.all().to_vec()).unwrap_or_default().into_iter().map(|t| {
-                    let code = t.code.to_string();
-                    let c2 = code.clone();
-                    let label = t.clone();
-                    view! {
-                        <button class="chip-toggle" id=format!("tag-{code}")
-                            class:selected=move || tags.get().contains(&code)
-                            on:click=move |_| tags.update(|v| if let Some(i) = v.iter().position(|x| *x == c2) { v.remove(i); } else { v.push(c2.clone()); })>
-                            {move || label.label(english(i18n)).to_owned()}
-                        </button>
-                    }
-                }).collect_view()}
+                <ChipToggles prefix="tag" picked=tags
+                    options=Signal::derive(move || ctx.info.get().map(|i| i.vocabulary.care_tags.all().to_vec()).unwrap_or_default()) />
             </div>
             <label class="field">
                 <span>{move || t_string!(i18n, households.notes)}</span>

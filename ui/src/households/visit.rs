@@ -10,6 +10,7 @@ use gridwalk_domain::visit::VisitDraft;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use super::chips::ChipToggles;
 use super::page::route_household;
 use super::picked_file;
 use crate::browser::file_bytes;
@@ -103,17 +104,8 @@ pub fn VisitForm() -> impl IntoView {
             <h2>{move || t_string!(i18n, visit.log)}</h2>
             <h3>{move || t_string!(i18n, visit.methods)}</h3>
             <div class="chips">
-                {move || vocabulary().map(|v| v.visit_methods.all().to_vec()).unwrap_or_default().into_iter().map(|m| {
-                    let code = m.code.to_string();
-                    let c2 = code.clone();
-                    view! {
-                        <button class="chip-toggle" id=format!("method-{code}")
-                            class:selected=move || methods.get().contains(&code)
-                            on:click=move |_| methods.update(|v| if let Some(i) = v.iter().position(|x| *x == c2) { v.remove(i); } else { v.push(c2.clone()); })>
-                            {move || m.label(english(i18n)).to_owned()}
-                        </button>
-                    }
-                }).collect_view()}
+                <ChipToggles prefix="method" picked=methods
+                    options=Signal::derive(move || vocabulary().map(|v| v.visit_methods.all().to_vec()).unwrap_or_default()) />
             </div>
             <label class="field">
                 <span>{move || t_string!(i18n, visit.notes)}</span>
