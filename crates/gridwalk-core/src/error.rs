@@ -5,6 +5,7 @@ use gridwalk_domain::DocId;
 use gridwalk_domain::ErrorCode;
 use gridwalk_domain::field::FieldErrors;
 use gridwalk_domain::ipc::AppError;
+use gridwalk_domain::record::RecordError;
 use gridwalk_domain::report::ReportError;
 use gridwalk_photo::PhotoError;
 use gridwalk_records::RecordsError;
@@ -55,6 +56,11 @@ impl CoreError {
             Self::Report(e) => e.code(),
             Self::MissingPhoto(_) => ErrorCode::ReportMissingPhoto,
             Self::Records(RecordsError::ConflictChanged) => ErrorCode::RecordConflictChanged,
+            // A body this device was about to write broke a rule of its
+            // kind: what the person typed must change, not the store.
+            Self::Records(RecordsError::Record(RecordError::Invalid { .. })) => {
+                ErrorCode::InputInvalid
+            }
             Self::Records(_) => ErrorCode::StoreDocument,
             Self::Fields(_) => ErrorCode::InputFields,
             Self::NotFound(_) => ErrorCode::RecordNotFound,

@@ -287,6 +287,7 @@ fn new_change<K: Record>(
     body: &K,
 ) -> Result<Change> {
     body.validate()
+        .and_then(|()| body.check_limits())
         .map_err(gridwalk_records::RecordsError::from)?;
     Ok(gridwalk_records::create(device, body, author, now_ms)?.1)
 }

@@ -12,7 +12,9 @@ mod address;
 mod member;
 
 pub use address::{Address, AddressError};
-pub use member::{Member, MemberDraft, MemberEdit, MemberView, SensitiveField};
+pub use member::{
+    MAX_MEMBER_NOTES_CHARS, Member, MemberDraft, MemberEdit, MemberView, SensitiveField,
+};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -211,25 +213,37 @@ impl Record for Household {
     }
 
     fn validate(&self) -> Result<(), RecordError> {
-        let bad = |r: String| Err(RecordError::invalid(DocKind::Household, r));
-        if self.members.len() > MAX_MEMBERS {
-            return bad(format!(
-                "{} members; at most {MAX_MEMBERS}",
-                self.members.len()
-            ));
-        }
-        if self.tags.len() > MAX_TAGS {
-            return bad(format!("{} care tags; at most {MAX_TAGS}", self.tags.len()));
-        }
-        if self.notes.chars().count() > MAX_NOTES_CHARS {
-            return bad("notes too long".into());
-        }
         self.address
             .check()
             .map_err(|e| RecordError::invalid(DocKind::Household, e))?;
         for m in self.members.values() {
             m.check()
                 .map_err(|e| RecordError::invalid(DocKind::Household, e))?;
+        }
+        Ok(())
+    }
+
+    fn check_limits(&self) -> Result<(), RecordError> {
+        let bad = |r: String| Err(RecordError::invalid(DocKind::Household, r));
+        let current = self.current_members();
+        if current.len() > MAX_MEMBERS {
+            return bad(format!("{} members; at most {MAX_MEMBERS}", current.len()));
+        }
+        if self.tags.len() > MAX_TAGS {
+            return bad(format!("{} care tags; at most {MAX_TAGS}", self.tags.len()));
+        }
+        if self.notes.chars().count() > MAX_NOTES_CHARS {
+            return bad(format!(
+                "notes are longer than {MAX_NOTES_CHARS} characters"
+            ));
+        }
+        if current
+            .iter()
+            .any(|(_, m)| m.notes.chars().count() > MAX_MEMBER_NOTES_CHARS)
+        {
+            return bad(format!(
+                "a member's notes are longer than {MAX_MEMBER_NOTES_CHARS} characters"
+            ));
         }
         Ok(())
     }

@@ -160,6 +160,10 @@ impl Record for Need {
     }
 
     fn validate(&self) -> Result<(), RecordError> {
+        Ok(())
+    }
+
+    fn check_limits(&self) -> Result<(), RecordError> {
         let bad = |r: &str| Err(RecordError::invalid(DocKind::Need, r));
         if self.description.chars().count() > MAX_NEED_CHARS {
             return bad("description too long");

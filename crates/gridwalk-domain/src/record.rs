@@ -93,8 +93,15 @@ pub trait Record:
     fn id(&self) -> DocId;
     /// The grid it belongs to: fixed when it is created.
     fn scope(&self) -> &GridId;
-    /// Re-checks a body that may come from another device.
+    /// Re-checks a body that may come from another device. Holds for every
+    /// merge of valid bodies too: a record that fails it is unreadable.
     fn validate(&self) -> Result<(), RecordError>;
+    /// Size limits this device keeps to when it writes the record. A merge
+    /// can exceed them (two people each add to the notes offline), so a
+    /// record read from a document is never dropped for them.
+    fn check_limits(&self) -> Result<(), RecordError> {
+        Ok(())
+    }
     fn project(&self) -> Projection<Self::Summary>;
 
     /// How one value at `path` (inside the body) is shown to a person

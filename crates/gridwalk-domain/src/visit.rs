@@ -131,15 +131,22 @@ impl Record for Visit {
     }
 
     fn validate(&self) -> Result<(), RecordError> {
+        if self.by.chars().count() > 80 {
+            return Err(RecordError::invalid(
+                DocKind::Visit,
+                "visitor name too long",
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_limits(&self) -> Result<(), RecordError> {
         let bad = |r: &str| Err(RecordError::invalid(DocKind::Visit, r));
         if self.notes.chars().count() > MAX_VISIT_NOTES_CHARS {
             return bad("notes too long");
         }
         if self.photos.len() > MAX_VISIT_PHOTOS || self.needs.len() > MAX_VISIT_NEEDS {
             return bad("too many photos or needs");
-        }
-        if self.by.chars().count() > 80 {
-            return bad("visitor name too long");
         }
         Ok(())
     }

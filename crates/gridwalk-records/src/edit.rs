@@ -35,6 +35,7 @@ pub fn edit<K: Record>(
     time_ms: i64,
 ) -> Result<Option<Change>> {
     new.validate()?;
+    new.check_limits()?;
     if kind(doc) != Some(K::KIND) {
         return Err(RecordsError::Write(format!(
             "this document does not hold a {} record",

@@ -393,3 +393,58 @@ fn a_body_that_is_not_a_map_is_refused() {
         "deterministic, which demo seeding relies on"
     );
 }
+
+#[test]
+fn a_merge_past_the_size_limits_still_reads_and_the_next_edit_must_shorten_it() {
+    use gridwalk_domain::household::MAX_MEMBERS;
+    let h = household();
+    let long = "楼".repeat(gridwalk_domain::household::MAX_NOTES_CHARS - 10);
+    let (a_notes, b_notes) = (long.clone(), long.clone());
+    // Each phone stays within the limits; together they hold twice as many
+    // members and notes twice as long.
+    let (mut a, _) = apart(
+        &h,
+        |on_a| {
+            on_a.notes = format!("甲{a_notes}");
+            for i in 0..MAX_MEMBERS as u8 {
+                on_a.members.insert(
+                    MemberId::from_random_bytes([i; 16]),
+                    member(&format!("甲{i}"), ""),
+                );
+            }
+        },
+        |on_b| {
+            on_b.notes = format!("{b_notes}乙");
+            for i in 0..MAX_MEMBERS as u8 {
+                on_b.members.insert(
+                    MemberId::from_random_bytes([100 + i; 16]),
+                    member(&format!("乙{i}"), ""),
+                );
+            }
+        },
+        (2_000, 2_000),
+    );
+    let merged = read::<Household>(&a, "t").expect("a merged household stays readable");
+    assert_eq!(merged.current_members().len(), 2 * MAX_MEMBERS);
+    assert!(merged.notes.chars().count() > gridwalk_domain::household::MAX_NOTES_CHARS);
+    let (_, _, row) =
+        (spec().project)(serde_json::to_value(&merged).unwrap()).expect("and it is still listed");
+    assert_eq!(row.summary["members"], 2 * MAX_MEMBERS);
+
+    let mut unchanged_size = merged.clone();
+    unchanged_size.address = Address::parse("幸福小区", "3-2-502").unwrap();
+    let refused = edit(&mut a, &device(1), &unchanged_size, None, 3_000).unwrap_err();
+    assert!(refused.to_string().contains("members"), "{refused}");
+
+    let mut trimmed = merged.clone();
+    trimmed.notes = "门口有狗".into();
+    for m in trimmed.members.values_mut().skip(MAX_MEMBERS) {
+        m.removed = true;
+    }
+    edit(&mut a, &device(1), &trimmed, None, 3_000)
+        .expect("an edit back within the limits is taken");
+    assert_eq!(
+        read::<Household>(&a, "t").unwrap().current_members().len(),
+        MAX_MEMBERS
+    );
+}

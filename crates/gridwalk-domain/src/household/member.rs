@@ -211,9 +211,6 @@ impl Member {
         if self.name.trim().is_empty() || self.name.chars().count() > MAX_NAME_CHARS {
             return Err("a member's name is empty or too long".into());
         }
-        if self.notes.chars().count() > MAX_MEMBER_NOTES_CHARS {
-            return Err("a member's notes are too long".into());
-        }
         Ok(())
     }
 
