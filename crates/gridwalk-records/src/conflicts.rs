@@ -16,7 +16,7 @@ use gridwalk_domain::DeviceId;
 use gridwalk_domain::record::{Choice, Conflict, ConflictKind, KindSpec, Version};
 use std::collections::{HashMap, HashSet};
 
-use crate::document::{Author, actor_of, author_of, device_of, value_json};
+use crate::document::{Author, MAX_BODY_DEPTH, actor_of, author_of, device_of, value_json};
 use crate::edit::replace;
 use crate::{RecordsError, Result};
 
@@ -71,6 +71,11 @@ fn walk(
     history: &mut History,
     found: &mut Vec<Conflict>,
 ) {
+    // No kind nests this deep; a hostile document that does is not walked
+    // further (its body does not read either).
+    if path.len() > MAX_BODY_DEPTH {
+        return;
+    }
     let props: Vec<Prop> = match doc.object_type(obj) {
         Ok(ObjType::Map | ObjType::Table) => doc.keys(obj).map(Prop::Map).collect(),
         Ok(ObjType::List) => (0..doc.length(obj)).map(Prop::Seq).collect(),

@@ -236,14 +236,31 @@ pub fn read_spec(doc: &AutoCommit, spec: &KindSpec, doc_label: &str) -> Result<E
     Ok((spec.project)(body_json(doc, doc_label)?)?)
 }
 
+/// How deep a body may nest. Every kind is a few levels deep; a document
+/// from another device may nest as deep as it likes, and reading it by
+/// recursion would overflow the stack. Deeper objects read as null, which
+/// no kind accepts.
+pub const MAX_BODY_DEPTH: usize = 16;
+
 /// The object `obj` as JSON.
 pub(crate) fn object_json(doc: &AutoCommit, obj: &ObjId) -> Value {
+    object_json_at(doc, obj, 0)
+}
+
+fn object_json_at(doc: &AutoCommit, obj: &ObjId, depth: usize) -> Value {
+    if depth > MAX_BODY_DEPTH {
+        return Value::Null;
+    }
+    let value = |v: &automerge::Value<'_>, id: &ObjId| match v {
+        automerge::Value::Object(_) => object_json_at(doc, id, depth + 1),
+        automerge::Value::Scalar(_) => value_json(doc, v, id),
+    };
     match doc.object_type(obj) {
         Ok(ObjType::Map | ObjType::Table) => {
             let mut map = Map::new();
             for key in doc.keys(obj) {
                 if let Ok(Some((v, id))) = doc.get(obj, key.as_str()) {
-                    map.insert(key, value_json(doc, &v, &id));
+                    map.insert(key, value(&v, &id));
                 }
             }
             Value::Object(map)
@@ -251,7 +268,7 @@ pub(crate) fn object_json(doc: &AutoCommit, obj: &ObjId) -> Value {
         Ok(ObjType::List) => Value::Array(
             (0..doc.length(obj))
                 .filter_map(|i| doc.get(obj, i).ok().flatten())
-                .map(|(v, id)| value_json(doc, &v, &id))
+                .map(|(v, id)| value(&v, &id))
                 .collect(),
         ),
         Ok(ObjType::Text) => Value::String(doc.text(obj).unwrap_or_default()),

@@ -448,3 +448,32 @@ fn a_merge_past_the_size_limits_still_reads_and_the_next_edit_must_shorten_it() 
         MAX_MEMBERS
     );
 }
+
+#[test]
+fn a_body_nested_without_end_is_refused_without_overflowing_the_stack() {
+    use automerge::{ObjType, ROOT, ReadDoc, transaction::Transactable};
+    let h = household();
+    let (mut doc, _) = create(&device(1), &h, None, 1_000).unwrap();
+    let mut obj = doc.get(ROOT, "body").unwrap().unwrap().1;
+    for _ in 0..20_000 {
+        obj = doc.put_object(&obj, "deeper", ObjType::Map).unwrap();
+    }
+    // Recursion 20,000 maps deep would overflow the test thread's 2 MiB stack.
+    let refused = read::<Household>(&doc, "t");
+    assert!(
+        refused.is_ok(),
+        "an unknown field, however deep, is ignored: {refused:?}"
+    );
+    assert!(conflicts(&doc, &spec()).is_empty());
+    let mut deep_notes = doc.get(ROOT, "body").unwrap().unwrap().1;
+    deep_notes = doc.put_object(&deep_notes, "notes", ObjType::Map).unwrap();
+    for _ in 0..20_000 {
+        deep_notes = doc.put_object(&deep_notes, "x", ObjType::List).unwrap();
+        deep_notes = doc.insert_object(&deep_notes, 0, ObjType::Map).unwrap();
+    }
+    assert!(
+        read::<Household>(&doc, "t").is_err(),
+        "notes that are no text do not read"
+    );
+    assert!(conflicts(&doc, &spec()).is_empty());
+}
