@@ -141,6 +141,37 @@ fn created_kind(change: &automerge::Change) -> Option<String> {
         })
 }
 
+/// The id and grid a creating change writes into its body, as plain
+/// strings. Devices file a record by them, so they must be the document's
+/// own: a body written as text (or not at all) could later say anything.
+fn created_identity(change: &automerge::Change) -> (Option<String>, Option<String>) {
+    let expanded = change.decode();
+    let start = expanded.start_op.get();
+    let body = expanded.operations.iter().enumerate().find_map(|(i, op)| {
+        match (&op.obj, &op.key, &op.action) {
+            (ObjectId::Root, Key::Map(k), OpType::Make(_)) if k == "body" => Some(start + i as u64),
+            _ => None,
+        }
+    });
+    let Some(body) = body else {
+        return (None, None);
+    };
+    let field = |name: &str| {
+        expanded
+            .operations
+            .iter()
+            .find_map(|op| match (&op.obj, &op.key, &op.action) {
+                (ObjectId::Id(id), Key::Map(k), OpType::Put(v))
+                    if id.0 == body && id.1 == expanded.actor_id && k == name =>
+                {
+                    v.as_str().map(str::to_owned)
+                }
+                _ => None,
+            })
+    };
+    (field("id"), field("scope"))
+}
+
 /// What a push may store, once every change in it passed.
 #[derive(Debug, Default)]
 pub struct Authorized {
@@ -225,6 +256,18 @@ pub fn authorize(
             })?;
             let kind = DocKind::parse(&kind)
                 .map_err(|e| invalid(ErrorCode::SyncUnknownKind, e.to_string()))?;
+            let (body_id, body_scope) = created_identity(&change);
+            if body_id.as_deref() != Some(doc.to_string().as_str())
+                || body_scope.as_deref() != Some(c.wire.scope.as_str())
+            {
+                return Err(invalid(
+                    ErrorCode::SyncBadRecord,
+                    format!(
+                        "the first change of a record must name its id {doc} and its grid {} in its body",
+                        c.wire.scope
+                    ),
+                ));
+            }
             let facts = DocFacts {
                 scope: c.wire.scope.clone(),
                 kind,

@@ -193,7 +193,7 @@ impl Writer<'_> {
     /// The record as it is now (inside this transaction).
     pub fn read<K: Record>(&self, id: &DocId) -> Result<Option<K>> {
         match load(&self.tx, id)? {
-            Some((doc, _)) => Ok(Some(gridwalk_records::read(&doc, &id.to_string())?)),
+            Some((doc, scope)) => Ok(Some(read_stored(&doc, id, &scope)?)),
             None => Ok(None),
         }
     }
@@ -206,7 +206,7 @@ impl Writer<'_> {
         f: impl FnOnce(&mut K) -> Result<()>,
     ) -> Result<bool> {
         let (mut doc, scope) = load(&self.tx, id)?.ok_or_else(|| CoreError::NotFound(*id))?;
-        let mut body: K = gridwalk_records::read(&doc, &id.to_string())?;
+        let mut body: K = read_stored(&doc, id, &scope)?;
         f(&mut body)?;
         let Some(change) = gridwalk_records::edit(
             &mut doc,
@@ -292,6 +292,27 @@ fn new_change<K: Record>(
     Ok(gridwalk_records::create(device, body, author, now_ms)?.1)
 }
 
+/// Reads a stored record of kind `K`. Its body must name the id and grid
+/// the document is filed under: a body from another device that claims
+/// another record's id or another grid is unreadable, or new visits and
+/// reveals made from it would land in that grid.
+pub(crate) fn read_stored<K: Record>(doc: &AutoCommit, id: &DocId, scope: &GridId) -> Result<K> {
+    let label = id.to_string();
+    let body: K = gridwalk_records::read(doc, &label)?;
+    if body.id() != *id || body.scope() != scope {
+        return Err(gridwalk_records::RecordsError::Unreadable {
+            doc: label,
+            reason: format!(
+                "its body names record {} in grid {}, but it is filed as {id} in grid {scope}",
+                body.id(),
+                body.scope()
+            ),
+        }
+        .into());
+    }
+    Ok(body)
+}
+
 /// A stored document and its grid.
 pub(crate) fn load(tx: &rusqlite::Connection, id: &DocId) -> Result<Option<(AutoCommit, GridId)>> {
     let row: Option<(Vec<u8>, String)> = tx
@@ -355,7 +376,7 @@ impl Store {
     /// The record read from its document (the truth), not its projection.
     pub fn record<K: Record>(&self, id: &DocId) -> Result<Option<K>> {
         match load(&self.conn, id)? {
-            Some((doc, _)) => Ok(Some(gridwalk_records::read(&doc, &id.to_string())?)),
+            Some((doc, scope)) => Ok(Some(read_stored(&doc, id, &scope)?)),
             None => Ok(None),
         }
     }

@@ -72,6 +72,12 @@ impl Feed {
             }
         }
     }
+
+    /// Puts a change on the feed as though a device had got it past the
+    /// server.
+    pub fn inject(&mut self, change: gridwalk_domain::sync::WireChange) {
+        self.0.push(change);
+    }
 }
 
 /// Two devices of grid workers in `demo-grid-1`, as two people's phones.

@@ -153,6 +153,10 @@ pub enum Denied {
     #[error("a record's kind is fixed when it is created and cannot change")]
     KindFixed,
     #[error(
+        "a record's id and grid are fixed when it is created; make a new record for another grid"
+    )]
+    IdentityFixed,
+    #[error(
         "the change was made on another device (actor {0}); a device may send only its own edits"
     )]
     ForeignActor(String),
@@ -170,6 +174,7 @@ impl Denied {
             Denied::StatusNotYours => ErrorCode::AuthStatusNotYours,
             Denied::AssignNotYours => ErrorCode::AuthAssignNotYours,
             Denied::KindFixed => ErrorCode::AuthKindFixed,
+            Denied::IdentityFixed => ErrorCode::AuthIdentityFixed,
             Denied::ForeignActor(_) => ErrorCode::AuthForeignActor,
             Denied::ForeignAuthor => ErrorCode::AuthForeignAuthor,
         }
@@ -224,6 +229,16 @@ pub fn check_write(a: &WriteAttempt<'_>) -> Result<(), Denied> {
             .any(|p| p.first().is_some_and(|f| f == "kind"))
     {
         return Err(Denied::KindFixed);
+    }
+    // The body names its id and grid; devices file the record by them, so
+    // a later change may not rewrite them, nor replace the body whole.
+    if !a.creating
+        && a.touched.iter().any(|p| {
+            p.first().is_some_and(|f| f == "body")
+                && p.get(1).is_none_or(|f| f == "id" || f == "scope")
+        })
+    {
+        return Err(Denied::IdentityFixed);
     }
     match kind {
         DocKind::Report if a.creating || a.own || role.works_grids() => Ok(()),

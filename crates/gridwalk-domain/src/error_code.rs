@@ -63,6 +63,7 @@ error_codes! {
     AuthStatusNotYours = "auth.status_not_yours",
     AuthAssignNotYours = "auth.assign_not_yours",
     AuthKindFixed = "auth.kind_fixed",
+    AuthIdentityFixed = "auth.identity_fixed",
     AuthForeignActor = "auth.foreign_actor",
     AuthForeignAuthor = "auth.foreign_author",
     RateLimited = "rate_limited",

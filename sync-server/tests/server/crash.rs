@@ -57,12 +57,13 @@ async fn wait_healthy(client: &reqwest::Client, url: &str) {
 
 /// A new record from `device`, the one the pushers' token was issued to.
 fn change(device: DeviceId, round: u64, pusher: u64, i: u64) -> WireChange {
-    let body = serde_json::json!({"round": round, "pusher": pusher, "i": i});
-    let (_, c) = gridwalk_records::create_untyped(&device, "report", &body, 0).unwrap();
     let mut id = [0u8; 16];
     id[..8].copy_from_slice(&(round * 1_000_000 + pusher * 100_000 + i).to_le_bytes());
+    let doc = DocId::from_random_bytes(id);
+    let body = serde_json::json!({"id": doc.to_string(), "scope": "g1", "round": round, "pusher": pusher, "i": i});
+    let (_, c) = gridwalk_records::create_untyped(&device, "report", &body, 0).unwrap();
     WireChange {
-        doc: DocId::from_random_bytes(id),
+        doc,
         scope: GridId::parse("g1").unwrap(),
         bytes: c.raw_bytes().to_vec(),
     }

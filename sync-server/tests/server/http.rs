@@ -108,6 +108,7 @@ async fn a_document_cannot_move_to_another_grid() {
         let by = w.device("office1");
         let (mut doc, created) = Doc::create(by, "report", "g1", serde_json::json!({"d": "x"}));
         w.sync("office1", 0, vec![created]).await;
+        let stored = doc.clone();
         let edit = doc.edit(by, "d", "y");
         let moved = WireChange {
             scope: GridId::parse("g2").unwrap(),
@@ -116,6 +117,16 @@ async fn a_document_cannot_move_to_another_grid() {
         let (status, body) = w.post("office1", 0, vec![moved]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(body["code"], "sync.scope_mismatch", "{body}");
+        assert_eq!(w.server.storage().change_count().unwrap(), 1);
+        // Nor can its body come to claim another grid (devices file it by
+        // what the body says) or another record's id.
+        for field in ["scope", "id"] {
+            let mut attempt = stored.clone();
+            let claim = attempt.edit(by, field, "g2");
+            let (status, body) = w.post("office1", 0, vec![claim]).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{field}: {body}");
+            assert_eq!(body["code"], "auth.identity_fixed", "{body}");
+        }
         assert_eq!(w.server.storage().change_count().unwrap(), 1);
         w.server.shutdown().await;
     }
@@ -191,30 +202,44 @@ async fn a_change_naming_another_person_as_its_author_is_refused() {
 }
 
 #[tokio::test]
-async fn identical_change_bytes_for_two_documents_are_stored_for_each() {
+async fn a_first_change_copied_under_another_records_id_is_refused_and_the_first_kept() {
     for backend in Backend::ALL {
         let w = world(backend).await;
         let by = w.device("worker1");
-        let (doc, first) = Doc::create(by, "household", "g1", serde_json::json!({"id": "same"}));
-        let second = WireChange {
+        let (doc, first) = Doc::create(by, "household", "g1", serde_json::json!({}));
+        let copy = WireChange {
             doc: gridwalk_domain::DocId::from_random_bytes([0x5a; 16]),
             ..first.clone()
         };
-        assert_ne!(doc.id, second.doc);
         w.sync("worker1", 0, vec![first.clone()]).await;
-        let acked = w.sync("worker1", 0, vec![second.clone()]).await;
+        let (status, body) = w.post("worker1", 0, vec![copy.clone()]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["code"], "sync.bad_record", "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains(&copy.doc.to_string()),
+            "the refusal names the record: {body}"
+        );
+        let moved = WireChange {
+            scope: GridId::parse("g2").unwrap(),
+            doc: gridwalk_domain::DocId::from_random_bytes([0x5b; 16]),
+            ..first.clone()
+        };
+        let (status, body) = w.post("worker1", 0, vec![moved]).await;
         assert_eq!(
-            acked.acked.len(),
-            1,
-            "the second document's change is acknowledged"
+            status,
+            StatusCode::BAD_REQUEST,
+            "a body naming g1 filed in g2: {body}"
         );
         let office = w.pull_all("office1").await;
         let docs: Vec<_> = office.iter().map(|c| c.doc).collect();
-        assert!(
-            docs.contains(&doc.id) && docs.contains(&second.doc),
-            "an ack means stored for that document: both reach the office ({backend:?})"
+        assert_eq!(
+            docs,
+            vec![doc.id],
+            "only the record itself is stored ({backend:?})"
         );
-        assert_eq!(w.server.storage().change_count().unwrap(), 2);
         w.server.shutdown().await;
     }
 }

@@ -318,6 +318,7 @@ pub async fn post_raw(
 }
 
 /// One record being edited by people on different devices.
+#[derive(Clone)]
 pub struct Doc {
     pub id: DocId,
     pub scope: GridId,
@@ -344,11 +345,12 @@ impl Doc {
         body: serde_json::Value,
     ) -> (Doc, WireChange) {
         let id = DocId::from_random_bytes(fresh_bytes());
-        // Like every real record, the body names its own id, so two records
-        // never start with the same change.
+        // Like every real record, the body names its own id and grid, so
+        // two records never start with the same change.
         let mut body = body;
         if let Some(map) = body.as_object_mut() {
-            map.entry("id").or_insert(id.to_string().into());
+            map.insert("id".into(), id.to_string().into());
+            map.insert("scope".into(), grid.into());
         }
         let (am, change) = gridwalk_records::create_untyped(&by, kind, &body, now_ms()).unwrap();
         let doc = Doc {

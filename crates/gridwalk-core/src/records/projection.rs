@@ -25,15 +25,15 @@ pub(crate) fn project(tx: &Connection, id: &DocId, scope: &GridId, doc: &AutoCom
     let Some(kind_spec) = gridwalk_records::kind(doc).and_then(spec) else {
         return unproject(tx, id);
     };
-    let (body_id, _, p) = match gridwalk_records::read_spec(doc, kind_spec, &label) {
+    let (body_id, body_scope, p) = match gridwalk_records::read_spec(doc, kind_spec, &label) {
         Ok(read) => read,
         Err(e) => {
             tracing::warn!(doc = %label, "record not listed: {e}");
             return unproject(tx, id);
         }
     };
-    if body_id != *id {
-        tracing::warn!(doc = %label, "the record's body names another id; not listed");
+    if body_id != *id || body_scope != *scope {
+        tracing::warn!(doc = %label, "the record's body names another id or grid; not listed");
         return unproject(tx, id);
     }
     let conflicts = !gridwalk_records::conflicts(doc, kind_spec).is_empty();

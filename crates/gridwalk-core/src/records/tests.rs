@@ -411,3 +411,36 @@ fn a_batch_is_built_on_every_core_and_lands_whole_or_not_at_all() {
     assert_eq!(back, batch[699], "read back as it was built");
     assert_eq!(s.pending_counts().unwrap().0, 700, "one change per record");
 }
+
+#[test]
+fn a_body_that_names_another_record_or_grid_is_neither_listed_nor_read() {
+    let (mut a, mut b) = two_workers();
+    let mut feed = Feed::default();
+    a.create_household(&draft("3-2-501"), None, NOW).unwrap();
+    feed.sync(&mut a);
+    let grid = GridId::parse("demo-grid-1").unwrap();
+    let mut forged = households(2);
+    // One claims another grid, one another record's id, both filed in b's grid.
+    forged[0].scope = GridId::parse("demo-grid-9").unwrap();
+    let filed_as = [forged[0].id, crate::new_doc_id()];
+    for (h, doc) in forged.iter().zip(filed_as) {
+        let (_, change) =
+            gridwalk_records::create(&DeviceId::from_random_bytes([7; 16]), h, None, NOW).unwrap();
+        feed.inject(gridwalk_domain::sync::WireChange {
+            doc,
+            scope: grid.clone(),
+            bytes: change.raw_bytes().to_vec(),
+        });
+    }
+    feed.sync(&mut b);
+    let listed = b.households(&HouseholdQuery::default(), &status()).unwrap();
+    assert_eq!(
+        listed.len(),
+        1,
+        "only the honest household is listed: {listed:?}"
+    );
+    for doc in filed_as {
+        let refused = b.record::<Household>(&doc).unwrap_err();
+        assert!(refused.to_string().contains("filed as"), "{refused}");
+    }
+}

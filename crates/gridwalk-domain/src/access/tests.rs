@@ -153,6 +153,23 @@ fn a_records_kind_never_changes() {
 }
 
 #[test]
+fn a_records_id_and_grid_never_change_and_its_body_is_never_replaced() {
+    for touched in [&["body.scope"][..], &["body.id"], &["body"]] {
+        assert_eq!(
+            case(Admin, Household).touching(touched).check(true),
+            Err(Denied::IdentityFixed),
+            "{touched:?}"
+        );
+    }
+    assert_eq!(
+        case(GridWorker, Household)
+            .touching(&["body.notes"])
+            .check(true),
+        Ok(())
+    );
+}
+
+#[test]
 fn reads_follow_role_grid_and_authorship() {
     assert!(
         !may_read(Reporter, Report, true, false),
