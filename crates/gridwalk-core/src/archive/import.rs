@@ -28,7 +28,11 @@ const MAX_ZIP_ENTRIES: usize = 2_000;
 pub const MAX_ROWS: u32 = 100_000;
 /// Columns past this are ignored: no roster is wider.
 const MAX_COLUMNS: u32 = 64;
+/// Filled cells, merged areas counted cell by cell.
 const MAX_CELLS: usize = 3_000_000;
+/// No roster field is longer; a longer cell is a file made to cost memory
+/// (and copied into every cell of its merged area).
+const MAX_CELL_CHARS: usize = 4_000;
 /// Rows searched for the header.
 const HEADER_SEARCH_ROWS: usize = 15;
 
@@ -128,6 +132,13 @@ fn read_csv(file: &[u8]) -> Result<Vec<Vec<String>>> {
         if grid.len() as u32 >= MAX_ROWS {
             return Err(too_many_rows());
         }
+        if record
+            .iter()
+            .take(MAX_COLUMNS as usize)
+            .any(|c| c.chars().count() > MAX_CELL_CHARS)
+        {
+            return Err(cell_too_long(grid.len() as u32));
+        }
         let row: Vec<String> = record
             .iter()
             .take(MAX_COLUMNS as usize)
@@ -140,6 +151,13 @@ fn read_csv(file: &[u8]) -> Result<Vec<Vec<String>>> {
         grid.push(row);
     }
     Ok(grid)
+}
+
+fn cell_too_long(row: u32) -> CoreError {
+    refused(format!(
+        "第 {} 行有一格超过 {MAX_CELL_CHARS} 字：请删去多余内容后再导入",
+        row + 1
+    ))
 }
 
 fn too_many_rows() -> CoreError {
@@ -203,6 +221,9 @@ fn read_xlsx(file: &[u8]) -> Result<(Vec<Vec<String>>, String)> {
             if text.is_empty() {
                 continue;
             }
+            if text.chars().count() > MAX_CELL_CHARS {
+                return Err(cell_too_long(r));
+            }
             cells += 1;
             if cells > MAX_CELLS {
                 return Err(too_many_rows());
@@ -229,6 +250,15 @@ fn read_xlsx(file: &[u8]) -> Result<(Vec<Vec<String>>, String)> {
             (m.end.0 as usize).min(grid.len().saturating_sub(1)),
             (m.end.1 as usize).min(MAX_COLUMNS as usize - 1),
         );
+        if value.is_empty() || r1 < r0 || c1 < c0 {
+            continue;
+        }
+        // Every cell of the area gets a copy of the value: it counts as
+        // that many cells, or a few merges would fill millions.
+        cells = cells.saturating_add((r1 - r0 + 1) * (c1 - c0 + 1));
+        if cells > MAX_CELLS {
+            return Err(too_many_rows());
+        }
         for row in grid.iter_mut().take(r1 + 1).skip(r0) {
             if row.len() <= c1 {
                 row.resize(c1 + 1, String::new());

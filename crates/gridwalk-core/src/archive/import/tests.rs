@@ -223,6 +223,37 @@ fn hostile_files_are_refused_before_they_cost_memory() {
         "a cell far to the right is ignored, not allocated for"
     );
 
+    // One merged area over the whole sheet: its top-left value would be
+    // copied into 6.4 million cells.
+    let merged_sheet = {
+        let mut book = Workbook::new();
+        let s = book.add_worksheet();
+        s.write_string(0, 0, "姓名").unwrap();
+        s.write_string(0, 1, "户号").unwrap();
+        s.merge_range(1, 0, 2, 1, "王", &Format::new()).unwrap();
+        s.write_string(99_990, 0, "x").unwrap();
+        let small = book.save_to_buffer().unwrap();
+        rewrite_sheet(&small, |xml| {
+            xml.replace(r#"ref="A2:B3""#, r#"ref="A2:BL99991""#)
+        })
+    };
+    let e = Roster::read(&merged_sheet).unwrap_err().to_string();
+    assert!(e.contains("行"), "a sheet-wide merge is refused: {e}");
+    let long_cell = {
+        let mut book = Workbook::new();
+        let s = book.add_worksheet();
+        s.write_string(0, 0, "姓名").unwrap();
+        s.write_string(0, 1, "户号").unwrap();
+        s.write_string(3, 0, "王".repeat(MAX_CELL_CHARS + 1))
+            .unwrap();
+        book.save_to_buffer().unwrap()
+    };
+    let e = Roster::read(&long_cell).unwrap_err().to_string();
+    assert!(e.contains("第 4 行"), "the long cell's row is named: {e}");
+    let long_csv = format!("姓名,户号\n{},1-1-101\n", "王".repeat(MAX_CELL_CHARS + 1));
+    let e = Roster::read(long_csv.as_bytes()).unwrap_err().to_string();
+    assert!(e.contains("第 2 行"), "{e}");
+
     let huge = vec![b','; MAX_FILE_BYTES + 1];
     assert!(Roster::read(&huge).unwrap_err().to_string().contains("MB"));
     assert!(
@@ -231,4 +262,28 @@ fn hostile_files_are_refused_before_they_cost_memory() {
             .to_string()
             .contains("表头")
     );
+}
+
+/// The same XLSX with its first sheet's XML rewritten by `f`.
+fn rewrite_sheet(xlsx: &[u8], f: impl Fn(String) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut zip = zip::ZipArchive::new(Cursor::new(xlsx)).unwrap();
+    let mut out = Cursor::new(Vec::new());
+    let mut w = zip::ZipWriter::new(&mut out);
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = f(String::from_utf8(bytes).unwrap());
+            assert!(xml.contains("BL99991"), "the rewrite found its target");
+            bytes = xml.into_bytes();
+        }
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(&bytes).unwrap();
+    }
+    w.finish().unwrap();
+    out.into_inner()
 }
