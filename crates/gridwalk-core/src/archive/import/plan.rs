@@ -16,7 +16,7 @@ use gridwalk_domain::household::{Address, HEAD, Household, Member};
 use gridwalk_domain::id_number::IdNumber;
 use gridwalk_domain::ipc::import::{ImportDone, ImportPreview, PreviewHousehold, RowError};
 use gridwalk_domain::phone::Phone;
-use gridwalk_domain::{GridId, MemberId};
+use gridwalk_domain::{GridId, MemberId, Record};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::columns::{relation_code, split_tags};
@@ -29,13 +29,15 @@ use crate::store::Store;
 const SAMPLE: usize = 20;
 
 /// The household a roster describes, as far as it was understood.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Planned {
     grid: GridId,
     address: Address,
     members: Vec<Member>,
     tags: BTreeSet<CategoryCode>,
     notes: String,
+    /// The spreadsheet row it begins on.
+    first_row: u32,
     blocked: bool,
     exists: bool,
 }
@@ -43,6 +45,31 @@ struct Planned {
 impl Planned {
     fn key(&self) -> String {
         key(&self.grid, &self.address)
+    }
+
+    /// The record it becomes.
+    fn household(self, created_at_ms: i64, created_by: String) -> Household {
+        let import_key = Some(self.key());
+        Household {
+            id: new_doc_id(),
+            scope: self.grid,
+            address: self.address,
+            members: self
+                .members
+                .into_iter()
+                .map(|m| {
+                    (
+                        MemberId::from_random_bytes(*uuid::Uuid::new_v4().as_bytes()),
+                        m,
+                    )
+                })
+                .collect(),
+            tags: self.tags,
+            notes: self.notes,
+            created_at_ms,
+            created_by,
+            import_key,
+        }
     }
 }
 
@@ -112,27 +139,7 @@ impl Store {
                 }
                 done.households += 1;
                 done.members += h.members.len() as u32;
-                let import_key = Some(h.key());
-                records.push(Household {
-                    id: new_doc_id(),
-                    scope: h.grid,
-                    address: h.address,
-                    members: h
-                        .members
-                        .into_iter()
-                        .map(|m| {
-                            (
-                                MemberId::from_random_bytes(*uuid::Uuid::new_v4().as_bytes()),
-                                m,
-                            )
-                        })
-                        .collect(),
-                    tags: h.tags,
-                    notes: h.notes,
-                    created_at_ms: w.now_ms(),
-                    created_by: by.clone(),
-                    import_key,
-                });
+                records.push(h.household(w.now_ms(), by.clone()));
             }
             w.create_many(&records)?;
             Ok(())
@@ -170,6 +177,7 @@ impl Store {
                     members: Vec::new(),
                     tags: BTreeSet::new(),
                     notes: String::new(),
+                    first_row: row.row,
                     blocked: false,
                     exists: existing.contains(&k),
                 });
@@ -194,6 +202,27 @@ impl Store {
             if !errors.is_empty() {
                 household.blocked = true;
                 plan.errors.append(&mut errors);
+            }
+        }
+        // What only the whole household shows: too many members, notes too
+        // long. Caught here, the preview says so and the import skips it;
+        // caught when writing, it would stop the whole import.
+        for h in plan
+            .households
+            .iter_mut()
+            .filter(|h| !h.blocked && !h.exists)
+        {
+            let body = h.clone().household(now_ms, String::new());
+            if let Err(e) = body.validate().and_then(|()| body.check_limits()) {
+                h.blocked = true;
+                plan.errors.push(RowError {
+                    row: h.first_row,
+                    column: Column::Door.label().to_owned(),
+                    message: format!(
+                        "{} 超出一户档案的上限（{e}）：请拆分或删减后再导入",
+                        h.address.line()
+                    ),
+                });
             }
         }
         Ok(plan)

@@ -287,3 +287,40 @@ fn rewrite_sheet(xlsx: &[u8], f: impl Fn(String) -> String) -> Vec<u8> {
     w.finish().unwrap();
     out.into_inner()
 }
+
+#[test]
+fn a_household_too_big_for_one_record_is_left_out_and_the_rest_imports() {
+    use gridwalk_domain::household::{MAX_MEMBERS, MAX_NOTES_CHARS};
+    let (mut s, _) = bound_store(&["demo-grid-1"]);
+    let mut csv = String::from("小区,户号,姓名,与户主关系,户备注\n");
+    for i in 0..=MAX_MEMBERS {
+        csv += &format!(
+            "安康小区,1-1-101,住户{i},{},\n",
+            if i == 0 { "户主" } else { "其他" }
+        );
+    }
+    csv += &format!(
+        "安康小区,1-1-102,刘洋,户主,{}\n",
+        "备".repeat(MAX_NOTES_CHARS + 1)
+    );
+    csv += "安康小区,1-1-103,陈静,户主,\n";
+    let roster = Roster::read(csv.as_bytes()).unwrap();
+    let preview = s.import_preview(&roster, NOW).unwrap();
+    let rows: Vec<u32> = preview.errors.iter().map(|e| e.row).collect();
+    assert_eq!(
+        rows,
+        [2, 2 + MAX_MEMBERS as u32 + 1],
+        "{:?}",
+        preview.errors
+    );
+    assert!(
+        preview.errors[0].message.contains("members"),
+        "{:?}",
+        preview.errors[0]
+    );
+    assert_eq!((preview.new_households, preview.blocked), (1, 2));
+    let done = s
+        .import(&roster, NOW)
+        .expect("the import goes ahead without them");
+    assert_eq!((done.households, done.skipped_blocked), (1, 2));
+}
