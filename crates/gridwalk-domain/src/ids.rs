@@ -105,10 +105,17 @@ macro_rules! string_id {
 #[serde(try_from = "String", into = "String")]
 pub struct MemberId(Uuid);
 
+/// One step in a work order's event list: random, so every device orders
+/// events of the same instant alike, and a step is never counted twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EventId(Uuid);
+
 uuid_id!(DocId);
 uuid_id!(DeviceId);
 uuid_id!(UserId);
 uuid_id!(MemberId);
+uuid_id!(EventId);
 
 /// The grid (网格) a record belongs to: the unit of partial sync and of
 /// authorisation. A short code from the grid tree, e.g. `demo-grid-1`.

@@ -32,13 +32,14 @@ pub mod sync_state;
 mod test_fixtures;
 pub mod visit;
 pub mod vocabulary;
+pub mod work_order;
 
 pub use access::{DocKind, Role};
 pub use category::{Category, CategoryCatalog, CategoryCode};
 pub use error_code::ErrorCode;
 pub use geo::{Coordinates, Location, LocationSource};
 pub use household::{Household, HouseholdDraft, Member, MemberDraft};
-pub use ids::{BlobHash, DeviceId, DocId, GridId, MemberId, UserId};
+pub use ids::{BlobHash, DeviceId, DocId, EventId, GridId, MemberId, UserId};
 pub use need::Need;
 pub use record::Record;
 pub use report::{HazardReport, PhotoRef, ReportDraft};

@@ -249,13 +249,14 @@ pub fn spec(kind: DocKind) -> Option<&'static KindSpec> {
     const VISIT: KindSpec = KindSpec::of::<crate::visit::Visit>();
     const NEED: KindSpec = KindSpec::of::<crate::need::Need>();
     const REVEAL: KindSpec = KindSpec::of::<crate::reveal::Reveal>();
+    const WORK_ORDER: KindSpec = KindSpec::of::<crate::work_order::WorkOrder>();
     match kind {
         DocKind::Report => Some(&REPORT),
         DocKind::Household => Some(&HOUSEHOLD),
         DocKind::Visit => Some(&VISIT),
         DocKind::Need => Some(&NEED),
         DocKind::Reveal => Some(&REVEAL),
-        DocKind::WorkOrder => None,
+        DocKind::WorkOrder => Some(&WORK_ORDER),
     }
 }
 
