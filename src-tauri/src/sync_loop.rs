@@ -329,8 +329,12 @@ pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport,
     }
     for _ in 0..MAX_ROUNDS {
         let req = lock(store)?.sync_request()?;
+        let sent_ms = now_ms();
         let resp = t.sync(&req).await?;
-        let outcome = lock(store)?.apply_sync_response(&req, &resp)?;
+        let mut s = lock(store)?;
+        s.note_server_clock(sent_ms, now_ms(), resp.server_time_ms)?;
+        let outcome = s.apply_sync_response(&req, &resp)?;
+        drop(s);
         report.pushed += outcome.acked;
         report.changed.extend(outcome.changed.iter().copied());
         report.pulled += resp.changes.len();

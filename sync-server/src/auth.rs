@@ -12,7 +12,7 @@ pub mod rate_limit;
 use axum::http::HeaderMap;
 use base64::Engine;
 use gridwalk_domain::ErrorCode;
-use gridwalk_domain::directory::{GridNode, InvitationCode, Me, NodeKind};
+use gridwalk_domain::directory::{GridNode, InvitationCode, Me, NodeKind, UserInfo};
 use gridwalk_domain::{DeviceId, GridId, Role, UserId};
 use gridwalk_photo::sha256_hash;
 use std::collections::{BTreeSet, HashMap};
@@ -249,5 +249,29 @@ pub fn me(storage: &Storage, who: &DeviceAuth) -> Result<Me, ApiError> {
             .cloned()
             .collect(),
         grids: who.grids.iter().cloned().collect(),
+        people: if who.role.manages() {
+            dispatchable(storage, &tree, &roots)?
+        } else {
+            Vec::new()
+        },
     })
+}
+
+/// The grid workers and departments attached inside `roots`: whom an
+/// office sends work orders to.
+fn dispatchable(
+    storage: &Storage,
+    tree: &[GridNode],
+    roots: &[GridId],
+) -> Result<Vec<UserInfo>, ApiError> {
+    let mut people: Vec<UserInfo> = storage
+        .users()?
+        .into_iter()
+        .filter(|u| matches!(u.role, Role::GridWorker | Role::Department))
+        .filter(|u| !u.nodes.is_empty() && crate::provisioning::within(tree, roots, &u.nodes))
+        .collect();
+    people.sort_by(|a, b| {
+        (a.role != Role::GridWorker, &a.name).cmp(&(b.role != Role::GridWorker, &b.name))
+    });
+    Ok(people)
 }

@@ -91,6 +91,7 @@ fn main() {
         role: Role::GridWorker,
         nodes: Vec::new(),
         grids: vec![GridId::parse("bench-grid").unwrap()],
+        people: Vec::new(),
     };
     store
         .bind(&DeviceToken::parse("gwd_bench").unwrap(), &me)

@@ -326,7 +326,7 @@ impl Store {
         Ok(out)
     }
 
-    fn has_unsent(&self, id: &DocId) -> Result<bool> {
+    pub(crate) fn has_unsent(&self, id: &DocId) -> Result<bool> {
         Ok(self.conn.query_row(
             "SELECT EXISTS(SELECT 1 FROM outbox WHERE doc_id = ?1)",
             [id.to_string()],

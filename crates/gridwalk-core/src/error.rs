@@ -44,6 +44,10 @@ pub enum CoreError {
     /// A roster that cannot be imported at all, and why.
     #[error("{0}")]
     Import(String),
+    #[error("this step is not yours to take on this order now ({0}): sync to see where it stands")]
+    StepNotOffered(String),
+    #[error("{0} is not among the people this office dispatches to: sync, then pick again")]
+    UnknownPerson(String),
     #[error("{0}")]
     Invalid(String),
 }
@@ -69,6 +73,8 @@ impl CoreError {
             Self::GridNotYours(_) => ErrorCode::AccountGridNotYours,
             Self::NoGrids => ErrorCode::AccountNoGrids,
             Self::Import(_) => ErrorCode::ImportRefused,
+            Self::StepNotOffered(_) => ErrorCode::OrderStepNotOffered,
+            Self::UnknownPerson(_) => ErrorCode::OrderUnknownPerson,
             Self::Invalid(_) => ErrorCode::InputInvalid,
         }
     }

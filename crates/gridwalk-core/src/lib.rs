@@ -15,6 +15,7 @@ pub mod account;
 pub mod archive;
 pub mod blobs;
 pub mod error;
+pub mod orders;
 pub mod records;
 pub mod reports;
 pub mod search;

@@ -20,6 +20,7 @@ pub fn me(grids: &[&str]) -> gridwalk_domain::directory::Me {
         role: Role::GridWorker,
         nodes: Vec::new(),
         grids: grids.iter().map(|g| GridId::parse(g).unwrap()).collect(),
+        people: Vec::new(),
     }
 }
 
@@ -65,6 +66,7 @@ impl Feed {
                 changes: self.0.iter().skip(req.cursor as usize).cloned().collect(),
                 cursor: self.0.len() as u64,
                 more: false,
+                server_time_ms: None,
             };
             store.apply_sync_response(&req, &resp).unwrap();
             if req.changes.is_empty() {
@@ -91,9 +93,39 @@ pub fn two_workers() -> (crate::Store, crate::Store) {
 
 /// Binds `store` as the grid worker `name` (user `n`) of `demo-grid-1`.
 pub fn bind_as(store: &mut crate::Store, n: u8, name: &str) {
+    bind_person(
+        store,
+        &person(n, name, gridwalk_domain::Role::GridWorker),
+        &[],
+    );
+}
+
+/// User `n` called `name` in `role`, attached to `demo-grid-1`.
+pub fn person(
+    n: u8,
+    name: &str,
+    role: gridwalk_domain::Role,
+) -> gridwalk_domain::directory::UserInfo {
+    gridwalk_domain::directory::UserInfo {
+        id: gridwalk_domain::UserId::from_random_bytes([n; 16]),
+        name: name.into(),
+        role,
+        nodes: vec![gridwalk_domain::GridId::parse("demo-grid-1").unwrap()],
+    }
+}
+
+/// Binds `store` as `who` in `demo-grid-1`, dispatching to `people` if an
+/// office.
+pub fn bind_person(
+    store: &mut crate::Store,
+    who: &gridwalk_domain::directory::UserInfo,
+    people: &[gridwalk_domain::directory::UserInfo],
+) {
     let mut me = me(&["demo-grid-1"]);
-    me.user = gridwalk_domain::UserId::from_random_bytes([n; 16]);
-    me.name = name.into();
+    me.user = who.id;
+    me.name = who.name.clone();
+    me.role = who.role;
+    me.people = people.to_vec();
     let token = crate::account::DeviceToken::parse("gwd_test-token").unwrap();
     store.bind(&token, &me).unwrap();
 }

@@ -75,6 +75,10 @@ pub struct Me {
     pub nodes: Vec<GridNode>,
     /// The grids this user may put records in, in tree order.
     pub grids: Vec<GridId>,
+    /// For an office: the grid workers and departments it may dispatch to,
+    /// so dispatching works offline. Empty for everyone else.
+    #[serde(default)]
+    pub people: Vec<UserInfo>,
 }
 
 /// A one-time invitation code: 12 characters from an alphabet without look-alikes,

@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod commands;
 pub mod import;
+pub mod orders;
 
 use crate::ErrorCode;
 use crate::category::Category;

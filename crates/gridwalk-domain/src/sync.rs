@@ -51,6 +51,10 @@ pub struct SyncResponse {
     pub cursor: u64,
     /// More changes wait after `cursor`: sync again.
     pub more: bool,
+    /// The server's clock when it answered (Unix ms): devices stamp work
+    /// order steps with their clock corrected by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time_ms: Option<i64>,
 }
 
 /// The one error shape every server route answers with.

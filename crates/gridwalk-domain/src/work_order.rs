@@ -13,6 +13,7 @@
 //! orders only, never the households, needs and reports behind them.
 
 pub mod clock;
+pub mod offer;
 pub mod policy;
 pub mod state;
 #[cfg(test)]
@@ -28,6 +29,7 @@ use crate::record::{Projection, Record, RecordError};
 use crate::report::PhotoRef;
 
 pub use clock::{Clock, ClockOffset};
+pub use offer::{StepKind, offered};
 pub use policy::{Deadline, DeadlineStatus, Milestone, OrderClass, ResponsePolicy, Timing};
 pub use state::{OrderConflict, OrderState, Stage};
 
@@ -54,6 +56,10 @@ pub struct WorkOrder {
     pub photos: Vec<PhotoRef>,
     pub created_by: String,
     pub created_at_ms: i64,
+    /// The response commitments it was made under, kept with it so its
+    /// deadlines stay what they were when the community's policy changes.
+    #[serde(default = "ResponsePolicy::preset_1341")]
+    pub policy: ResponsePolicy,
     /// Everyone the office has dispatched it to: the server lets them (and
     /// the office) add events. Only the office writes this list.
     #[serde(default)]
@@ -249,6 +255,17 @@ impl Step {
     }
 }
 
+/// A rating outside 1–5 stars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("give 1 to 5 stars")]
+pub struct StarsError;
+
+impl crate::field::Explain for StarsError {
+    fn code(&self) -> crate::ErrorCode {
+        crate::ErrorCode::OrderStars
+    }
+}
+
 /// A work order in a list: what its state adds up to, without the events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderRow {
@@ -268,11 +285,23 @@ pub struct OrderRow {
     pub seconds: u32,
     pub events: u32,
     pub created_at_ms: i64,
+    pub policy: ResponsePolicy,
 }
 
 impl WorkOrder {
     pub fn state(&self) -> OrderState {
         state::derive(self.class, self.created_at_ms, &self.events)
+    }
+
+    /// Its deadlines as of `now_ms`.
+    pub fn deadlines(&self, state: &OrderState, now_ms: i64) -> Vec<Deadline> {
+        policy::deadlines(&state.timing, state.class, &self.policy, now_ms)
+    }
+}
+
+impl OrderRow {
+    pub fn deadlines(&self, now_ms: i64) -> Vec<Deadline> {
+        policy::deadlines(&self.timing, self.class, &self.policy, now_ms)
     }
 }
 
@@ -357,6 +386,7 @@ impl Record for WorkOrder {
                 seconds: s.seconds,
                 events: self.events.len() as u32,
                 created_at_ms: self.created_at_ms,
+                policy: self.policy.clone(),
             },
         }
     }

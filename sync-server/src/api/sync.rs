@@ -108,5 +108,6 @@ pub fn respond(
             .collect(),
         cursor: page.cursor,
         more: page.more,
+        server_time_ms: Some(now_ms()),
     })
 }

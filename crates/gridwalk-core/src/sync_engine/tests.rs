@@ -43,6 +43,7 @@ fn answer(req: &SyncRequest, feed: &[WireChange]) -> SyncResponse {
         changes: feed.iter().skip(start).cloned().collect(),
         cursor: feed.len() as u64,
         more: false,
+        server_time_ms: None,
     }
 }
 

@@ -89,6 +89,12 @@ pub enum PolicyError {
     Twice(Milestone, OrderClass),
 }
 
+impl crate::field::Explain for PolicyError {
+    fn code(&self) -> crate::ErrorCode {
+        crate::ErrorCode::OrderPolicy
+    }
+}
+
 impl fmt::Display for Milestone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
