@@ -13,4 +13,5 @@ mod crash;
 mod export;
 mod fuzz_regressions;
 mod http;
+mod orders;
 mod support;

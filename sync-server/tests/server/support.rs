@@ -456,6 +456,7 @@ impl World {
         let client = reqwest::Client::new();
         for _ in 0..100 {
             let req = h.store.sync_request().unwrap();
+            let sent_ms = now_ms();
             let resp = client
                 .post(format!("{}/v1/sync", self.url()))
                 .bearer_auth(&h.token)
@@ -472,11 +473,29 @@ impl World {
                 self.backend
             );
             let resp: SyncResponse = serde_json::from_str(&text).unwrap();
+            h.store
+                .note_server_clock(sent_ms, now_ms(), resp.server_time_ms)
+                .unwrap();
             h.store.apply_sync_response(&req, &resp).unwrap();
             if req.changes.is_empty() && !resp.more {
                 return;
             }
         }
         panic!("sync did not settle in 100 rounds");
+    }
+
+    /// Fetches the handset's account again, as the app does on each sync:
+    /// an office learns of people added since it was set up.
+    pub async fn refresh_me(&self, h: &mut Handset) {
+        let me: gridwalk_domain::directory::Me = reqwest::Client::new()
+            .get(format!("{}/v1/me", self.url()))
+            .bearer_auth(&h.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        h.store.set_me(&me).unwrap();
     }
 }

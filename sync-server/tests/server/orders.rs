@@ -1,0 +1,218 @@
+//! Work orders moved offline on real device stores, synced through the
+//! real server on both backends: steps that collide are all kept and shown
+//! to the office, a resolution made before a dispatch arrived is not lost,
+//! and a rejected or transferred order stays in the lists of those it was
+//! with.
+
+use gridwalk_domain::ipc::orders::{NewOrder, OrderList, OrderQuery, OrderStep};
+use gridwalk_domain::sync_state::SyncStatus;
+use gridwalk_domain::work_order::state::ConflictKind;
+use gridwalk_domain::work_order::{Assignee, Channel, OrderClass, Stage, Step};
+use gridwalk_domain::{DocId, Role};
+
+use crate::support::{Backend, Handset, World, now_ms, world};
+
+fn hotline(grid: &str) -> NewOrder {
+    NewOrder::Office {
+        channel: Channel::Hotline,
+        category: "garbage".into(),
+        description: "幸福小区3号楼下垃圾堆积".into(),
+        place: "幸福小区3号楼".into(),
+        grid: Some(gridwalk_domain::GridId::parse(grid).unwrap()),
+        class: OrderClass::Ordinary,
+    }
+}
+
+fn to(h: &Handset) -> Assignee {
+    let me = h.store.me().unwrap().unwrap();
+    Assignee {
+        user: me.user,
+        name: me.name,
+        role: me.role,
+    }
+}
+
+fn take(h: &mut Handset, order: DocId, step: Step, at: i64) {
+    h.store
+        .order_step(&OrderStep { order, step }, at)
+        .unwrap_or_else(|e| panic!("{}: {e}", h.store.me().unwrap().unwrap().name));
+}
+
+fn state(h: &Handset, id: &DocId) -> gridwalk_domain::ipc::orders::OrderPage {
+    h.store
+        .order_page(id, now_ms(), &SyncStatus::default())
+        .unwrap()
+        .expect("the order is on this device")
+}
+
+struct Office {
+    office: Handset,
+    wang: Handset,
+    li: Handset,
+    dept: Handset,
+}
+
+async fn community(w: &World) -> Office {
+    let wang = w.handset("王芳", Role::GridWorker, &["g1"]).await;
+    let li = w.handset("李明", Role::GridWorker, &["g1"]).await;
+    let dept = w.handset("城管科", Role::Department, &["c1"]).await;
+    let mut office = w.handset("社区办", Role::Office, &["c1"]).await;
+    w.refresh_me(&mut office).await;
+    Office {
+        office,
+        wang,
+        li,
+        dept,
+    }
+}
+
+#[tokio::test]
+async fn two_acceptances_made_offline_reach_the_office_as_one_conflict_it_settles_everywhere() {
+    for backend in Backend::ALL {
+        let w = world(backend).await;
+        let Office {
+            mut office,
+            mut wang,
+            mut li,
+            ..
+        } = community(&w).await;
+        let t = now_ms();
+        let id = office.store.create_order(&hotline("g1"), t).unwrap();
+        take(&mut office, id, Step::Dispatched { to: to(&wang) }, t + 1);
+        w.sync_handset(&mut office).await;
+        w.sync_handset(&mut wang).await;
+        // 王芳 goes quiet; the office sends it on to 李明, and 王芳 accepts
+        // offline without having seen that.
+        let on = Step::Transferred {
+            to: to(&li),
+            note: "王芳联系不上".into(),
+        };
+        take(&mut office, id, on, t + 2);
+        w.sync_handset(&mut office).await;
+        w.sync_handset(&mut li).await;
+        take(&mut wang, id, Step::Accepted, t + 3);
+        take(&mut li, id, Step::Accepted, t + 4);
+        for h in [&mut wang, &mut li, &mut office] {
+            w.sync_handset(h).await;
+        }
+        let p = state(&office, &id);
+        assert_eq!(
+            p.order.events.len(),
+            5,
+            "both acceptances arrived ({backend:?})"
+        );
+        assert_eq!(p.state.conflicts.len(), 1, "{:?}", p.state.conflicts);
+        assert_eq!(p.state.conflicts[0].kind, ConflictKind::TwoHolders);
+        let wang_accept = p.state.conflicts[0].second;
+        take(
+            &mut office,
+            id,
+            Step::Settled {
+                set_aside: wang_accept,
+            },
+            t + 5,
+        );
+        w.sync_handset(&mut office).await;
+        for h in [&mut wang, &mut li] {
+            w.sync_handset(h).await;
+            let p = state(h, &id);
+            assert!(
+                p.state.conflicts.is_empty(),
+                "settled on every device ({backend:?})"
+            );
+            assert_eq!(p.state.assignee.unwrap().name, "李明");
+        }
+        w.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_resolution_made_offline_before_a_dispatch_arrives_is_kept() {
+    for backend in Backend::ALL {
+        let w = world(backend).await;
+        let Office {
+            mut office,
+            mut wang,
+            mut dept,
+            ..
+        } = community(&w).await;
+        let t = now_ms();
+        // 王芳 raises it on the spot: it is hers at once.
+        let id = wang.store.create_order(&hotline("g1"), t).unwrap();
+        w.sync_handset(&mut wang).await;
+        w.sync_handset(&mut office).await;
+        // She fixes it in a stairwell with no signal; meanwhile the office,
+        // not knowing, sends it on to the department.
+        let fixed = Step::Resolved {
+            note: "已联系物业清运".into(),
+            photos: vec![],
+        };
+        take(&mut wang, id, fixed, t + 10);
+        let on = Step::Transferred {
+            to: to(&dept),
+            note: "需要城管清运".into(),
+        };
+        take(&mut office, id, on, t + 20);
+        w.sync_handset(&mut office).await;
+        w.sync_handset(&mut wang).await;
+        w.sync_handset(&mut office).await;
+        w.sync_handset(&mut dept).await;
+        for (who, h) in [("office", &office), ("王芳", &wang), ("城管科", &dept)] {
+            let p = state(h, &id);
+            assert_eq!(
+                p.state.stage,
+                Stage::Resolved,
+                "{who}: the fix holds ({backend:?})"
+            );
+            assert_eq!(p.state.resolution.as_ref().unwrap().by, "王芳");
+        }
+        let p = state(&office, &id);
+        assert_eq!(
+            p.state.conflicts[0].kind,
+            ConflictKind::AfterEnd,
+            "the office is told"
+        );
+        w.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_rejected_order_goes_back_to_the_office_and_stays_in_the_departments_list() {
+    for backend in Backend::ALL {
+        let w = world(backend).await;
+        let Office {
+            mut office,
+            mut dept,
+            ..
+        } = community(&w).await;
+        let t = now_ms();
+        let id = office.store.create_order(&hotline("g2"), t).unwrap();
+        take(&mut office, id, Step::Dispatched { to: to(&dept) }, t + 1);
+        w.sync_handset(&mut office).await;
+        w.sync_handset(&mut dept).await;
+        let back = Step::Rejected {
+            reason: "不属于城管职责".into(),
+        };
+        take(&mut dept, id, back, t + 2);
+        w.sync_handset(&mut dept).await;
+        w.sync_handset(&mut office).await;
+        let p = state(&office, &id);
+        assert_eq!((p.state.stage, p.state.assignee), (Stage::Submitted, None));
+        assert_eq!(p.state.rejections[0].reason, "不属于城管职责");
+        let q = OrderQuery {
+            list: OrderList::Mine,
+            ..OrderQuery::default()
+        };
+        let mine = dept
+            .store
+            .orders(&q, now_ms(), &SyncStatus::default())
+            .unwrap();
+        assert_eq!(
+            mine.len(),
+            1,
+            "the department still sees what it handed back ({backend:?})"
+        );
+        assert_eq!(mine[0].order.summary.stage, Stage::Submitted);
+        w.server.shutdown().await;
+    }
+}
