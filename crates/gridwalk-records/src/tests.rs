@@ -2,6 +2,8 @@
 //! stairwell would: what survives, what is reported, how it is settled.
 
 use super::*;
+
+mod work_orders;
 use automerge::AutoCommit;
 use gridwalk_domain::calendar::CivilDate;
 use gridwalk_domain::household::{Address, Household, Member};
