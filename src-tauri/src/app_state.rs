@@ -7,6 +7,7 @@
 mod archive;
 mod files;
 mod office;
+mod orders;
 
 use gridwalk_core::Store;
 use gridwalk_core::photo::process_photo;

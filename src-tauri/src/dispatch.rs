@@ -102,6 +102,17 @@ pub fn handle<R: Runtime>(invoke: Invoke<R>) -> bool {
             blocking::<c::PreviewImport, R>(r, body, move |_| s.import_preview(&bytes?))
         }
         N::RunImport => blocking::<c::RunImport, R>(r, body, move |_| s.import_run(&bytes?)),
+        N::Orders => blocking::<c::Orders, R>(r, body, move |a| s.orders(&a)),
+        N::GetOrder => blocking::<c::GetOrder, R>(r, body, move |a| s.order(&a)),
+        N::CreateOrder => blocking::<c::CreateOrder, R>(r, body, move |a| s.create_order(&a)),
+        N::TakeOrderStep => blocking::<c::TakeOrderStep, R>(r, body, move |a| s.order_step(&a)),
+        N::OrderStatistics => blocking::<c::OrderStatistics, R>(r, body, move |_| s.order_stats()),
+        N::GetResponsePolicy => {
+            blocking::<c::GetResponsePolicy, R>(r, body, move |_| s.response_policy())
+        }
+        N::SetResponsePolicy => {
+            blocking::<c::SetResponsePolicy, R>(r, body, move |a| s.set_response_policy(&a))
+        }
     }
     true
 }

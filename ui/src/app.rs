@@ -19,6 +19,7 @@ use crate::ipc;
 use crate::lang::{I18nContextProvider, restore, t_string, toggle, use_i18n};
 use crate::nav::{TabBar, home_path};
 use crate::needs::NeedsView;
+use crate::orders::{OrderForm, OrderPageView, OrderStatsView, OrdersView};
 use crate::people::PeopleView;
 use crate::report_form::ReportForm;
 use crate::report_list::ReportList;
@@ -101,6 +102,10 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/households/:id/members/:member") view=MemberForm />
                     <Route path=path!("/households/:id/visit") view=VisitForm />
                     <Route path=path!("/needs") view=NeedsView />
+                    <Route path=path!("/orders") view=OrdersView />
+                    <Route path=path!("/orders/new") view=OrderForm />
+                    <Route path=path!("/orders/stats") view=OrderStatsView />
+                    <Route path=path!("/orders/:id") view=OrderPageView />
                     <Route path=path!("/import") view=ImportView />
                     <Route path=path!("/sheets") view=SheetsView />
                     <Route path=path!("/people") view=PeopleView />

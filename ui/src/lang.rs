@@ -111,6 +111,8 @@ pub fn error_text(i18n: I18n, code: ErrorCode, message: &str) -> String {
         ErrorCode::SheetNoFont => Some(t_string!(i18n, err.sheet.no_font)),
         ErrorCode::SheetEmpty => Some(t_string!(i18n, err.sheet.empty)),
         ErrorCode::QrNone => Some(t_string!(i18n, err.qr.none)),
+        ErrorCode::OrderStepNotOffered => Some(t_string!(i18n, err.order.step_not_offered)),
+        ErrorCode::OrderUnknownPerson => Some(t_string!(i18n, err.order.unknown_person)),
         _ => None,
     };
     if let Some(text) = exact {

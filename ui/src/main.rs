@@ -16,6 +16,7 @@ mod ipc;
 mod lang;
 mod nav;
 mod needs;
+mod orders;
 mod people;
 mod report_form;
 mod report_list;

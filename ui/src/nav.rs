@@ -1,6 +1,8 @@
 //! The tab bar: the tabs a role uses, in the order it uses them. A rider
 //! photographs and sees what became of it; a grid worker keeps households
-//! and needs; an office adds its inbox and its people. Six tabs at most,
+//! and needs and works their orders; an office starts at its dispatch
+//! board and adds its inbox and its people (随手拍 stays a link in the
+//! inbox); a department works its orders. Six tabs at most,
 //! so they fit one line on a 360 px phone.
 
 use gridwalk_domain::Role;
@@ -13,6 +15,7 @@ use crate::state::use_ctx;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
+    Orders,
     Households,
     Needs,
     Inbox,
@@ -25,6 +28,7 @@ pub enum Tab {
 impl Tab {
     fn path(self) -> &'static str {
         match self {
+            Tab::Orders => "/orders",
             Tab::Households => "/households",
             Tab::Needs => "/needs",
             Tab::Inbox => "/inbox",
@@ -37,6 +41,7 @@ impl Tab {
 
     fn id(self) -> &'static str {
         match self {
+            Tab::Orders => "tab-orders",
             Tab::Households => "tab-households",
             Tab::Needs => "tab-needs",
             Tab::Inbox => "tab-office",
@@ -49,6 +54,7 @@ impl Tab {
 
     fn label(self, i18n: I18n) -> &'static str {
         match self {
+            Tab::Orders => t_string!(i18n, tab.orders),
             Tab::Households => t_string!(i18n, tab.households),
             Tab::Needs => t_string!(i18n, tab.needs),
             Tab::Inbox => t_string!(i18n, tab.office),
@@ -63,9 +69,10 @@ impl Tab {
 pub fn tabs_for(me: Option<&Me>) -> &'static [Tab] {
     use Tab::*;
     match me.map(|m| m.role) {
-        Some(Role::Office | Role::Admin) => &[Households, Needs, Inbox, Snap, People, Settings],
-        Some(Role::GridWorker) => &[Households, Needs, Snap, Mine, Settings],
-        Some(Role::Reporter | Role::Department) | None => &[Snap, Mine, Settings],
+        Some(Role::Office | Role::Admin) => &[Orders, Inbox, Households, Needs, People, Settings],
+        Some(Role::GridWorker) => &[Households, Orders, Needs, Snap, Mine, Settings],
+        Some(Role::Department) => &[Orders, Snap, Mine, Settings],
+        Some(Role::Reporter) | None => &[Snap, Mine, Settings],
     }
 }
 

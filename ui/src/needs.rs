@@ -10,12 +10,16 @@ use gridwalk_domain::ipc::commands::{Needs, TakeNeedStep};
 use gridwalk_domain::need::{NeedEventKind, NeedStatus};
 use leptos::prelude::*;
 
+use gridwalk_domain::ipc::orders::NewOrder;
+use gridwalk_domain::work_order::OrderClass;
+
 use crate::bind::grid_name;
 use crate::browser::short_time;
 use crate::households::status_label;
 use crate::households::term;
 use crate::ipc;
 use crate::lang::{I18n, english, error_text, t_string, use_i18n};
+use crate::orders::make_order;
 use crate::state::use_ctx;
 use crate::sync_badge::StateChip;
 
@@ -75,6 +79,8 @@ pub fn NeedsView() -> impl IntoView {
         }
     };
     let select = |id: &'static str| id;
+    let manager = move || ctx.me().is_some_and(|m| m.role.manages());
+    let navigate = leptos_router::hooks::use_navigate();
     view! {
         <section class="needs" id="needs">
             {move || page.get().map(|p| view! {
@@ -159,6 +165,15 @@ pub fn NeedsView() -> impl IntoView {
                                             };
                                             view! { <button class="secondary" id=format!("need-{name}-{id}") on:click=move |_| step(event)>{label}</button> }
                                         }).collect_view()}
+                                        {manager().then(|| {
+                                            let navigate = navigate.clone();
+                                            view! {
+                                                <button class="secondary" id=format!("need-order-{id}") on:click=move |_| {
+                                                    let new = NewOrder::Need { need: id, class: OrderClass::Ordinary };
+                                                    make_order(i18n, new, error, navigate.clone());
+                                                }>{move || t_string!(i18n, orders.from_need)}</button>
+                                            }
+                                        })}
                                     </div>
                                     <StateChip state=n.sync.clone() />
                                 </li>

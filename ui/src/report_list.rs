@@ -9,10 +9,14 @@ use gridwalk_domain::ipc::{ExportWhat, Listed, ReportListScope};
 use gridwalk_domain::report::ReportRow;
 use leptos::prelude::*;
 
+use gridwalk_domain::ipc::orders::NewOrder;
+use gridwalk_domain::work_order::OrderClass;
+
 use crate::browser::short_time;
 use crate::export_bar::ExportBar;
 use crate::ipc;
 use crate::lang::{I18n, english, error_text, t_string, use_i18n};
+use crate::orders::make_order;
 use crate::state::{Ctx, use_ctx};
 use crate::sync_badge::StateChip;
 
@@ -54,6 +58,8 @@ pub fn ReportList(which: ReportListScope) -> impl IntoView {
         }
     };
     let office = which == ReportListScope::All;
+    let manager = move || ctx.me().is_some_and(|m| m.role.manages());
+    let navigate = leptos_router::hooks::use_navigate();
     let empty = move || {
         if office {
             t_string!(i18n, list.office_empty)
@@ -89,6 +95,17 @@ pub fn ReportList(which: ReportListScope) -> impl IntoView {
                                 {(!row.description.is_empty()).then(|| view! { <p class="desc">{row.description.clone()}</p> })}
                                 {office.then(|| view! {
                                     <p class="who">{t_string!(i18n, list.reporter)}": "{reporter_name(&row.reporter)}</p>
+                                })}
+                                {(office && manager()).then(|| {
+                                    let id = r.id;
+                                    let navigate = navigate.clone();
+                                    view! {
+                                        <button class="secondary" id=format!("dispatch-{id}") on:click=move |ev| {
+                                            ev.stop_propagation();
+                                            let new = NewOrder::Report { report: id, class: OrderClass::Ordinary };
+                                            make_order(i18n, new, error, navigate.clone());
+                                        }>{move || t_string!(i18n, orders.from_report)}</button>
+                                    }
                                 })}
                                 <StateChip state=r.sync.clone() />
                             </div>

@@ -257,7 +257,7 @@ impl Step {
 
 /// A rating outside 1–5 stars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("give 1 to 5 stars")]
+#[error("评分请选 1 到 5 星")]
 pub struct StarsError;
 
 impl crate::field::Explain for StarsError {

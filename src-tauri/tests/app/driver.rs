@@ -181,7 +181,7 @@ pub async fn open_app(display: &str, data_dir: &Path, server_url: &str) -> (Clie
     client
         .wait()
         .at_most(WAIT)
-        .for_element(Locator::Css("#tab-snap"))
+        .for_element(Locator::Css("nav.tabs a.tab"))
         .await
         .expect("UI loads");
     (client, driver)

@@ -7,6 +7,7 @@
 mod archive_window;
 mod driver;
 mod export;
+mod orders_window;
 mod people;
 mod revocation;
 mod support;

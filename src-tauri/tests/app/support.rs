@@ -106,11 +106,12 @@ pub fn device(dir: &Path, server: &RunningServer) -> AppState {
 }
 
 /// Creates a report on `device` with the given testdata photo, in the
-/// account's default grid.
+/// account's default grid, now.
 pub fn report(device: &AppState, photo_rel: &str, text: &str) -> gridwalk_domain::DocId {
     let bytes = std::fs::read(photo(photo_rel)).unwrap();
     let mut store = device.store.lock().unwrap();
-    let staged = store.stage_photo(&bytes, 1_000).unwrap();
+    let now = gridwalk_app_lib::sync_loop::now_ms();
+    let staged = store.stage_photo(&bytes, now).unwrap();
     let draft = ReportDraft {
         category: "manhole_cover".into(),
         description: text.into(),
@@ -118,7 +119,7 @@ pub fn report(device: &AppState, photo_rel: &str, text: &str) -> gridwalk_domain
         photos: vec![staged.photo],
         reporter: "骑手".into(),
     };
-    store.create_report(draft, 2_000).unwrap()
+    store.create_report(draft, now).unwrap()
 }
 
 /// Switches `device` off on the server, as an office would for a lost

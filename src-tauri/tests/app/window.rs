@@ -249,7 +249,8 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     // Desktop size for the form: on a phone the fixed tab bar can cover
     // the submit button, and WebDriver refuses a covered click.
     resize(&b, 1024, 768).await;
-    tap(&b, "#tab-snap").await;
+    tap(&b, "#tab-office").await;
+    tap(&b, "#office-new-report").await;
     add_photo(&b, "phone/jolla.jpg").await;
     tap(&b, "#cat-garbage").await;
     type_into(&b, "#address", "安康小区北门").await;

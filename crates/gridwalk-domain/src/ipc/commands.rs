@@ -14,6 +14,7 @@ use super::archive::{
     NeedStep, NeedsPage, NewHousehold, NewMember, QrSheetRequest, Resolve, RevealRequest,
 };
 use super::import::{ImportDone, ImportPreview};
+use super::orders::{NewOrder, OrderItem, OrderPage, OrderQuery, OrderStats, OrderStep};
 use super::{
     AppInfo, BindRequest, ExportDone, ExportRequest, Listed, ReportListScope, Settings, StagedPhoto,
 };
@@ -23,6 +24,7 @@ use crate::ids::{DocId, GridId, MemberId, UserId};
 use crate::report::{ReportDraft, ReportRow};
 use crate::sync_state::SyncStatus;
 use crate::visit::VisitDraft;
+use crate::work_order::ResponsePolicy;
 
 pub trait Command {
     const NAME: &'static str;
@@ -118,6 +120,13 @@ commands! {
     PreviewImport = "import_preview" (NoArgs) -> ImportPreview;
     /// Raw body: the same roster, now imported.
     RunImport = "import_run" (NoArgs) -> ImportDone;
+    Orders = "orders" (OrderQuery) -> Vec<OrderItem>;
+    GetOrder = "order" (DocId) -> Option<OrderPage>;
+    CreateOrder = "create_order" (NewOrder) -> DocId;
+    TakeOrderStep = "order_step" (OrderStep) -> ();
+    OrderStatistics = "order_stats" (NoArgs) -> OrderStats;
+    GetResponsePolicy = "response_policy" (NoArgs) -> ResponsePolicy;
+    SetResponsePolicy = "set_response_policy" (ResponsePolicy) -> ();
 }
 
 /// Events the shell sends the UI.

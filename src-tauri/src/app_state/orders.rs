@@ -1,0 +1,48 @@
+//! Work orders: each a call into core's orders, then word to the UI of
+//! what changed. All of it works offline.
+
+use gridwalk_domain::ipc::AppError;
+use gridwalk_domain::ipc::orders::{
+    NewOrder, OrderItem, OrderPage, OrderQuery, OrderStats, OrderStep,
+};
+use gridwalk_domain::work_order::ResponsePolicy;
+use gridwalk_domain::{DocId, DocKind};
+
+use super::AppState;
+use crate::sync_loop::now_ms;
+
+impl AppState {
+    pub fn orders(&self, q: &OrderQuery) -> Result<Vec<OrderItem>, AppError> {
+        let status = self.sync.status(&self.store);
+        Ok(self.store()?.orders(q, now_ms(), &status)?)
+    }
+
+    pub fn order(&self, id: &DocId) -> Result<Option<OrderPage>, AppError> {
+        let status = self.sync.status(&self.store);
+        Ok(self.store()?.order_page(id, now_ms(), &status)?)
+    }
+
+    pub fn create_order(&self, new: &NewOrder) -> Result<DocId, AppError> {
+        let id = self.store()?.create_order(new, now_ms())?;
+        self.changed(&[DocKind::WorkOrder]);
+        Ok(id)
+    }
+
+    pub fn order_step(&self, step: &OrderStep) -> Result<(), AppError> {
+        self.store()?.order_step(step, now_ms())?;
+        self.changed(&[DocKind::WorkOrder]);
+        Ok(())
+    }
+
+    pub fn order_stats(&self) -> Result<OrderStats, AppError> {
+        Ok(self.store()?.order_stats(now_ms())?)
+    }
+
+    pub fn response_policy(&self) -> Result<ResponsePolicy, AppError> {
+        Ok(self.store()?.response_policy()?)
+    }
+
+    pub fn set_response_policy(&self, p: &ResponsePolicy) -> Result<(), AppError> {
+        Ok(self.store()?.set_response_policy(p)?)
+    }
+}

@@ -1,0 +1,133 @@
+//! The loop in the real window: a rider's photo reaches the office's inbox,
+//! the office dispatches it to a grid worker (派单), the worker accepts it
+//! on a phone (接单), marks being on site, resolves it with a photo of the
+//! result (办结) and records the resident's five stars (评单); the office
+//! sees it rated, on time by its 1341 commitments. Screenshots at phone and
+//! desktop size land in `target/e2e-artifacts/`.
+
+use gridwalk_domain::Role;
+
+use crate::driver::{
+    css, image_shown, open_app, resize, shot, start_xvfb, tap, text_until, type_code, type_into,
+};
+use crate::support::{
+    COMMUNITY, GRIDS, bind, device, grid_tree, invitation, photo, report, server_at,
+};
+use crate::sync_two_clients::pass;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_in_the_window() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
+    grid_tree(&server);
+    // Everyone exists before the office binds: its dispatch list is then
+    // complete from its first sync.
+    let (_, office_code) = invitation(&server, "社区办公室", Role::Office, &[COMMUNITY]);
+    let (_, worker_code) = invitation(&server, "网格员 王芳", Role::GridWorker, &[GRIDS[0]]);
+    let (_, rider_code) = invitation(&server, "骑手 小李", Role::Reporter, &[COMMUNITY]);
+
+    // The rider's photo, from a phone the test drives without a window.
+    let rider = device(&tmp.path().join("rider"), &server);
+    bind(&rider, &rider_code).await;
+    report(&rider, "gps/DSCN0010.jpg", "3号楼东侧井盖松动");
+    pass(&rider).await;
+
+    let (_xvfb, display) = start_xvfb();
+    let office_dir = tmp.path().join("office");
+
+    // 派单: from the inbox, to 王芳, on the desktop.
+    let (o, driver_o) = open_app(&display, &office_dir, &server.url()).await;
+    resize(&o, 1024, 768).await;
+    tap(&o, "#tab-settings").await;
+    type_code(&o, "bind", &office_code).await;
+    text_until(&o, "#account", |t| t.contains("社区办公室")).await;
+    tap(&o, "#sync-now").await;
+    text_until(&o, "#sync-badge", |t| t.contains("上次同步")).await;
+    tap(&o, "#tab-office").await;
+    text_until(&o, "#office-list", |t| t.contains("井盖松动")).await;
+    tap(&o, "[id^=dispatch-]").await;
+    text_until(&o, "#order-stage", |t| t.contains("待派单")).await;
+    let person = text_until(&o, "#order-person option", |t| t.contains("王芳")).await;
+    assert!(
+        !person.contains("骑手"),
+        "riders are not dispatched to: {person}"
+    );
+    tap(&o, "#order-dispatch").await;
+    text_until(&o, "#order-stage", |t| t.contains("已派单")).await;
+    let due = text_until(&o, "#order-deadlines", |t| t.contains("到场")).await;
+    assert!(
+        due.contains("到场 剩") && due.contains("办结 剩"),
+        "1341: on site in 15 min, solved in 30, both still running: {due}"
+    );
+    shot(&o, "orders-o-1-dispatched-desktop").await;
+    tap(&o, "#sync-now").await;
+    text_until(&o, "#order-page", |t| t.contains("已同步")).await;
+    o.close().await.unwrap();
+    drop(driver_o);
+
+    // 接单 → 到场 → 办结 with a photo → 评单, on a phone.
+    let (w, driver_w) = open_app(&display, &tmp.path().join("worker"), &server.url()).await;
+    resize(&w, 360, 800).await;
+    tap(&w, "#tab-settings").await;
+    type_code(&w, "bind", &worker_code).await;
+    text_until(&w, "#account", |t| t.contains("王芳")).await;
+    tap(&w, "#sync-now").await;
+    text_until(&w, "#sync-badge", |t| t.contains("上次同步")).await;
+    tap(&w, "#tab-orders").await;
+    let rows = text_until(&w, "#order-rows", |t| t.contains("井盖松动")).await;
+    assert!(
+        rows.contains("已派单") && rows.contains("到场 剩"),
+        "my orders shows the time left: {rows}"
+    );
+    shot(&w, "orders-w-1-my-orders-phone").await;
+    tap(&w, ".order-link").await;
+    tap(&w, "#order-accept").await;
+    text_until(&w, "#order-stage", |t| t.contains("处理中")).await;
+    tap(&w, "#order-on-site").await;
+    text_until(&w, "#order-timeline", |t| t.contains("已到场")).await;
+    type_into(&w, "#order-note", "已更换井盖并加固").await;
+    type_into(
+        &w,
+        "#order-photo",
+        photo("phone/jolla.jpg").to_str().unwrap(),
+    )
+    .await;
+    css(&w, ".step-panel .photos img").await;
+    tap(&w, "#order-resolve").await;
+    text_until(&w, "#order-stage", |t| t.contains("已办结")).await;
+    tap(&w, "#order-star-5").await;
+    tap(&w, "#order-rate").await;
+    text_until(&w, "#order-stage", |t| t.contains("已评单")).await;
+    let rating = text_until(&w, "#order-rating", |t| t.contains('★')).await;
+    assert!(rating.contains("★★★★★"), "{rating}");
+    shot(&w, "orders-w-2-rated-phone").await;
+    tap(&w, "#sync-now").await;
+    text_until(&w, "#order-page", |t| t.contains("已同步")).await;
+    w.close().await.unwrap();
+    drop(driver_w);
+
+    // The office sees the result, with its photo, and the figures.
+    let (o, _driver_o) = open_app(&display, &office_dir, &server.url()).await;
+    resize(&o, 1024, 768).await;
+    tap(&o, "#sync-now").await;
+    tap(&o, "#tab-orders").await;
+    text_until(&o, "#order-rows", |t| t.contains("已评单")).await;
+    tap(&o, ".order-link").await;
+    let done = text_until(&o, "#order-resolution", |t| t.contains("已更换井盖")).await;
+    assert!(done.contains("加固"), "{done}");
+    assert!(
+        image_shown(&o, "#order-resolution img").await > 0,
+        "the resolve photo reached the office"
+    );
+    let due = text_until(&o, "#order-deadlines", |t| t.contains("按时")).await;
+    assert!(!due.contains("超时"), "both commitments kept: {due}");
+    shot(&o, "orders-o-2-rated-desktop").await;
+    tap(&o, "#tab-orders").await;
+    tap(&o, "#orders-stats").await;
+    let total = text_until(&o, "#stats-total", |t| t.contains('%')).await;
+    assert!(total.contains("100%"), "every commitment kept: {total}");
+    let by = text_until(&o, "#stats-assignee", |t| t.contains("王芳")).await;
+    assert!(by.contains("5.0"), "the rating counts for 王芳: {by}");
+    resize(&o, 360, 800).await;
+    shot(&o, "orders-o-3-figures-phone").await;
+}
