@@ -66,6 +66,7 @@ fn report(n: u64) -> (DocId, CheckedChange) {
         reporter: "骑手 李师傅".into(),
         reporter_device: device,
         created_at_ms: 1_764_000_000_000 + n as i64 * 60_000,
+        progress: Default::default(),
     };
     let (_, change) = gridwalk_records::create(&device, &body, None, body.created_at_ms).unwrap();
     let checked = CheckedChange {

@@ -6,7 +6,7 @@
 use gridwalk_domain::DocKind;
 use gridwalk_domain::ipc::commands::ListReports;
 use gridwalk_domain::ipc::{ExportWhat, Listed, ReportListScope};
-use gridwalk_domain::report::ReportRow;
+use gridwalk_domain::report::{ReportRow, RiderStage};
 use leptos::prelude::*;
 
 use gridwalk_domain::ipc::orders::NewOrder;
@@ -26,6 +26,25 @@ fn category_label(ctx: Ctx, i18n: I18n, code: &str) -> String {
         .and_then(|i| i.categories.into_iter().find(|c| c.code.as_str() == code))
         .map(|c| format!("{} {}", c.icon, c.label(english(i18n))))
         .unwrap_or_else(|| code.to_owned())
+}
+
+/// What became of the report, as its maker sees it.
+fn rider_stage(i18n: I18n, s: RiderStage) -> &'static str {
+    match s {
+        RiderStage::Reported => t_string!(i18n, list.stage_reported),
+        RiderStage::Dispatched => t_string!(i18n, list.stage_dispatched),
+        RiderStage::Working => t_string!(i18n, list.stage_working),
+        RiderStage::Resolved => t_string!(i18n, list.stage_resolved),
+    }
+}
+
+fn stage_class(s: RiderStage) -> &'static str {
+    match s {
+        RiderStage::Reported => "reported",
+        RiderStage::Dispatched => "dispatched",
+        RiderStage::Working => "working",
+        RiderStage::Resolved => "resolved",
+    }
 }
 
 #[component]
@@ -106,6 +125,13 @@ pub fn ReportList(which: ReportListScope) -> impl IntoView {
                                             make_order(i18n, new, error, navigate.clone());
                                         }>{move || t_string!(i18n, orders.from_report)}</button>
                                     }
+                                })}
+                                {(!office).then(|| {
+                                    let stage = row.stage;
+                                    view! { <span class=format!("chip rider-{}", stage_class(stage))>{move || rider_stage(i18n, stage)}</span> }
+                                })}
+                                {row.resolve_thumb.clone().filter(|_| !office && !r.photos_pending).map(|h| view! {
+                                    <img class="thumb result" src=ipc::photo_url(&h) alt=move || t_string!(i18n, list.result_photo) />
                                 })}
                                 <StateChip state=r.sync.clone() />
                             </div>

@@ -234,7 +234,8 @@ impl Store {
                 }
                 order.events.push(event.clone());
                 Ok(())
-            })
+            })?;
+            tell_the_reporter(w, &input.order, me.role, now_ms)
         })?;
         Ok(())
     }
@@ -313,6 +314,36 @@ impl Store {
             order,
         }))
     }
+}
+
+/// Writes onto the report an order was made from what its maker may see
+/// of the order now (see `ReportProgress`). Departments may not write
+/// reports: a step of theirs reaches the rider with the office's or the
+/// grid worker's next step.
+fn tell_the_reporter(
+    w: &mut crate::records::Writer<'_>,
+    order: &DocId,
+    role: Role,
+    now_ms: i64,
+) -> Result<()> {
+    if !matches!(role, Role::GridWorker | Role::Office | Role::Admin) {
+        return Ok(());
+    }
+    let Some(o) = w.read::<WorkOrder>(order)? else {
+        return Ok(());
+    };
+    let OrderSource::Report { report } = o.source else {
+        return Ok(());
+    };
+    if w.read::<HazardReport>(&report)?.is_none() {
+        return Ok(());
+    }
+    let state = o.state();
+    w.edit::<HazardReport>(&report, |r| {
+        r.progress = r.progress.advanced(&state, now_ms);
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// A category from either list an order can come from: a report's or a

@@ -77,6 +77,81 @@ pub struct HazardReport {
     pub reporter_device: DeviceId,
     /// Milliseconds since the Unix epoch on the reporting device's clock.
     pub created_at_ms: i64,
+    #[serde(flatten, default)]
+    pub progress: ReportProgress,
+}
+
+/// What became of a report, as its maker may see it. A rider never
+/// receives the work order made from their report (it names people and
+/// holds their notes); whoever moves the order writes these few facts onto
+/// the report instead. They are flat fields of the body, each written
+/// once, so two devices recording different steps never collide.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReportProgress {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatched_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reopened_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolve_photo: Option<PhotoRef>,
+}
+
+/// The stages a rider sees: 已上报 → 已派单 → 处理中 → 已办结.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiderStage {
+    Reported,
+    Dispatched,
+    Working,
+    Resolved,
+}
+
+impl ReportProgress {
+    pub fn stage(&self) -> RiderStage {
+        let reopened_after = |resolved: i64| self.reopened_ms.is_some_and(|r| r > resolved);
+        match (self.resolved_ms, self.working_ms, self.dispatched_ms) {
+            (Some(r), ..) if !reopened_after(r) => RiderStage::Resolved,
+            (Some(_), ..) | (None, Some(_), _) => RiderStage::Working,
+            (None, None, Some(_)) => RiderStage::Dispatched,
+            (None, None, None) => RiderStage::Reported,
+        }
+    }
+
+    /// These facts moved on to what `order` now says, at `now_ms`: a stage
+    /// first reached is stamped, a stage already stamped keeps its time.
+    pub fn advanced(&self, order: &crate::work_order::OrderState, now_ms: i64) -> Self {
+        use crate::work_order::Stage;
+        let mut next = self.clone();
+        let stamp = |slot: &mut Option<i64>, reached: bool| {
+            if reached && slot.is_none() {
+                *slot = Some(now_ms);
+            }
+        };
+        stamp(
+            &mut next.dispatched_ms,
+            order.assignee.is_some() || order.stage.is_done(),
+        );
+        stamp(
+            &mut next.working_ms,
+            order.stage == Stage::Accepted || order.stage.is_done(),
+        );
+        let resolved = matches!(order.stage, Stage::Resolved | Stage::Rated);
+        if resolved && next.stage() != RiderStage::Resolved {
+            next.resolved_ms = Some(now_ms);
+            next.resolve_photo = order
+                .resolution
+                .as_ref()
+                .and_then(|r| r.photos.first().cloned());
+        }
+        if !order.stage.is_done() && next.stage() == RiderStage::Resolved {
+            next.reopened_ms = Some(now_ms);
+        }
+        next
+    }
 }
 
 impl HazardReport {
@@ -98,6 +173,7 @@ impl HazardReport {
             reporter: draft.reporter.trim().to_owned(),
             reporter_device,
             created_at_ms,
+            progress: ReportProgress::default(),
         };
         report.check()?;
         Ok(report)
@@ -135,6 +211,16 @@ pub struct ReportRow {
     pub created_at_ms: i64,
     pub photos: Vec<BlobHash>,
     pub thumb: Option<BlobHash>,
+    /// What became of it.
+    #[serde(default = "reported")]
+    pub stage: RiderStage,
+    /// The photo of the result, once resolved.
+    #[serde(default)]
+    pub resolve_thumb: Option<BlobHash>,
+}
+
+fn reported() -> RiderStage {
+    RiderStage::Reported
 }
 
 impl Record for HazardReport {
@@ -169,6 +255,7 @@ impl Record for HazardReport {
             blobs: self
                 .photos
                 .iter()
+                .chain(&self.progress.resolve_photo)
                 .flat_map(|p| [p.hash.clone(), p.thumb.clone()])
                 .collect(),
             place: coords,
@@ -181,6 +268,12 @@ impl Record for HazardReport {
                 created_at_ms: self.created_at_ms,
                 photos: self.photos.iter().map(|p| p.hash.clone()).collect(),
                 thumb: self.photos.first().map(|p| p.thumb.clone()),
+                stage: self.progress.stage(),
+                resolve_thumb: self
+                    .progress
+                    .resolve_photo
+                    .as_ref()
+                    .map(|p| p.thumb.clone()),
             },
         }
     }
@@ -243,5 +336,66 @@ mod tests {
         let mut d = draft();
         d.photos = vec![photo(); MAX_PHOTOS + 1];
         assert!(matches!(build(d), Err(ReportError::TooManyPhotos(_))));
+    }
+
+    #[test]
+    fn the_rider_sees_dispatched_working_resolved_and_a_reopen_as_working_again() {
+        use crate::work_order::state::derive;
+        use crate::work_order::{Assignee, Clock, OrderClass, OrderEvent, Step};
+        use crate::{EventId, Role, UserId};
+        let worker = Assignee {
+            user: UserId::from_random_bytes([2; 16]),
+            name: "王芳".into(),
+            role: Role::GridWorker,
+        };
+        let ev = |n: u8, step: Step, role: Role| OrderEvent {
+            id: EventId::from_random_bytes([n; 16]),
+            step,
+            by: "x".into(),
+            by_user: UserId::from_random_bytes([if role == Role::Office { 1 } else { 2 }; 16]),
+            role,
+            at_ms: i64::from(n),
+            clock: Clock::Server,
+        };
+        let mut events = vec![ev(1, Step::Submitted, Role::Office)];
+        let mut p = ReportProgress::default();
+        let mut seen = vec![p.stage()];
+        let steps = [
+            (Step::Dispatched { to: worker.clone() }, Role::Office),
+            (Step::Accepted, Role::GridWorker),
+            (
+                Step::Resolved {
+                    note: "好了".into(),
+                    photos: vec![photo()],
+                },
+                Role::GridWorker,
+            ),
+            (
+                Step::Reopened {
+                    reason: "没修好".into(),
+                },
+                Role::Office,
+            ),
+            (
+                Step::Resolved {
+                    note: "再修".into(),
+                    photos: vec![],
+                },
+                Role::GridWorker,
+            ),
+        ];
+        for (i, (step, role)) in steps.into_iter().enumerate() {
+            events.push(ev(i as u8 + 2, step, role));
+            let state = derive(OrderClass::Ordinary, 0, &events);
+            p = p.advanced(&state, 100 * (i as i64 + 1));
+            seen.push(p.stage());
+        }
+        use RiderStage::*;
+        assert_eq!(
+            seen,
+            [Reported, Dispatched, Working, Resolved, Working, Resolved]
+        );
+        assert_eq!(p.resolved_ms, Some(500), "the latest resolution's time");
+        assert_eq!(p.dispatched_ms, Some(100), "a stage keeps its first time");
     }
 }

@@ -368,6 +368,7 @@ fn switching_an_enum_variant_replaces_the_value_whole() {
         reporter: "李".into(),
         reporter_device: device(1),
         created_at_ms: 0,
+        progress: Default::default(),
     };
     let (mut doc, _) = create(&device(1), &report, None, 0).unwrap();
     let mut moved = report.clone();

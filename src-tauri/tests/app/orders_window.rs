@@ -2,7 +2,8 @@
 //! the office dispatches it to a grid worker (派单), the worker accepts it
 //! on a phone (接单), marks being on site, resolves it with a photo of the
 //! result (办结) and records the resident's five stars (评单); the office
-//! sees it rated, on time by its 1341 commitments. Screenshots at phone and
+//! sees it rated, on time by its 1341 commitments, and the rider's list
+//! says 已办结 with the photo of the result. Screenshots at phone and
 //! desktop size land in `target/e2e-artifacts/`.
 
 use gridwalk_domain::Role;
@@ -27,7 +28,8 @@ async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_i
     let (_, rider_code) = invitation(&server, "骑手 小李", Role::Reporter, &[COMMUNITY]);
 
     // The rider's photo, from a phone the test drives without a window.
-    let rider = device(&tmp.path().join("rider"), &server);
+    let rider_dir = tmp.path().join("rider");
+    let rider = device(&rider_dir, &server);
     bind(&rider, &rider_code).await;
     report(&rider, "gps/DSCN0010.jpg", "3号楼东侧井盖松动");
     pass(&rider).await;
@@ -130,4 +132,18 @@ async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_i
     assert!(by.contains("5.0"), "the rating counts for 王芳: {by}");
     resize(&o, 360, 800).await;
     shot(&o, "orders-o-3-figures-phone").await;
+    o.close().await.unwrap();
+
+    // The rider sees what became of the photo: 已办结, with the result.
+    drop(rider);
+    let (r, _driver_r) = open_app(&display, &rider_dir, &server.url()).await;
+    resize(&r, 360, 800).await;
+    tap(&r, "#sync-now").await;
+    tap(&r, "#tab-mine").await;
+    text_until(&r, "#my-list", |t| t.contains("已办结")).await;
+    assert!(
+        image_shown(&r, "#my-list img.result").await > 0,
+        "the photo of the result reaches the rider"
+    );
+    shot(&r, "orders-r-1-what-became-of-it-phone").await;
 }

@@ -210,6 +210,7 @@ fn reports(state: &AppState, c: &Community, batch: &mut Batch) -> Result<(), Ser
             reporter: r.reporter.clone(),
             reporter_device: batch.device,
             created_at_ms: at,
+            progress: Default::default(),
         };
         for (hash, bytes) in [
             (&photo.full_hash, &photo.full),

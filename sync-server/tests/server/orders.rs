@@ -1,10 +1,12 @@
 //! Work orders moved offline on real device stores, synced through the
 //! real server on both backends: steps that collide are all kept and shown
 //! to the office, a resolution made before a dispatch arrived is not lost,
-//! and a rejected or transferred order stays in the lists of those it was
-//! with.
+//! a rejected or transferred order stays in the lists of those it was
+//! with, and a rider learns what became of a report without ever receiving
+//! the order.
 
 use gridwalk_domain::ipc::orders::{NewOrder, OrderList, OrderQuery, OrderStep};
+use gridwalk_domain::report::RiderStage;
 use gridwalk_domain::sync_state::SyncStatus;
 use gridwalk_domain::work_order::state::ConflictKind;
 use gridwalk_domain::work_order::{Assignee, Channel, OrderClass, Stage, Step};
@@ -213,6 +215,82 @@ async fn a_rejected_order_goes_back_to_the_office_and_stays_in_the_departments_l
             "the department still sees what it handed back ({backend:?})"
         );
         assert_eq!(mine[0].order.summary.stage, Stage::Submitted);
+        w.server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_rider_sees_what_became_of_the_report_and_never_receives_the_order() {
+    for backend in Backend::ALL {
+        let w = world(backend).await;
+        let Office {
+            mut office,
+            mut wang,
+            ..
+        } = community(&w).await;
+        let mut rider = w.handset("骑手 小李", Role::Reporter, &["c1"]).await;
+        let t = now_ms();
+        let photo = rider
+            .store
+            .stage_photo(&crate::support::jpeg([200, 60, 40]), t)
+            .unwrap();
+        let draft = gridwalk_domain::ReportDraft {
+            category: "manhole_cover".into(),
+            description: "井盖松动".into(),
+            location: gridwalk_domain::Location::address("幸福小区3号楼").unwrap(),
+            photos: vec![photo.photo],
+            reporter: "小李".into(),
+        };
+        let report = rider
+            .store
+            .create_report_in(
+                draft,
+                Some(&gridwalk_domain::GridId::parse("g1").unwrap()),
+                t,
+            )
+            .unwrap();
+        let stage = |h: &Handset| {
+            h.store
+                .report(&report)
+                .unwrap()
+                .expect("the rider keeps the report")
+                .progress
+                .stage()
+        };
+        w.sync_handset(&mut rider).await;
+        w.sync_handset(&mut office).await;
+        let new = NewOrder::Report {
+            report,
+            class: OrderClass::Ordinary,
+        };
+        let id = office.store.create_order(&new, t + 1).unwrap();
+        take(&mut office, id, Step::Dispatched { to: to(&wang) }, t + 2);
+        w.sync_handset(&mut office).await;
+        w.sync_handset(&mut rider).await;
+        assert_eq!(
+            stage(&rider),
+            RiderStage::Dispatched,
+            "已派单 ({backend:?})"
+        );
+        w.sync_handset(&mut wang).await;
+        take(&mut wang, id, Step::Accepted, t + 3);
+        w.sync_handset(&mut wang).await;
+        w.sync_handset(&mut rider).await;
+        assert_eq!(stage(&rider), RiderStage::Working, "处理中");
+        let fixed = Step::Resolved {
+            note: "已更换".into(),
+            photos: vec![],
+        };
+        take(&mut wang, id, fixed, t + 4);
+        w.sync_handset(&mut wang).await;
+        w.sync_handset(&mut rider).await;
+        assert_eq!(stage(&rider), RiderStage::Resolved, "已办结");
+        let order: Option<gridwalk_domain::work_order::WorkOrder> =
+            rider.store.record(&id).unwrap();
+        assert!(
+            order.is_none(),
+            "the order's internals never reach the rider ({backend:?})"
+        );
         w.server.shutdown().await;
     }
 }

@@ -337,6 +337,7 @@ fn a_store_from_the_first_version_keeps_its_reports_and_its_outbox() {
         reporter: "李".into(),
         reporter_device: gridwalk_domain::DeviceId::from_random_bytes([5; 16]),
         created_at_ms: NOW,
+        progress: Default::default(),
     };
     let device = gridwalk_domain::DeviceId::from_random_bytes([5; 16]);
     let (mut doc, change) = gridwalk_records::create(&device, &report, None, NOW).unwrap();
