@@ -67,6 +67,27 @@ pub fn picked_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
     file
 }
 
+/// A file input's handler that stages each picked photo into `photos`,
+/// with `processing` on while the shell shrinks it.
+pub fn photo_picker(
+    i18n: crate::lang::I18n,
+    photos: RwSignal<Vec<gridwalk_domain::ipc::StagedPhoto>>,
+    processing: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+) -> impl Fn(leptos::ev::Event) + Copy + 'static {
+    move |ev| {
+        let Some(file) = picked_file(&ev) else { return };
+        processing.set(true);
+        leptos::task::spawn_local(async move {
+            match ipc::stage_file(&file).await {
+                Ok(p) => photos.update(|v| v.push(p)),
+                Err(e) => error.set(Some(crate::lang::error_text(i18n, e.code, &e.message))),
+            }
+            processing.set(false);
+        });
+    }
+}
+
 #[component]
 pub fn HouseholdList() -> impl IntoView {
     let i18n = use_i18n();

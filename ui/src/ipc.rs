@@ -89,3 +89,14 @@ pub fn on_event<T: DeserializeOwned + 'static>(name: &'static str, f: impl Fn(T)
         let _ = listen(name, &js).await;
     });
 }
+
+/// Sends a picked file to the shell to be shrunk, stripped and kept as a
+/// photo; a file the webview cannot read fails like a bad photo.
+pub async fn stage_file(
+    file: &web_sys::File,
+) -> Result<gridwalk_domain::ipc::StagedPhoto, AppError> {
+    match crate::browser::file_bytes(file).await {
+        Ok(bytes) => call_raw::<gridwalk_domain::ipc::commands::StagePhoto>(bytes).await,
+        Err(m) => Err(AppError::new(ErrorCode::PhotoRead, m)),
+    }
+}

@@ -179,6 +179,14 @@ pub fn field_text(i18n: I18n, e: &FieldError) -> String {
     fill(template, &values)
 }
 
+/// A refusal as one line: the first field to fix, or what went wrong.
+pub fn refusal_text(i18n: I18n, e: &gridwalk_domain::ipc::AppError) -> String {
+    match e.fields.first() {
+        Some(f) => field_text(i18n, f),
+        None => error_text(i18n, e.code, &e.message),
+    }
+}
+
 /// The refused field named `field`, as a person reads it.
 pub fn field_error(i18n: I18n, errors: &[FieldError], field: &str) -> Option<String> {
     errors

@@ -20,7 +20,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::browser::short_time;
 use crate::ipc;
-use crate::lang::{I18n, english, error_text, field_text, fill, t_string, use_i18n};
+use crate::lang::{I18n, english, error_text, fill, refusal_text, t_string, use_i18n};
 use crate::state::{Ctx, use_ctx};
 use crate::sync_badge::StateChip;
 
@@ -248,11 +248,7 @@ pub fn make_order(
         match ipc::call::<CreateOrder>(&new).await {
             Ok(id) => navigate(&format!("/orders/{id}"), Default::default()),
             Err(e) => {
-                let text = match e.fields.first() {
-                    Some(f) => field_text(i18n, f),
-                    None => error_text(i18n, e.code, &e.message),
-                };
-                error.set(Some(text));
+                error.set(Some(refusal_text(i18n, &e)));
             }
         }
     });

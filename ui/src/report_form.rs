@@ -5,16 +5,15 @@
 //! never bound cannot save (it has no grid yet); the form keeps what was
 //! typed while the person binds it in the card above.
 
-use gridwalk_domain::ErrorCode;
 use gridwalk_domain::ipc::StagedPhoto;
-use gridwalk_domain::ipc::commands::{CreateReport, NewReport, StagePhoto};
+use gridwalk_domain::ipc::commands::{CreateReport, NewReport};
 use gridwalk_domain::{Coordinates, GridId, Location, LocationSource, ReportDraft};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsCast;
 
 use crate::bind::grid_name;
-use crate::browser::{device_position, file_bytes};
+use crate::browser::device_position;
 use crate::ipc;
 use crate::lang::{english, error_text, t_string, use_i18n};
 use crate::state::Ctx;
@@ -70,10 +69,7 @@ pub fn ReportForm() -> impl IntoView {
         for file in files {
             processing.update(|n| *n += 1);
             leptos::task::spawn_local(async move {
-                let staged = match file_bytes(&file).await {
-                    Ok(bytes) => ipc::call_raw::<StagePhoto>(bytes).await,
-                    Err(m) => Err(gridwalk_domain::ipc::AppError::new(ErrorCode::PhotoRead, m)),
-                };
+                let staged = ipc::stage_file(&file).await;
                 match staged {
                     Ok(p) => photos.update(|v| {
                         if !v.iter().any(|q| q.photo.hash == p.photo.hash) {

@@ -2,9 +2,8 @@
 //! any, and the needs the household raised — saved on the device at once,
 //! offline too, and sent with the next sync.
 
-use gridwalk_domain::ErrorCode;
 use gridwalk_domain::ipc::StagedPhoto;
-use gridwalk_domain::ipc::commands::{LogVisit, StagePhoto};
+use gridwalk_domain::ipc::commands::LogVisit;
 use gridwalk_domain::need::NeedDraft;
 use gridwalk_domain::visit::VisitDraft;
 use leptos::prelude::*;
@@ -12,10 +11,9 @@ use leptos_router::hooks::use_navigate;
 
 use super::chips::ChipToggles;
 use super::page::route_household;
-use super::picked_file;
-use crate::browser::file_bytes;
+use super::photo_picker;
 use crate::ipc;
-use crate::lang::{english, error_text, field_text, t_string, use_i18n};
+use crate::lang::{english, refusal_text, t_string, use_i18n};
 use crate::state::use_ctx;
 
 #[component]
@@ -42,21 +40,7 @@ pub fn VisitForm() -> impl IntoView {
             .unwrap_or_default();
         needs.update(|v| v.push((n, RwSignal::new(first), RwSignal::new(String::new()))));
     };
-    let on_photo = move |ev: leptos::ev::Event| {
-        let Some(file) = picked_file(&ev) else { return };
-        processing.set(true);
-        leptos::task::spawn_local(async move {
-            let staged = match file_bytes(&file).await {
-                Ok(bytes) => ipc::call_raw::<StagePhoto>(bytes).await,
-                Err(m) => Err(gridwalk_domain::ipc::AppError::new(ErrorCode::PhotoRead, m)),
-            };
-            match staged {
-                Ok(p) => photos.update(|v| v.push(p)),
-                Err(e) => error.set(Some(error_text(i18n, e.code, &e.message))),
-            }
-            processing.set(false);
-        });
-    };
+    let on_photo = photo_picker(i18n, photos, processing, error);
     let save = move |_| {
         let Some(h) = household.get_untracked() else {
             return;
@@ -89,11 +73,7 @@ pub fn VisitForm() -> impl IntoView {
                     navigate(&format!("/households/{h}"), Default::default());
                 }
                 Err(e) => {
-                    let text = match e.fields.first() {
-                        Some(f) => field_text(i18n, f),
-                        None => error_text(i18n, e.code, &e.message),
-                    };
-                    error.set(Some(text));
+                    error.set(Some(refusal_text(i18n, &e)));
                 }
             }
             saving.set(false);

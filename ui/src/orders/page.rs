@@ -3,10 +3,9 @@
 //! the steps this person may take now — each a new event, offline too.
 
 use gridwalk_domain::DocKind;
-use gridwalk_domain::ErrorCode;
 use gridwalk_domain::ids::{DocId, EventId};
 use gridwalk_domain::ipc::StagedPhoto;
-use gridwalk_domain::ipc::commands::{GetOrder, StagePhoto, TakeOrderStep};
+use gridwalk_domain::ipc::commands::{GetOrder, TakeOrderStep};
 use gridwalk_domain::ipc::orders::{OrderPage, OrderStep};
 use gridwalk_domain::work_order::state::ConflictKind;
 use gridwalk_domain::work_order::{Assignee, OrderClass, OrderEvent, Step, StepKind};
@@ -17,10 +16,10 @@ use super::{
     ClassSelect, category_name, class_label, deadline_status_label, milestone_label, stage_label,
     time_left,
 };
-use crate::browser::{file_bytes, short_time};
-use crate::households::picked_file;
+use crate::browser::short_time;
+use crate::households::photo_picker;
 use crate::ipc;
-use crate::lang::{I18n, error_text, field_text, fill, t_string, use_i18n};
+use crate::lang::{I18n, error_text, fill, refusal_text, t_string, use_i18n};
 use crate::state::use_ctx;
 use crate::sync_badge::StateChip;
 
@@ -158,11 +157,7 @@ fn send(i18n: I18n, order: DocId, step: Step, error: RwSignal<Option<String>>) {
                 ctx.toast.set(Some(t_string!(i18n, orders.done).to_owned()));
             }
             Err(e) => {
-                let text = match e.fields.first() {
-                    Some(f) => field_text(i18n, f),
-                    None => error_text(i18n, e.code, &e.message),
-                };
-                error.set(Some(text));
+                error.set(Some(refusal_text(i18n, &e)));
             }
         }
     });
@@ -237,21 +232,7 @@ fn StepPanel(page: OrderPage, error: RwSignal<Option<String>>) -> impl IntoView 
                 })
         }
     };
-    let on_photo = move |ev: leptos::ev::Event| {
-        let Some(file) = picked_file(&ev) else { return };
-        processing.set(true);
-        leptos::task::spawn_local(async move {
-            let staged = match file_bytes(&file).await {
-                Ok(bytes) => ipc::call_raw::<StagePhoto>(bytes).await,
-                Err(m) => Err(gridwalk_domain::ipc::AppError::new(ErrorCode::PhotoRead, m)),
-            };
-            match staged {
-                Ok(p) => photos.update(|v| v.push(p)),
-                Err(e) => error.set(Some(error_text(i18n, e.code, &e.message))),
-            }
-            processing.set(false);
-        });
-    };
+    let on_photo = photo_picker(i18n, photos, processing, error);
     let go = move |step: Step| send(i18n, order, step, error);
     let button = move |k: StepKind,
                        id: &'static str,
