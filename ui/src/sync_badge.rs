@@ -91,5 +91,5 @@ pub fn StateChip(state: SyncState) -> impl IntoView {
         SyncState::Synced => "ok",
         SyncState::Failed { .. } => "failed",
     };
-    view! { <span class=format!("chip {class}")>{label}</span> }
+    view! { <span class=format!("chip sync-state {class}")>{label}</span> }
 }
