@@ -107,7 +107,10 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
     // Saved locally and listed under 我的上报; background sync sends it
     // without anyone pressing 立即同步.
     css(&a, "#my-list .report-card").await;
-    text_until(&a, "#my-list .report-card .sync-state", |t| t.contains("已同步")).await;
+    text_until(&a, "#my-list .report-card .sync-state", |t| {
+        t.contains("已同步")
+    })
+    .await;
     shot(&a, "a-4-my-reports-synced").await;
     // A rider has no inbox tab and no export anywhere: only the office may
     // take the community's data away.
@@ -268,7 +271,10 @@ async fn a_report_made_in_one_window_appears_in_the_other_after_sync() {
 
     // A new code from the office: the banner goes and the kept report goes up.
     type_code(&b, "refused", &reinvite(&server, &office)).await;
-    text_until(&b, "#my-list .report-card .sync-state", |t| t.contains("已同步")).await;
+    text_until(&b, "#my-list .report-card .sync-state", |t| {
+        t.contains("已同步")
+    })
+    .await;
     assert!(
         absent(&b, "#refused-banner").await,
         "the banner is gone once bound again"
