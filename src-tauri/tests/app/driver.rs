@@ -236,6 +236,19 @@ pub async fn absent(c: &Client, sel: &str) -> bool {
         == serde_json::json!(true)
 }
 
+/// Waits until no element matches `sel`: what a change removes may go a
+/// render after what it shows instead.
+pub async fn gone(c: &Client, sel: &str) {
+    let started = Instant::now();
+    while !absent(c, sel).await {
+        if started.elapsed() > WAIT {
+            shot(c, "failure").await;
+            panic!("{sel} is still there (see failure.png)");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// Waits until the element's text satisfies `ok`, returning the text.
 pub async fn text_until(c: &Client, sel: &str, ok: impl Fn(&str) -> bool) -> String {
     let started = Instant::now();
