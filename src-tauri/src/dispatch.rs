@@ -113,6 +113,7 @@ pub fn handle<R: Runtime>(invoke: Invoke<R>) -> bool {
         N::SetResponsePolicy => {
             blocking::<c::SetResponsePolicy, R>(r, body, move |a| s.set_response_policy(&a))
         }
+        N::RoutePoint => blocking::<c::RoutePoint, R>(r, body, move |a| s.route_point(a)),
     }
     true
 }

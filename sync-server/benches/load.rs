@@ -53,6 +53,7 @@ fn provision(dir: &std::path::Path, devices: u64) -> Vec<String> {
         parent: parent.map(|p| GridId::parse(p).unwrap()),
         kind,
         name: id.into(),
+        boundary: None,
     };
     storage
         .add_node(&node("load", None, NodeKind::Community))
@@ -69,6 +70,7 @@ fn provision(dir: &std::path::Path, devices: u64) -> Vec<String> {
                     name: format!("worker {d}"),
                     role: Role::GridWorker,
                     nodes: vec![GridId::parse(GRID).unwrap()],
+                    categories: vec![],
                 },
                 0,
             )

@@ -198,9 +198,11 @@ pub fn subtree<'t>(tree: &'t [GridNode], roots: &[GridId]) -> Vec<&'t GridNode> 
 }
 
 /// A user's grids: every grid at or under their nodes; an admin's are all.
+/// A community counts as one too: what lies outside every grid's outline
+/// is filed under the community, for its office.
 pub fn grids_of(tree: &[GridNode], role: Role, nodes: &[GridId]) -> BTreeSet<GridId> {
     let all = role == Role::Admin;
-    let pick = |n: &&GridNode| n.kind == NodeKind::Grid;
+    let pick = |n: &&GridNode| matches!(n.kind, NodeKind::Grid | NodeKind::Community);
     if all {
         tree.iter().filter(pick).map(|n| n.id.clone()).collect()
     } else {

@@ -42,6 +42,7 @@ pub fn seed(state: &AppState, data_dir: &Path) -> Result<(), ServerError> {
                 name: u.name.clone(),
                 role: u.role,
                 nodes: u.nodes.clone(),
+                categories: u.categories.clone(),
             };
             provisioning::add_user(s, u.id, &new, now_ms()).map_err(config_error)?;
         }
@@ -78,6 +79,7 @@ fn tree(c: &Community) -> Result<Vec<GridNode>, ServerError> {
                 parent: parent.cloned(),
                 kind,
                 name: name.to_owned(),
+                boundary: None,
             })
         };
     let mut nodes = vec![node(
@@ -96,12 +98,10 @@ fn tree(c: &Community) -> Result<Vec<GridNode>, ServerError> {
     }
     for g in &c.grids {
         let parent = g.area.clone().unwrap_or_else(|| c.community.code.clone());
-        nodes.push(node(
-            g.code.as_str(),
-            Some(&parent),
-            NodeKind::Grid,
-            &g.name,
-        )?);
+        nodes.push(GridNode {
+            boundary: g.boundary.clone(),
+            ..node(g.code.as_str(), Some(&parent), NodeKind::Grid, &g.name)?
+        });
         for e in &g.estates {
             nodes.push(node(&e.code, Some(&g.code), NodeKind::Estate, &e.name)?);
             let estate = GridId::parse(&e.code).map_err(config_error)?;

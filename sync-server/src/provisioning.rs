@@ -66,6 +66,7 @@ pub fn add_node(storage: &Storage, node: &NewNode) -> Result<GridNode, ApiError>
         parent: node.parent.clone(),
         kind: node.kind,
         name: checked_name(&node.name, "node")?,
+        boundary: node.boundary.clone(),
     };
     if !storage.add_node(&new)? {
         return Err(bad(
@@ -90,6 +91,7 @@ pub fn add_user(
         name: checked_name(&new.name, "user")?,
         role: new.role,
         nodes: new.nodes.clone(),
+        categories: new.categories.clone(),
     };
     storage.add_user(&user, now_ms)?;
     Ok(user)

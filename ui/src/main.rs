@@ -14,6 +14,7 @@ mod households;
 mod import;
 mod ipc;
 mod lang;
+mod map;
 mod nav;
 mod needs;
 mod orders;

@@ -91,10 +91,10 @@ pub fn NeedsView() -> impl IntoView {
                 </div>
             })}
             <div class="filters">
-                {move || ctx.me().filter(|m| m.grids.len() > 1).map(|me| view! {
+                {move || ctx.me().filter(|m| m.grid_cells().len() > 1).map(|me| view! {
                     <select id=select("need-grid") class="grid-select" on:change=move |ev| grid.set(GridId::parse(&event_target_value(&ev)).ok())>
                         <option value="">{t_string!(i18n, needs.all_grids)}</option>
-                        {me.grids.iter().map(|g| view! { <option value=g.to_string()>{grid_name(&me, g)}</option> }).collect_view()}
+                        {me.grid_cells().iter().map(|g| view! { <option value=g.to_string()>{grid_name(&me, g)}</option> }).collect_view()}
                     </select>
                 })}
                 <select id="need-category-filter" class="grid-select" on:change=move |ev| {

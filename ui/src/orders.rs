@@ -21,6 +21,7 @@ use leptos_router::hooks::use_navigate;
 use crate::browser::short_time;
 use crate::ipc;
 use crate::lang::{I18n, english, error_text, fill, refusal_text, t_string, use_i18n};
+use crate::map::{GridMap, Pin};
 use crate::state::{Ctx, use_ctx};
 use crate::sync_badge::StateChip;
 
@@ -141,6 +142,24 @@ pub fn OrdersView() -> impl IntoView {
             }
         });
     });
+    // The same orders on the grid map, coloured by stage (red when late).
+    let show_map = RwSignal::new(false);
+    let pins = Signal::derive(move || {
+        items
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|it| {
+                let at = it.order.place?;
+                let late = if it.overdue { " overdue" } else { "" };
+                Some(Pin {
+                    at,
+                    class: format!("stage-{}{late}", it.order.summary.stage.as_str()),
+                    href: Some(format!("/orders/{}", it.order.id)),
+                })
+            })
+            .collect::<Vec<_>>()
+    });
     let list_label = move |l: OrderList| match l {
         OrderList::Board => t_string!(i18n, orders.board),
         OrderList::Mine => t_string!(i18n, orders.mine),
@@ -155,7 +174,20 @@ pub fn OrdersView() -> impl IntoView {
                         on:click=move |_| list.set(l)>{move || list_label(l)}</button>
                 }).collect_view()}
                 <a class="segment" id="orders-stats" href="/orders/stats">{move || t_string!(i18n, orders.stats)}</a>
+                <button class="segment" id="orders-map-toggle" class:active=move || show_map.get()
+                    on:click=move |_| show_map.update(|s| *s = !*s)>
+                    {move || if show_map.get() { t_string!(i18n, map.hide) } else { t_string!(i18n, map.show) }}
+                </button>
             </div>
+            <Show when=move || show_map.get()>
+                <GridMap id="orders-map" pins=pins />
+                <p class="map-legend">
+                    <span class="stage-submitted">{move || stage_label(i18n, Stage::Submitted)}</span>
+                    <span class="stage-accepted">{move || stage_label(i18n, Stage::Accepted)}</span>
+                    <span class="stage-resolved">{move || stage_label(i18n, Stage::Resolved)}</span>
+                    <span class="overdue">{move || t_string!(i18n, orders.overdue)}</span>
+                </p>
+            </Show>
             <div class="filters">
                 <select id="order-stage-filter" class="grid-select" on:change=move |ev| stage.set(Stage::parse(&event_target_value(&ev)))>
                     <option value="">{move || t_string!(i18n, orders.all_stages)}</option>

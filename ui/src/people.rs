@@ -119,6 +119,7 @@ fn AddPerson(
             name: name.get_untracked().trim().to_owned(),
             role: role.get_untracked(),
             nodes: vec![at],
+            categories: vec![],
         };
         if new.name.is_empty() {
             error.set(Some(error_text(i18n, ErrorCode::AdminBadName, "")));

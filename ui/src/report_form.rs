@@ -1,12 +1,14 @@
 //! 随手拍: photos, one category tap, a few words, a place — and done.
 //! Saving never needs the network. A photo that fails is reported on its
 //! own line and everything else typed so far stays. The report goes into
-//! one of the account's grids: a picker when there are several. A device
+//! the grid whose outline holds its location (a picker when the grids have
+//! no outlines yet, or it has only an address). A device
 //! never bound cannot save (it has no grid yet); the form keeps what was
 //! typed while the person binds it in the card above.
 
+use gridwalk_domain::boundary::Route;
 use gridwalk_domain::ipc::StagedPhoto;
-use gridwalk_domain::ipc::commands::{CreateReport, NewReport};
+use gridwalk_domain::ipc::commands::{CreateReport, NewReport, RoutePoint};
 use gridwalk_domain::{Coordinates, GridId, Location, LocationSource, ReportDraft};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -15,7 +17,8 @@ use wasm_bindgen::JsCast;
 use crate::bind::grid_name;
 use crate::browser::device_position;
 use crate::ipc;
-use crate::lang::{english, error_text, t_string, use_i18n};
+use crate::lang::{english, error_text, fill, t_string, use_i18n};
+use crate::map::{GridMap, Pin};
 use crate::state::Ctx;
 
 #[component]
@@ -30,6 +33,8 @@ pub fn ReportForm() -> impl IntoView {
     let description = RwSignal::new(String::new());
     let address = RwSignal::new(String::new());
     let device_pos = RwSignal::new(None::<Coordinates>);
+    let map_pos = RwSignal::new(None::<Coordinates>);
+    let route = RwSignal::new(None::<Route>);
     let locating = RwSignal::new(false);
     let reporter = RwSignal::new(String::new());
     let message = RwSignal::new(None::<(bool, String)>);
@@ -105,22 +110,36 @@ pub fn ReportForm() -> impl IntoView {
     };
 
     let photo_gps = move || photos.get().iter().find_map(|p| p.gps);
+    // The photo's own GPS wins; a pin put on the map by hand beats the
+    // phone's fix (the person chose it).
+    let point = move || {
+        photo_gps()
+            .map(|c| (c, LocationSource::PhotoExif))
+            .or_else(|| map_pos.get().map(|c| (c, LocationSource::Map)))
+            .or_else(|| device_pos.get().map(|c| (c, LocationSource::Device)))
+    };
+    // Where it will be filed, asked of the device's outlines as the point moves.
+    Effect::new(move |_| {
+        let Some((at, _)) = point() else {
+            route.set(None);
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            route.set(ipc::call::<RoutePoint>(&at).await.ok());
+        });
+    });
+    let outlined = move || me().is_some_and(|m| m.outlined_grids().next().is_some());
 
     let submit = move |_| {
         message.set(None);
         let note = address.get_untracked().trim().to_owned();
-        let location = match (photo_gps(), device_pos.get_untracked()) {
-            (Some(coords), _) => Location::Point {
+        let location = match point() {
+            Some((coords, source)) => Location::Point {
                 coords,
-                source: LocationSource::PhotoExif,
+                source,
                 note,
             },
-            (None, Some(coords)) => Location::Point {
-                coords,
-                source: LocationSource::Device,
-                note,
-            },
-            (None, None) => match Location::address(&note) {
+            None => match Location::address(&note) {
                 Ok(l) => l,
                 Err(_) => {
                     message.set(Some((false, t_string!(i18n, err.location).to_owned())));
@@ -153,6 +172,7 @@ pub fn ReportForm() -> impl IntoView {
                     description.set(String::new());
                     address.set(String::new());
                     device_pos.set(None);
+                    map_pos.set(None);
                     photo_error.set(None);
                     navigate("/mine", Default::default());
                     ctx.toast.set(Some(t_string!(i18n, form.saved).to_owned()));
@@ -213,17 +233,47 @@ pub fn ReportForm() -> impl IntoView {
                 {move || photo_gps().map(|c| view! {
                     <p class="gps" id="gps-from-photo">{t_string!(i18n, form.gps_from_photo)}": "{c.display()}</p>
                 })}
-                {move || (photo_gps().is_none()).then(|| device_pos.get()).flatten().map(|c| view! {
-                    <p class="gps">{t_string!(i18n, form.gps_from_device)}": "{c.display()}</p>
-                })}
+                {move || match point() {
+                    Some((c, LocationSource::Device)) => Some(view! {
+                        <p class="gps" id="gps-from-device">{t_string!(i18n, form.gps_from_device)}": "{c.display()}</p>
+                    }.into_any()),
+                    Some((c, LocationSource::Map)) => Some(view! {
+                        <p class="gps" id="gps-from-map">{t_string!(i18n, form.gps_from_map)}": "{c.display()}</p>
+                    }.into_any()),
+                    _ => None,
+                }}
                 <button class="secondary" on:click=locate disabled=move || locating.get()>
                     {move || if locating.get() { t_string!(i18n, form.locating) } else { t_string!(i18n, form.use_device) }}
                 </button>
                 <input id="address" type="text" placeholder=move || t_string!(i18n, form.address_ph)
                     prop:value=move || address.get() on:input=move |ev| address.set(event_target_value(&ev)) />
+                <Show when=outlined>
+                    // The photo's GPS is shown, not moved; without it a tap places the pin.
+                    {move || match photo_gps() {
+                        Some(at) => {
+                            let pin = vec![Pin { at, class: "photo".into(), href: None }];
+                            view! { <GridMap id="report-map" pins=Signal::derive(move || pin.clone()) /> }.into_any()
+                        }
+                        None => view! {
+                            <p class="hint">{t_string!(i18n, form.pin_hint)}</p>
+                            <GridMap id="report-map" pins=Signal::derive(Vec::new) pick=map_pos />
+                        }.into_any(),
+                    }}
+                </Show>
+                {move || match route.get() {
+                    Some(Route::Grid { grid }) => me().map(|me| {
+                        let text = fill(t_string!(i18n, form.route_grid), &[("g", &grid_name(&me, &grid))]);
+                        view! { <p class="route-line" id="route-line">{text}</p> }.into_any()
+                    }),
+                    Some(Route::Outside { file: Some(_) }) => Some(view! {
+                        <p class="route-line outside" id="route-line">{t_string!(i18n, form.route_outside)}</p>
+                    }.into_any()),
+                    _ => None,
+                }}
             </div>
 
-            {move || me().map(|me| {
+            // Once the point decides the grid, there is nothing to pick.
+            {move || me().filter(|_| route.get().is_none_or(|r| r.grid().is_none())).map(|me| {
                 if me.grids.len() > 1 {
                     let options = me.grids.iter().map(|g| {
                         let name = grid_name(&me, g);

@@ -3,15 +3,16 @@
 //! card opens its full photos. The list reads again when the shell says
 //! reports changed; photos load by hash from the photo scheme.
 
-use gridwalk_domain::DocKind;
 use gridwalk_domain::ipc::commands::ListReports;
 use gridwalk_domain::ipc::{ExportWhat, Listed, ReportListScope};
 use gridwalk_domain::report::{ReportRow, RiderStage};
+use gridwalk_domain::{DocKind, GridId};
 use leptos::prelude::*;
 
 use gridwalk_domain::ipc::orders::NewOrder;
 use gridwalk_domain::work_order::OrderClass;
 
+use crate::bind::grid_name;
 use crate::browser::short_time;
 use crate::export_bar::ExportBar;
 use crate::ipc;
@@ -118,10 +119,30 @@ pub fn ReportList(which: ReportListScope) -> impl IntoView {
                                 {(office && manager()).then(|| {
                                     let id = r.id;
                                     let navigate = navigate.clone();
+                                    // Filed by its location; the office may send it to
+                                    // another grid before dispatching (改派网格).
+                                    let grid = RwSignal::new(r.scope.clone());
+                                    let grids = ctx.me().map(|me| {
+                                        me.grids.iter().map(|g| (g.clone(), grid_name(&me, g))).collect::<Vec<_>>()
+                                    }).unwrap_or_default();
                                     view! {
+                                        <label class="field redirect" on:click=|ev| ev.stop_propagation()>
+                                            <span>{t_string!(i18n, orders.grid)}</span>
+                                            <select id=format!("redirect-{id}") class="grid-select"
+                                                on:change=move |ev| if let Ok(g) = GridId::parse(&event_target_value(&ev)) { grid.set(g) }>
+                                                {grids.into_iter().map(|(g, name)| {
+                                                    let selected = g == grid.get_untracked();
+                                                    view! { <option value=g.to_string() selected=selected>{name}</option> }
+                                                }).collect_view()}
+                                            </select>
+                                        </label>
                                         <button class="secondary" id=format!("dispatch-{id}") on:click=move |ev| {
                                             ev.stop_propagation();
-                                            let new = NewOrder::Report { report: id, class: OrderClass::Ordinary };
+                                            let new = NewOrder::Report {
+                                                report: id,
+                                                class: OrderClass::Ordinary,
+                                                grid: Some(grid.get_untracked()),
+                                            };
                                             make_order(i18n, new, error, navigate.clone());
                                         }>{move || t_string!(i18n, orders.from_report)}</button>
                                     }

@@ -123,16 +123,31 @@ impl Store {
     /// expects it saved, and the server checks the grid again on upload. A
     /// device never bound has no grid at all and must be bound first.
     pub fn report_grid(&self, requested: Option<&GridId>) -> Result<GridId> {
+        self.pick_grid(requested, |me| me.grids.clone())
+    }
+
+    /// Like `report_grid`, among the grids proper: households live in a
+    /// grid, never in the community's file of what lies outside them.
+    pub fn archive_grid(&self, requested: Option<&GridId>) -> Result<GridId> {
+        self.pick_grid(requested, Me::grid_cells)
+    }
+
+    fn pick_grid(
+        &self,
+        requested: Option<&GridId>,
+        allowed: impl Fn(&Me) -> Vec<GridId>,
+    ) -> Result<GridId> {
         let me = self.me()?.ok_or(CoreError::NotBound)?;
+        let grids = allowed(&me);
         if let Some(g) = requested {
-            return if me.grids.contains(g) {
+            return if grids.contains(g) {
                 Ok(g.clone())
             } else {
                 Err(CoreError::GridNotYours(g.to_string()))
             };
         }
-        let last = self.last_grid()?.filter(|g| me.grids.contains(g));
-        last.or_else(|| me.grids.first().cloned())
+        let last = self.last_grid()?.filter(|g| grids.contains(g));
+        last.or_else(|| grids.first().cloned())
             .ok_or(CoreError::NoGrids)
     }
 

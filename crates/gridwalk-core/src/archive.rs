@@ -38,7 +38,7 @@ impl Store {
         grid: Option<&GridId>,
         now_ms: i64,
     ) -> Result<DocId> {
-        let scope = self.report_grid(grid)?;
+        let scope = self.archive_grid(grid)?;
         let by = self.author()?.map(|a| a.name).unwrap_or_default();
         let h = Household::from_draft(
             draft,

@@ -18,6 +18,7 @@ pub mod error;
 pub mod orders;
 pub mod records;
 pub mod reports;
+pub mod routing;
 pub mod search;
 pub mod store;
 pub mod sync_engine;

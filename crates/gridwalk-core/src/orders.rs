@@ -116,7 +116,11 @@ impl Store {
         };
         let (scope, source, category, class, description, place, location, photos, first) =
             match new {
-                NewOrder::Report { report, class } => {
+                NewOrder::Report {
+                    report,
+                    class,
+                    grid,
+                } => {
                     let r: HazardReport =
                         self.record(report)?.ok_or(CoreError::NotFound(*report))?;
                     let coords = match &r.location {
@@ -124,7 +128,10 @@ impl Store {
                         Location::Address { .. } => None,
                     };
                     (
-                        r.scope.clone(),
+                        match grid {
+                            Some(g) => self.report_grid(Some(g))?,
+                            None => r.scope.clone(),
+                        },
                         OrderSource::Report { report: *report },
                         r.category.clone(),
                         *class,

@@ -18,7 +18,7 @@ use automerge::{AutoCommit, Change};
 use gridwalk_domain::ipc::Listed;
 use gridwalk_domain::record::{Choice, Conflict, Record};
 use gridwalk_domain::sync_state::{SyncStatus, record_state};
-use gridwalk_domain::{DeviceId, DocId, DocKind, GridId, record};
+use gridwalk_domain::{Coordinates, DeviceId, DocId, DocKind, GridId, record};
 use gridwalk_records::Author;
 use rusqlite::types::Value as Sql;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -425,7 +425,8 @@ impl Store {
                     OR EXISTS(SELECT 1 FROM record_blobs rb JOIN blobs b ON b.hash = rb.hash
                               WHERE rb.doc_id = r.doc_id AND b.uploaded = 0),
                     EXISTS(SELECT 1 FROM record_blobs rb WHERE rb.doc_id = r.doc_id
-                              AND rb.hash NOT IN (SELECT hash FROM blobs))";
+                              AND rb.hash NOT IN (SELECT hash FROM blobs)),
+                    r.lat, r.lon";
         let mut args: Vec<Sql> = Vec::new();
         let searching = q.search.as_deref().is_some_and(|t| !t.trim().is_empty());
         let mut sql = match q.search.as_deref().filter(|_| searching) {
@@ -498,11 +499,12 @@ impl Store {
                 r.get::<_, String>(4)?,
                 r.get::<_, bool>(5)?,
                 r.get::<_, bool>(6)?,
+                (r.get::<_, Option<f64>>(7)?, r.get::<_, Option<f64>>(8)?),
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, scope, maker, conflicts, summary, unsent, photos_pending) = row?;
+            let (id, scope, maker, conflicts, summary, unsent, photos_pending, at) = row?;
             let bad =
                 |e: String| CoreError::Invalid(format!("the list of {} is damaged: {e}", K::KIND));
             out.push(Listed {
@@ -512,6 +514,10 @@ impl Store {
                 conflicts,
                 photos_pending,
                 sync: record_state(unsent, status),
+                place: match at {
+                    (Some(lat), Some(lon)) => Coordinates::parse(lat, lon).ok(),
+                    _ => None,
+                },
                 summary: serde_json::from_str(&summary).map_err(|e| bad(e.to_string()))?,
             });
         }

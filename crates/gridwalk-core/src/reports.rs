@@ -19,7 +19,9 @@ impl Store {
     }
 
     /// Like `create_report`, in the grid the person picked (checked against
-    /// the account's grids). The grid is remembered as the next default.
+    /// the account's grids) — unless the grids are outlined and the report
+    /// has a point: then the point decides (see `routing`). The grid is
+    /// remembered as the next default.
     pub fn create_report_in(
         &mut self,
         draft: ReportDraft,
@@ -27,7 +29,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<DocId> {
         let id = crate::new_doc_id();
-        let scope = self.report_grid(grid)?;
+        let scope = self.routed_grid(&draft.location, grid)?;
         self.create_report_with(draft, id, scope, now_ms)
     }
 

@@ -111,6 +111,7 @@ pub fn person(
         name: name.into(),
         role,
         nodes: vec![gridwalk_domain::GridId::parse("demo-grid-1").unwrap()],
+        categories: vec![],
     }
 }
 

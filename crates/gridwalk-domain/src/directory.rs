@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
+use crate::boundary::Boundary;
+use crate::category::CategoryCode;
 use crate::ids::{DeviceId, GridId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -56,29 +58,94 @@ impl NodeKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridNode {
     pub id: GridId,
     pub parent: Option<GridId>,
     pub kind: NodeKind,
     pub name: String,
+    /// The grid's outline, when the office has drawn it: devices route a
+    /// report to the grid whose outline holds its location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<Boundary>,
 }
 
 /// What a device learns about its user: who they are and the part of the
 /// tree they work in. Sent at provisioning and refreshed on every sync.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Me {
     pub user: UserId,
     pub name: String,
     pub role: Role,
     /// The user's nodes, their ancestors and their descendants.
     pub nodes: Vec<GridNode>,
-    /// The grids this user may put records in, in tree order.
+    /// The grids this user may put records in, in tree order. A community
+    /// the user works in is among them: it files what lies outside every
+    /// grid (see `Me::grid_cells`).
     pub grids: Vec<GridId>,
     /// For an office: the grid workers and departments it may dispatch to,
     /// so dispatching works offline. Empty for everyone else.
     #[serde(default)]
     pub people: Vec<UserInfo>,
+}
+
+/// Why a person is offered first for a dispatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Suggested {
+    /// Works the order's grid.
+    GridWorker,
+    /// Handles the order's category.
+    Department,
+    No,
+}
+
+impl Me {
+    fn node(&self, id: &GridId) -> Option<&GridNode> {
+        self.nodes.iter().find(|n| &n.id == id)
+    }
+
+    /// The user's grids proper (网格), without the community's own file:
+    /// where households, needs and visits live.
+    pub fn grid_cells(&self) -> Vec<GridId> {
+        self.grids
+            .iter()
+            .filter(|g| !self.node(g).is_some_and(|n| n.kind == NodeKind::Community))
+            .cloned()
+            .collect()
+    }
+
+    /// The community file for what lies outside every grid, when the user
+    /// works in the whole community.
+    pub fn community_file(&self) -> Option<&GridId> {
+        self.grids
+            .iter()
+            .find(|g| self.node(g).is_some_and(|n| n.kind == NodeKind::Community))
+    }
+
+    /// Whom an office would send an order of `category` in `grid` to, best
+    /// first: the grid's own workers, then the departments that handle the
+    /// category, then everyone else it may dispatch to.
+    pub fn dispatch_choices(&self, grid: &GridId, category: &str) -> Vec<(UserInfo, Suggested)> {
+        let why = |p: &UserInfo| match p.role {
+            Role::GridWorker if p.nodes.contains(grid) => Suggested::GridWorker,
+            Role::Department if p.categories.iter().any(|c| c.as_str() == category) => {
+                Suggested::Department
+            }
+            _ => Suggested::No,
+        };
+        let mut out: Vec<_> = self.people.iter().map(|p| (p.clone(), why(p))).collect();
+        // Stable: within a rank, the server's order (by name) stays.
+        out.sort_by_key(|(_, w)| *w);
+        out
+    }
+
+    /// The user's grids that have an outline, with it.
+    pub fn outlined_grids(&self) -> impl Iterator<Item = (&GridNode, &Boundary)> {
+        self.nodes.iter().filter_map(|n| {
+            let b = n.boundary.as_ref()?;
+            (n.kind == NodeKind::Grid && self.grids.contains(&n.id)).then_some((n, b))
+        })
+    }
 }
 
 /// A one-time invitation code: 12 characters from an alphabet without look-alikes,
@@ -151,7 +218,7 @@ pub struct RedeemRequest {
     pub device_name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RedeemResponse {
     /// The device's bearer token. Shown once; the server keeps only its hash.
     pub token: String,
@@ -170,12 +237,15 @@ pub struct LoginResponse {
     pub expires_at_ms: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewNode {
     pub id: GridId,
     pub parent: Option<GridId>,
     pub kind: NodeKind,
     pub name: String,
+    /// A grid's outline (GeoJSON Polygon), checked on arrival.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<Boundary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +253,10 @@ pub struct NewUser {
     pub name: String,
     pub role: Role,
     pub nodes: Vec<GridId>,
+    /// For a department: the report categories it handles (城管科: manhole
+    /// covers, garbage…), so a dispatch can suggest it. Empty for others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<CategoryCode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,6 +265,9 @@ pub struct UserInfo {
     pub name: String,
     pub role: Role,
     pub nodes: Vec<GridId>,
+    /// What a department handles (see `NewUser::categories`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<CategoryCode>,
 }
 
 /// A fresh invitation. The code exists only in this answer.
@@ -295,12 +372,55 @@ mod tests {
     }
 
     #[test]
+    fn a_dispatch_offers_the_grids_worker_then_the_categorys_department_first() {
+        let grid = |s: &str| GridId::parse(s).unwrap();
+        let person = |n: u8, role, node: &str, categories: &[&str]| UserInfo {
+            id: UserId::from_random_bytes([n; 16]),
+            name: format!("p{n}"),
+            role,
+            nodes: vec![grid(node)],
+            categories: categories
+                .iter()
+                .map(|c| CategoryCode::parse(c).unwrap())
+                .collect(),
+        };
+        let me = Me {
+            user: UserId::from_random_bytes([9; 16]),
+            name: "办公室".into(),
+            role: Role::Office,
+            nodes: vec![],
+            grids: vec![grid("c"), grid("g1"), grid("g2")],
+            people: vec![
+                person(1, Role::Department, "c", &["road_damage"]),
+                person(2, Role::GridWorker, "g2", &[]),
+                person(3, Role::Department, "c", &["manhole_cover", "garbage"]),
+                person(4, Role::GridWorker, "g1", &[]),
+            ],
+        };
+        let order: Vec<(String, Suggested)> = me
+            .dispatch_choices(&grid("g1"), "manhole_cover")
+            .into_iter()
+            .map(|(p, why)| (p.name, why))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("p4".to_owned(), Suggested::GridWorker),
+                ("p3".to_owned(), Suggested::Department),
+                ("p1".to_owned(), Suggested::No),
+                ("p2".to_owned(), Suggested::No),
+            ]
+        );
+    }
+
+    #[test]
     fn people_are_listed_by_name_with_their_own_devices_newest_first() {
         let user = |n: u8, name: &str| UserInfo {
             id: UserId::from_random_bytes([n; 16]),
             name: name.into(),
             role: Role::Reporter,
             nodes: vec![],
+            categories: vec![],
         };
         let device = |id: i64, user: u8, at: i64| DeviceInfo {
             id,

@@ -89,6 +89,7 @@ pub fn reports_table(reports: &[Fixed<HazardReport>], catalog: &CategoryCatalog)
                     match source {
                         LocationSource::PhotoExif => "照片GPS",
                         LocationSource::Device => "手机定位",
+                        LocationSource::Map => "地图选点",
                     },
                 ),
                 Location::Address { text } => {

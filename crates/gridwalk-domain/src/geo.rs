@@ -69,6 +69,8 @@ pub enum LocationSource {
     PhotoExif,
     /// The device's position service.
     Device,
+    /// Put on the grid map by hand: the phone had no fix.
+    Map,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -163,5 +163,8 @@ pub struct Listed<S> {
     /// next sync).
     pub photos_pending: bool,
     pub sync: SyncState,
+    /// Where it is, when it has a point (for the map).
+    #[serde(default)]
+    pub place: Option<crate::Coordinates>,
     pub summary: S,
 }

@@ -9,6 +9,7 @@
 //! once a value exists, it is valid.
 
 pub mod access;
+pub mod boundary;
 pub mod calendar;
 pub mod catalog;
 pub mod category;

@@ -1,6 +1,8 @@
 //! Work orders: each a call into core's orders, then word to the UI of
 //! what changed. All of it works offline.
 
+use gridwalk_domain::Coordinates;
+use gridwalk_domain::boundary::Route;
 use gridwalk_domain::ipc::AppError;
 use gridwalk_domain::ipc::orders::{
     NewOrder, OrderItem, OrderPage, OrderQuery, OrderStats, OrderStep,
@@ -44,5 +46,9 @@ impl AppState {
 
     pub fn set_response_policy(&self, p: &ResponsePolicy) -> Result<(), AppError> {
         Ok(self.store()?.set_response_policy(p)?)
+    }
+
+    pub fn route_point(&self, at: Coordinates) -> Result<Route, AppError> {
+        Ok(self.store()?.route_point(at)?)
     }
 }

@@ -1,18 +1,22 @@
-//! The loop in the real window: a rider's photo reaches the office's inbox,
-//! the office dispatches it to a grid worker (派单), the worker accepts it
+//! The loop in the real window: a rider's photo is filed under the grid
+//! whose outline holds its GPS position and reaches the office's inbox, the
+//! office dispatches it to that grid's worker (派单), the worker accepts it
 //! on a phone (接单), marks being on site, resolves it with a photo of the
 //! result (办结) and records the resident's five stars (评单); the office
 //! sees it rated, on time by its 1341 commitments, and the rider's list
-//! says 已办结 with the photo of the result. Screenshots at phone and
-//! desktop size land in `target/e2e-artifacts/`.
+//! says 已办结 with the photo of the result. Both see the order on the grid
+//! map. A second test has a rider with no GPS put the pin on the map.
+//! Screenshots at phone and desktop size land in `target/e2e-artifacts/`.
 
 use gridwalk_domain::Role;
 
 use crate::driver::{
-    css, image_shown, open_app, resize, shot, start_xvfb, tap, text_until, type_code, type_into,
+    absent, add_photo, css, image_shown, open_app, resize, shot, start_xvfb, tap, text_until,
+    type_code, type_into,
 };
 use crate::support::{
-    COMMUNITY, GRIDS, bind, device, grid_tree, invitation, photo, report, server_at,
+    COMMUNITY, GRIDS, bind, device, grid_tree, invitation, located_report, outline_grids, photo,
+    server_at,
 };
 use crate::sync_two_clients::pass;
 
@@ -21,6 +25,7 @@ async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_i
     let tmp = tempfile::tempdir().unwrap();
     let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
     grid_tree(&server);
+    outline_grids(&server);
     // Everyone exists before the office binds: its dispatch list is then
     // complete from its first sync.
     let (_, office_code) = invitation(&server, "社区办公室", Role::Office, &[COMMUNITY]);
@@ -31,7 +36,9 @@ async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_i
     let rider_dir = tmp.path().join("rider");
     let rider = device(&rider_dir, &server);
     bind(&rider, &rider_code).await;
-    report(&rider, "gps/DSCN0010.jpg", "3号楼东侧井盖松动");
+    // Filed by the photo's GPS, inside grid 1's outline: without routing it
+    // would land in the community's own file, which 王芳 never receives.
+    let id = located_report(&rider, "gps/DSCN0010.jpg", "3号楼东侧井盖松动");
     pass(&rider).await;
 
     let (_xvfb, display) = start_xvfb();
@@ -47,12 +54,18 @@ async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_i
     text_until(&o, "#sync-badge", |t| t.contains("上次同步")).await;
     tap(&o, "#tab-office").await;
     text_until(&o, "#office-list", |t| t.contains("井盖松动")).await;
+    let filed = text_until(&o, &format!("#redirect-{id} option:checked"), |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert_eq!(filed, "第1网格", "routed by its location");
     tap(&o, "[id^=dispatch-]").await;
     text_until(&o, "#order-stage", |t| t.contains("待派单")).await;
+    // The grid's own worker is offered first, and preselected.
     let person = text_until(&o, "#order-person option", |t| t.contains("王芳")).await;
     assert!(
-        !person.contains("骑手"),
-        "riders are not dispatched to: {person}"
+        person.contains("本网格") && !person.contains("骑手"),
+        "the grid's worker comes first; riders are not dispatched to: {person}"
     );
     tap(&o, "#order-dispatch").await;
     text_until(&o, "#order-stage", |t| t.contains("已派单")).await;
@@ -64,6 +77,16 @@ async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_i
     shot(&o, "orders-o-1-dispatched-desktop").await;
     tap(&o, "#sync-now").await;
     text_until(&o, "#order-page", |t| t.contains("已同步")).await;
+    // The desk's map: both outlines and the order as a blue (dispatched) pin.
+    tap(&o, "#tab-orders").await;
+    tap(&o, "#orders-map-toggle").await;
+    css(&o, "#orders-map circle.pin.stage-dispatched").await;
+    let grids = text_until(&o, "#orders-map", |t| t.contains("第2网格")).await;
+    assert!(
+        grids.contains("第1网格"),
+        "both grids are labelled: {grids}"
+    );
+    shot(&o, "orders-o-1b-map-desktop").await;
     o.close().await.unwrap();
     drop(driver_o);
 
@@ -82,6 +105,15 @@ async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_i
         "my orders shows the time left: {rows}"
     );
     shot(&w, "orders-w-1-my-orders-phone").await;
+    tap(&w, "#orders-map-toggle").await;
+    css(&w, "#orders-map circle.pin.stage-dispatched").await;
+    let mine = text_until(&w, "#orders-map", |t| t.contains("第1网格")).await;
+    assert!(
+        !mine.contains("第2网格"),
+        "a worker's map is their own grid: {mine}"
+    );
+    shot(&w, "orders-w-1b-map-phone").await;
+    tap(&w, "#orders-map-toggle").await;
     tap(&w, ".order-link").await;
     tap(&w, "#order-accept").await;
     text_until(&w, "#order-stage", |t| t.contains("处理中")).await;
@@ -146,4 +178,56 @@ async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_i
         "the photo of the result reaches the rider"
     );
     shot(&r, "orders-r-1-what-became-of-it-phone").await;
+}
+
+/// A rider whose photo has no GPS tags taps the map where the problem is:
+/// the form says which grid that is, and the report is filed there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rider_without_gps_puts_the_pin_on_the_map_and_the_report_is_filed_by_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
+    grid_tree(&server);
+    outline_grids(&server);
+    let (_, rider_code) = invitation(&server, "骑手 小李", Role::Reporter, &[COMMUNITY]);
+    let (_xvfb, display) = start_xvfb();
+    let (r, _driver) = open_app(&display, &tmp.path().join("rider"), &server.url()).await;
+    resize(&r, 360, 800).await;
+    type_code(&r, "bind", &rider_code).await;
+    text_until(&r, "#account", |t| t.contains("骑手 小李")).await;
+    add_photo(&r, "orientation/landscape_1.jpg").await;
+    assert!(
+        absent(&r, "#gps-from-photo").await,
+        "this photo has no GPS tags"
+    );
+    tap(&r, "#cat-garbage").await;
+    type_into(&r, "#description", "垃圾堆放").await;
+    // The middle of the map lies in grid 1 (see `outline_grids`).
+    tap(&r, "#report-map").await;
+    css(&r, "#report-map-picked").await;
+    text_until(&r, "#gps-from-map", |t| t.contains("地图选点")).await;
+    let route = text_until(&r, "#route-line", |t| t.contains("网格")).await;
+    assert!(route.contains("第1网格"), "{route}");
+    assert!(
+        absent(&r, "#grid-select").await,
+        "the pin decides; nothing to pick"
+    );
+    shot(&r, "orders-r-0-pin-on-map-phone").await;
+    tap(&r, "#submit").await;
+    text_until(&r, "#my-list .report-card .sync-state", |t| {
+        t.contains("已同步")
+    })
+    .await;
+    let grid = |g: &str| vec![gridwalk_domain::GridId::parse(g).unwrap()];
+    let filed = |g: &str| {
+        server
+            .storage()
+            .doc_ids(gridwalk_domain::DocKind::Report, Some(&grid(g)))
+            .unwrap()
+            .len()
+    };
+    assert_eq!(
+        (filed(GRIDS[0]), filed(COMMUNITY)),
+        (1, 0),
+        "the report is filed under grid 1 on the server"
+    );
 }

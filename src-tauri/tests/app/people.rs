@@ -41,6 +41,7 @@ async fn an_office_adds_a_rider_switches_a_phone_off_and_invites_again() {
             name: "骑手 张师傅".into(),
             role: Role::Reporter,
             nodes: vec![GridId::parse(GRIDS[1]).unwrap()],
+            categories: vec![],
         })
         .await
         .unwrap();
@@ -58,6 +59,7 @@ async fn an_office_adds_a_rider_switches_a_phone_off_and_invites_again() {
             name: "另一个办公室".into(),
             role: Role::Office,
             nodes: vec![GridId::parse(COMMUNITY).unwrap()],
+            categories: vec![],
         })
         .await
         .unwrap_err();

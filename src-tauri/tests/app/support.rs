@@ -2,8 +2,9 @@
 //! tree, invitations, a device.
 
 use gridwalk_app_lib::AppState;
+use gridwalk_domain::boundary::Boundary;
 use gridwalk_domain::directory::{Me, NewNode, NewUser, NodeKind};
-use gridwalk_domain::{GridId, Location, ReportDraft, Role};
+use gridwalk_domain::{Coordinates, GridId, Location, LocationSource, ReportDraft, Role};
 use gridwalk_sync_server::provisioning::{add_node, add_user, invite, random_user_id};
 use gridwalk_sync_server::{RunningServer, ServerConfig};
 use std::path::{Path, PathBuf};
@@ -40,6 +41,7 @@ pub fn grid_tree(server: &RunningServer) {
         parent: parent.map(|p| GridId::parse(p).unwrap()),
         kind,
         name: name.into(),
+        boundary: None,
     };
     add_node(
         server.storage(),
@@ -56,6 +58,32 @@ pub fn grid_tree(server: &RunningServer) {
     }
 }
 
+/// Outlines for the two grids of `grid_tree`, around the GPS tags of the
+/// test photos (Tuscany): grid 1 holds `gps/DSCN0010.jpg` and the middle of
+/// the map; grid 2 is a smaller square east of it.
+pub fn outline_grids(server: &RunningServer) {
+    let square = |west: f64, south: f64, east: f64, north: f64| {
+        Boundary::from_positions(&[vec![
+            vec![west, south],
+            vec![east, south],
+            vec![east, north],
+            vec![west, north],
+            vec![west, south],
+        ]])
+        .unwrap()
+    };
+    for (grid, outline) in [
+        (GRIDS[0], square(11.880, 43.460, 11.890, 43.470)),
+        (GRIDS[1], square(11.890, 43.460, 11.895, 43.465)),
+    ] {
+        let found = server
+            .storage()
+            .set_boundary(&GridId::parse(grid).unwrap(), Some(&outline))
+            .unwrap();
+        assert!(found, "grid {grid} exists");
+    }
+}
+
 /// A new user attached to `nodes`, and a one-time invitation code for them.
 pub fn invitation(
     server: &RunningServer,
@@ -68,6 +96,7 @@ pub fn invitation(
         name: name.into(),
         role,
         nodes: nodes.iter().map(|n| GridId::parse(n).unwrap()).collect(),
+        categories: vec![],
     };
     add_user(server.storage(), id, &new, 1_000).unwrap();
     (id, reinvite(server, &id))
@@ -108,6 +137,26 @@ pub fn device(dir: &Path, server: &RunningServer) -> AppState {
 /// Creates a report on `device` with the given testdata photo, in the
 /// account's default grid, now.
 pub fn report(device: &AppState, photo_rel: &str, text: &str) -> gridwalk_domain::DocId {
+    report_with(device, photo_rel, text, |_| {
+        Location::address("幸福小区3号楼").unwrap()
+    })
+}
+
+/// Like `report`, placed where the photo's GPS says, as the form does.
+pub fn located_report(device: &AppState, photo_rel: &str, text: &str) -> gridwalk_domain::DocId {
+    report_with(device, photo_rel, text, |gps| Location::Point {
+        coords: gps.expect("the test photo has GPS tags"),
+        source: LocationSource::PhotoExif,
+        note: String::new(),
+    })
+}
+
+fn report_with(
+    device: &AppState,
+    photo_rel: &str,
+    text: &str,
+    place: impl FnOnce(Option<Coordinates>) -> Location,
+) -> gridwalk_domain::DocId {
     let bytes = std::fs::read(photo(photo_rel)).unwrap();
     let mut store = device.store.lock().unwrap();
     let now = gridwalk_app_lib::sync_loop::now_ms();
@@ -115,7 +164,7 @@ pub fn report(device: &AppState, photo_rel: &str, text: &str) -> gridwalk_domain
     let draft = ReportDraft {
         category: "manhole_cover".into(),
         description: text.into(),
-        location: Location::address("幸福小区3号楼").unwrap(),
+        location: place(staged.gps),
         photos: vec![staged.photo],
         reporter: "骑手".into(),
     };

@@ -53,8 +53,8 @@ async fn two_devices_converge_through_the_server_and_a_restart_loses_nothing_ack
     assert_eq!(me_a.grids.len(), 1, "a grid worker reports into their grid");
     assert_eq!(
         me_b.grids.len(),
-        2,
-        "the office has every grid of the community"
+        3,
+        "the office has every grid of the community, and the community's own file"
     );
 
     // A reports offline-style (saved first), then syncs: change and photos go up.

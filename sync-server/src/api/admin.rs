@@ -10,9 +10,10 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use gridwalk_domain::ErrorCode;
 use gridwalk_domain::access::roles_managed_by;
+use gridwalk_domain::boundary::Boundary;
 use gridwalk_domain::directory::{
     AuditEntry, DeviceInfo, GridNode, Invitation, LoginRequest, LoginResponse, NewNode, NewUser,
     UserCreated, UserInfo,
@@ -33,6 +34,7 @@ pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/v1/admin/login", post(login))
         .route("/v1/admin/nodes", get(nodes).post(create_node))
+        .route("/v1/admin/nodes/{id}/boundary", put(set_boundary))
         .route("/v1/admin/users", get(users).post(create_user))
         .route("/v1/admin/users/{id}/invitations", post(reinvite))
         .route("/v1/admin/users/{id}/nodes", post(move_user))
@@ -140,6 +142,50 @@ async fn create_node(
     })
     .await?;
     Ok(axum::Json(created))
+}
+
+/// Draws (a GeoJSON Polygon) or clears (`null`) a node's outline. An admin
+/// anywhere; an office inside its own part of the tree. Devices get it with
+/// their next sync's `Me` and route reports by it from then on.
+async fn set_boundary(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<axum::Json<GridNode>, ApiError> {
+    let mgr = manager(&state, &headers).await?;
+    let id = gridwalk_domain::GridId::parse(&id)
+        .map_err(|e| ApiError::BadRequest(ErrorCode::AdminBadNode, e.to_string()))?;
+    let outline: Option<Boundary> = parse_json(&body)?;
+    blocking(move || {
+        let tree = state.storage.nodes()?;
+        let yours = match &mgr {
+            Manager::Admin(_) => true,
+            Manager::Office(o) => auth::subtree(&tree, &o.nodes).iter().any(|n| n.id == id),
+        };
+        if !yours {
+            return Err(forbidden("this node is not in your part of the grid tree"));
+        }
+        if !state.storage.set_boundary(&id, outline.as_ref())? {
+            return Err(ApiError::NotFound(
+                ErrorCode::AdminBadNode,
+                format!("node {id} does not exist"),
+            ));
+        }
+        let detail = outline.as_ref().map_or_else(
+            || "cleared".to_owned(),
+            |b| format!("{} positions", b.outer().len()),
+        );
+        state.audit(&mgr.actor(), "node.boundary", id.as_str(), &detail);
+        state
+            .storage
+            .nodes()?
+            .into_iter()
+            .find(|n| n.id == id)
+            .ok_or_else(|| ApiError::Internal("node vanished".into()))
+    })
+    .await
+    .map(axum::Json)
 }
 
 async fn users(

@@ -41,6 +41,8 @@ pub struct Grid {
     pub worker: UserId,
     #[serde(default)]
     pub estates: Vec<Estate>,
+    /// Traced along the streets around its estate.
+    pub boundary: Option<gridwalk_domain::boundary::Boundary>,
 }
 
 /// A 小区 with `buildings` 楼栋 of `units` 单元 (0: none), `floors` floors
@@ -61,6 +63,8 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub nodes: Vec<GridId>,
+    #[serde(default)]
+    pub categories: Vec<gridwalk_domain::CategoryCode>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -166,11 +166,13 @@ pub fn seed(state: &AppState, c: &Community, now_ms: i64) -> Result<usize, Serve
 }
 
 fn reports(state: &AppState, c: &Community, batch: &mut Batch) -> Result<(), ServerError> {
-    let scope = c
-        .grids
-        .first()
-        .map(|g| g.code.clone())
-        .ok_or_else(|| config_error("no grid"))?;
+    // Filed as the rider's phone files them: by the grid outline that holds
+    // the point, else in the community's own file.
+    let tree = state.storage.nodes()?;
+    let outlines = || {
+        tree.iter()
+            .filter_map(|n| n.boundary.as_ref().map(|b| (n, b)))
+    };
     let author = Author {
         user: c.reports_owner,
         name: "骑手 李师傅".into(),
@@ -187,11 +189,17 @@ fn reports(state: &AppState, c: &Community, batch: &mut Batch) -> Result<(), Ser
             (_, _, Some(a)) => Location::address(a).map_err(config_error)?,
             _ => return Err(config_error(format!("report {} has no place", r.id))),
         };
+        let scope = match &location {
+            Location::Point { coords, .. } => gridwalk_core::routing::grid_at(outlines(), *coords),
+            Location::Address { .. } => None,
+        }
+        .cloned()
+        .unwrap_or_else(|| c.community.code.clone());
         let at =
             parse_rfc3339_ms(&r.at).ok_or_else(|| config_error(format!("bad time {}", r.at)))?;
         let report = HazardReport {
             id: DocId::parse(&r.id).map_err(config_error)?,
-            scope: scope.clone(),
+            scope,
             category: builtin_catalog()
                 .get(&r.category)
                 .map_err(config_error)?

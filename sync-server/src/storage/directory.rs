@@ -1,5 +1,7 @@
 //! The grid tree, users, provisioned devices and admin sessions.
 
+use gridwalk_domain::CategoryCode;
+use gridwalk_domain::boundary::Boundary;
 use gridwalk_domain::directory::{DeviceInfo, GridNode, NodeKind, UserInfo};
 use gridwalk_domain::{DeviceId, GridId, Role, UserId};
 
@@ -19,7 +21,7 @@ pub struct DeviceRow {
 }
 
 /// Everything a device request needs to know about its caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeviceIdentity {
     pub row: DeviceRow,
     pub user: UserInfo,
@@ -52,22 +54,64 @@ fn user_nodes(tx: &mut dyn Tx, user: &str) -> Result<Vec<GridId>, StorageError> 
     .collect()
 }
 
+fn is_null(r: &Row, i: usize) -> bool {
+    matches!(r.0.get(i), Some(super::Value::Null) | None)
+}
+
 fn read_nodes(tx: &mut dyn Tx) -> Result<Vec<GridNode>, StorageError> {
-    tx.query("SELECT id, parent, kind, name FROM nodes ORDER BY id", &[])?
-        .iter()
-        .map(|r| {
-            let parent = match r.0.get(1) {
-                Some(super::Value::Null) | None => None,
-                Some(_) => Some(GridId::parse(&r.text(1)?).map_err(corrupt)?),
-            };
-            Ok(GridNode {
-                id: GridId::parse(&r.text(0)?).map_err(corrupt)?,
-                parent,
-                kind: node_kind(&r.text(2)?)?,
-                name: r.text(3)?,
-            })
+    tx.query(
+        "SELECT n.id, n.parent, n.kind, n.name, b.geojson FROM nodes n
+         LEFT JOIN node_boundaries b ON b.node_id = n.id ORDER BY n.id",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        let parent = match is_null(r, 1) {
+            true => None,
+            false => Some(GridId::parse(&r.text(1)?).map_err(corrupt)?),
+        };
+        let boundary = match is_null(r, 4) {
+            true => None,
+            false => Some(serde_json::from_str::<Boundary>(&r.text(4)?).map_err(corrupt)?),
+        };
+        Ok(GridNode {
+            id: GridId::parse(&r.text(0)?).map_err(corrupt)?,
+            parent,
+            kind: node_kind(&r.text(2)?)?,
+            name: r.text(3)?,
+            boundary,
         })
-        .collect()
+    })
+    .collect()
+}
+
+fn user_categories(tx: &mut dyn Tx, user: &str) -> Result<Vec<CategoryCode>, StorageError> {
+    tx.query(
+        "SELECT category FROM user_categories WHERE user_id = $1 ORDER BY category",
+        &[user.into()],
+    )?
+    .iter()
+    .map(|r| CategoryCode::parse(&r.text(0)?).map_err(corrupt))
+    .collect()
+}
+
+fn write_boundary(
+    tx: &mut dyn Tx,
+    node: &GridId,
+    b: Option<&Boundary>,
+) -> Result<(), StorageError> {
+    tx.execute(
+        "DELETE FROM node_boundaries WHERE node_id = $1",
+        &[node.as_str().into()],
+    )?;
+    if let Some(b) = b {
+        let json = serde_json::to_string(b).map_err(corrupt)?;
+        tx.execute(
+            "INSERT INTO node_boundaries(node_id, geojson) VALUES ($1, $2)",
+            &[node.as_str().into(), json.as_str().into()],
+        )?;
+    }
+    Ok(())
 }
 
 fn read_user(tx: &mut dyn Tx, id: &str) -> Result<Option<UserInfo>, StorageError> {
@@ -85,14 +129,16 @@ fn user_from_row(tx: &mut dyn Tx, row: &Row) -> Result<UserInfo, StorageError> {
         name: row.text(1)?,
         role: Role::parse(&row.text(2)?).map_err(corrupt)?,
         nodes: user_nodes(tx, &id)?,
+        categories: user_categories(tx, &id)?,
     })
 }
 
 impl Storage {
-    /// Adds a node; an existing id is left as it is (seeding is idempotent).
+    /// Adds a node; an existing id is left as it is (seeding is idempotent),
+    /// except that an outline it lacks is added.
     pub fn add_node(&self, node: &GridNode) -> Result<bool, StorageError> {
         self.write(|tx| {
-            Ok(tx.execute(
+            let added = tx.execute(
                 "INSERT INTO nodes(id, parent, kind, name) VALUES ($1, $2, $3, $4)
                  ON CONFLICT(id) DO NOTHING",
                 &[
@@ -103,7 +149,31 @@ impl Storage {
                     node.kind.as_str().into(),
                     node.name.as_str().into(),
                 ],
-            )? == 1)
+            )? == 1;
+            let has_outline = !tx
+                .query(
+                    "SELECT 1 FROM node_boundaries WHERE node_id = $1",
+                    &[node.id.as_str().into()],
+                )?
+                .is_empty();
+            if added || !has_outline {
+                write_boundary(tx, &node.id, node.boundary.as_ref())?;
+            }
+            Ok(added)
+        })
+    }
+
+    /// Replaces (or with `None` removes) a node's outline. False when the
+    /// node does not exist.
+    pub fn set_boundary(&self, node: &GridId, b: Option<&Boundary>) -> Result<bool, StorageError> {
+        self.write(|tx| {
+            let exists = !tx
+                .query("SELECT 1 FROM nodes WHERE id = $1", &[node.as_str().into()])?
+                .is_empty();
+            if exists {
+                write_boundary(tx, node, b)?;
+            }
+            Ok(exists)
         })
     }
 
@@ -127,6 +197,12 @@ impl Storage {
                 tx.execute(
                     "INSERT INTO user_nodes(user_id, node_id) VALUES ($1, $2)",
                     &[id.as_str().into(), node.as_str().into()],
+                )?;
+            }
+            for category in &user.categories {
+                tx.execute(
+                    "INSERT INTO user_categories(user_id, category) VALUES ($1, $2)",
+                    &[id.as_str().into(), category.as_str().into()],
                 )?;
             }
             Ok(())

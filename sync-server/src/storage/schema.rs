@@ -32,6 +32,12 @@ CREATE TABLE IF NOT EXISTS nodes (
     kind TEXT NOT NULL,
     name TEXT NOT NULL
 );
+-- A grid's outline as GeoJSON, checked before it is stored. Its own table
+-- so databases from before outlines need no migration.
+CREATE TABLE IF NOT EXISTS node_boundaries (
+    node_id TEXT PRIMARY KEY REFERENCES nodes(id),
+    geojson TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -42,6 +48,12 @@ CREATE TABLE IF NOT EXISTS user_nodes (
     user_id TEXT NOT NULL REFERENCES users(id),
     node_id TEXT NOT NULL REFERENCES nodes(id),
     PRIMARY KEY (user_id, node_id)
+);
+-- The report categories a department handles, for dispatch suggestions.
+CREATE TABLE IF NOT EXISTS user_categories (
+    user_id TEXT NOT NULL REFERENCES users(id),
+    category TEXT NOT NULL,
+    PRIMARY KEY (user_id, category)
 );
 -- Codes and tokens are stored only as SHA-256 hashes: they are 60+ random
 -- bits, so a stolen database does not let anyone in.

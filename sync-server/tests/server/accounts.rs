@@ -57,7 +57,7 @@ async fn an_invitation_is_redeemed_once_and_bad_codes_say_why() {
         assert!(body["token"].as_str().unwrap().starts_with("gwd_"));
         assert_eq!(
             body["me"]["grids"],
-            json!(["g1", "g2"]),
+            json!(["c1", "g1", "g2"]),
             "a rider of c1 reports into its grids"
         );
 

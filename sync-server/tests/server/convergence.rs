@@ -140,6 +140,7 @@ fn server(backend: Backend, dir: &std::path::Path) -> AppState {
             parent: None,
             kind: NodeKind::Community,
             name: "幸福里社区".into(),
+            boundary: None,
         })
         .unwrap();
     storage
@@ -148,6 +149,7 @@ fn server(backend: Backend, dir: &std::path::Path) -> AppState {
             parent: Some(GridId::parse("demo-community").unwrap()),
             kind: NodeKind::Grid,
             name: "第一网格".into(),
+            boundary: None,
         })
         .unwrap();
     AppState::new(

@@ -145,10 +145,14 @@ async fn an_office_exports_its_own_communitys_reports_and_every_export_is_audite
             vec![
                 (
                     office1,
-                    "grids:g1,g2".to_owned(),
+                    "grids:c1,g1,g2".to_owned(),
                     "随手拍: 2 rows; unreadable, left out: 1".to_owned()
                 ),
-                (office2, "grids:g3".to_owned(), "随手拍: 1 rows".to_owned()),
+                (
+                    office2,
+                    "grids:c2,g3".to_owned(),
+                    "随手拍: 1 rows".to_owned()
+                ),
                 (
                     "admin:root".to_owned(),
                     "grids:all".to_owned(),

@@ -357,6 +357,20 @@ async fn the_demo_community_seeds_once_and_its_invitations_work() {
         assert!(count(DocKind::Household) >= 200, "a few hundred households");
         assert!(count(DocKind::Visit) >= 150, "visits over the last weeks");
         assert!(count(DocKind::Need) >= 20, "needs raised in visits");
+        let filed = |grid: &str| {
+            let grid = [gridwalk_domain::GridId::parse(grid).unwrap()];
+            let ids = server.storage().doc_ids(DocKind::Report, Some(&grid));
+            ids.unwrap().len()
+        };
+        assert_eq!(
+            (
+                filed("demo-grid-1"),
+                filed("demo-grid-2"),
+                filed("demo-community")
+            ),
+            (1, 1, 1),
+            "filed by their points in the grids' outlines; the one with only an address goes to the office"
+        );
         server.shutdown().await;
         let server = spawn(config).await.unwrap();
         assert_eq!(
@@ -392,6 +406,26 @@ async fn the_demo_community_seeds_once_and_its_invitations_work() {
         };
         let (status, office) = redeem(&server.url(), &code_of("office"), 1).await;
         assert_eq!(status, StatusCode::OK, "{office}");
+        let outlined = office["me"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["boundary"]["type"] == "Polygon")
+            .count();
+        assert_eq!(outlined, 2, "both demo grids come with their outlines");
+        let handles = |name: &str| {
+            office["me"]["people"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == name)
+                .map(|p| p["categories"].clone())
+        };
+        assert!(
+            handles("城管科")
+                .is_some_and(|c| c.as_array().unwrap().contains(&"manhole_cover".into())),
+            "the office knows which department takes manhole covers"
+        );
         assert_eq!(
             pull(office["token"].as_str().unwrap().to_owned()).await as u64,
             seeded,

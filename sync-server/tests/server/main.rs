@@ -14,4 +14,5 @@ mod export;
 mod fuzz_regressions;
 mod http;
 mod orders;
+mod routing;
 mod support;

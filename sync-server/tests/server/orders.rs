@@ -262,6 +262,7 @@ async fn a_rider_sees_what_became_of_the_report_and_never_receives_the_order() {
         let new = NewOrder::Report {
             report,
             class: OrderClass::Ordinary,
+            grid: None,
         };
         let id = office.store.create_order(&new, t + 1).unwrap();
         take(&mut office, id, Step::Dispatched { to: to(&wang) }, t + 2);

@@ -76,6 +76,7 @@ pub fn tree() -> Vec<GridNode> {
         parent: parent.map(|p| GridId::parse(p).unwrap()),
         kind,
         name: format!("节点 {id}"),
+        boundary: None,
     };
     vec![
         node("c1", None, NodeKind::Community),
@@ -87,17 +88,23 @@ pub fn tree() -> Vec<GridNode> {
     ]
 }
 
-/// (name, role, attached nodes, the grids that gives them).
+/// (name, role, attached nodes, the grids that gives them — a whole
+/// community's own file among them).
 pub const PEOPLE: [(&str, Role, &[&str], &[&str]); 9] = [
-    ("office1", Role::Office, &["c1"], &["g1", "g2"]),
+    ("office1", Role::Office, &["c1"], &["c1", "g1", "g2"]),
     ("worker1", Role::GridWorker, &["g1"], &["g1"]),
     ("worker2", Role::GridWorker, &["g2"], &["g2"]),
-    ("rider1", Role::Reporter, &["c1"], &["g1", "g2"]),
-    ("rider2", Role::Reporter, &["c1"], &["g1", "g2"]),
-    ("dept1", Role::Department, &["c1"], &["g1", "g2"]),
-    ("office2", Role::Office, &["c2"], &["g3"]),
+    ("rider1", Role::Reporter, &["c1"], &["c1", "g1", "g2"]),
+    ("rider2", Role::Reporter, &["c1"], &["c1", "g1", "g2"]),
+    ("dept1", Role::Department, &["c1"], &["c1", "g1", "g2"]),
+    ("office2", Role::Office, &["c2"], &["c2", "g3"]),
     ("worker3", Role::GridWorker, &["g3"], &["g3"]),
-    ("admin1", Role::Admin, &["c2"], &["g1", "g2", "g3"]),
+    (
+        "admin1",
+        Role::Admin,
+        &["c2"],
+        &["c1", "c2", "g1", "g2", "g3"],
+    ),
 ];
 
 pub fn grids_of(name: &str) -> BTreeSet<GridId> {
@@ -115,6 +122,7 @@ pub fn add_person(storage: &Storage, name: &str, role: Role, nodes: &[&str]) -> 
         name: name.into(),
         role,
         nodes: nodes.iter().map(|n| GridId::parse(n).unwrap()).collect(),
+        categories: vec![],
     };
     let user =
         provisioning::add_user(storage, provisioning::random_user_id().unwrap(), &new, 0).unwrap();

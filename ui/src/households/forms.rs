@@ -141,8 +141,8 @@ pub fn HouseholdForm() -> impl IntoView {
     view! {
         <section class="form household-form" id="household-form">
             <h2>{move || if editing.get().is_some() { t_string!(i18n, households.edit) } else { t_string!(i18n, households.new) }}</h2>
-            {move || (editing.get().is_none()).then(|| ctx.me()).flatten().filter(|m| m.grids.len() > 1).map(|me| {
-                let options = me.grids.iter().map(|g| {
+            {move || (editing.get().is_none()).then(|| ctx.me()).flatten().filter(|m| m.grid_cells().len() > 1).map(|me| {
+                let options = me.grid_cells().iter().map(|g| {
                     let name = grid_name(&me, g);
                     view! { <option value=g.to_string()>{name}</option> }
                 }).collect_view();

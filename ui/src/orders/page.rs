@@ -3,6 +3,7 @@
 //! the steps this person may take now — each a new event, offline too.
 
 use gridwalk_domain::DocKind;
+use gridwalk_domain::directory::{Suggested, UserInfo};
 use gridwalk_domain::ids::{DocId, EventId};
 use gridwalk_domain::ipc::StagedPhoto;
 use gridwalk_domain::ipc::commands::{GetOrder, TakeOrderStep};
@@ -211,7 +212,13 @@ fn StepPanel(page: OrderPage, error: RwSignal<Option<String>>) -> impl IntoView 
     let order = page.order.id;
     let can = StoredValue::new(page.can.clone());
     let has = move |k: StepKind| can.with_value(|c| c.contains(&k));
-    let people = ctx.me().map(|m| m.people).unwrap_or_default();
+    // The grid's worker and the category's department come first and the
+    // best is preselected: most orders go there.
+    let choices = ctx
+        .me()
+        .map(|m| m.dispatch_choices(&page.order.scope, page.order.category.as_str()))
+        .unwrap_or_default();
+    let people: Vec<UserInfo> = choices.iter().map(|(p, _)| p.clone()).collect();
     let person = RwSignal::new(people.first().map(|p| p.id.to_string()).unwrap_or_default());
     let note = RwSignal::new(String::new());
     let stars = RwSignal::new(5u8);
@@ -258,7 +265,14 @@ fn StepPanel(page: OrderPage, error: RwSignal<Option<String>>) -> impl IntoView 
             {(with_person && !people.is_empty()).then(|| view! {
                 <label class="field">{move || t_string!(i18n, orders.to)}
                     <select id="order-person" on:change=move |ev| person.set(event_target_value(&ev))>
-                        {people.iter().map(|p| view! { <option value=p.id.to_string()>{p.name.clone()}</option> }).collect_view()}
+                        {choices.iter().map(|(p, why)| {
+                            let tag = match why {
+                                Suggested::GridWorker => format!("（{}）", t_string!(i18n, orders.suggest_grid)),
+                                Suggested::Department => format!("（{}）", t_string!(i18n, orders.suggest_dept)),
+                                Suggested::No => String::new(),
+                            };
+                            view! { <option value=p.id.to_string()>{format!("{}{tag}", p.name)}</option> }
+                        }).collect_view()}
                     </select>
                 </label>
             })}

@@ -18,7 +18,9 @@ use super::orders::{NewOrder, OrderItem, OrderPage, OrderQuery, OrderStats, Orde
 use super::{
     AppInfo, BindRequest, ExportDone, ExportRequest, Listed, ReportListScope, Settings, StagedPhoto,
 };
+use crate::boundary::Route;
 use crate::directory::{DeviceInfo, Invitation, NewUser, Person, UserCreated};
+use crate::geo::Coordinates;
 use crate::household::HouseholdRow;
 use crate::ids::{DocId, GridId, MemberId, UserId};
 use crate::report::{ReportDraft, ReportRow};
@@ -127,6 +129,8 @@ commands! {
     OrderStatistics = "order_stats" (NoArgs) -> OrderStats;
     GetResponsePolicy = "response_policy" (NoArgs) -> ResponsePolicy;
     SetResponsePolicy = "set_response_policy" (ResponsePolicy) -> ();
+    /// Where a report at this point would be filed (the form shows it).
+    RoutePoint = "route_point" (Coordinates) -> Route;
 }
 
 /// Events the shell sends the UI.

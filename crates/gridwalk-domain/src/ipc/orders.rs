@@ -66,8 +66,15 @@ pub struct OrderPage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "from", rename_all = "snake_case")]
 pub enum NewOrder {
-    /// 派单 from a 随手拍 report.
-    Report { report: DocId, class: OrderClass },
+    /// 派单 from a 随手拍 report, in the report's grid — or in `grid` when
+    /// the office redirects it (the location was off, or it lies outside
+    /// every grid).
+    Report {
+        report: DocId,
+        class: OrderClass,
+        #[serde(default)]
+        grid: Option<GridId>,
+    },
     /// From a need raised on a visit.
     Need { need: DocId, class: OrderClass },
     /// A case entered at the office (a 12345 call, a resident at the desk).

@@ -281,7 +281,7 @@ fn place(
                 .iter()
                 .find(|n| n.kind == NodeKind::Estate && n.name == estate)
                 .and_then(|n| n.parent.clone());
-            match (by_estate, me.grids.as_slice()) {
+            match (by_estate, me.grid_cells().as_slice()) {
                 (Some(g), _) => g,
                 (None, [only]) => only.clone(),
                 (None, _) => {
@@ -313,7 +313,7 @@ fn place(
             }
         },
     };
-    if !me.grids.contains(&grid) {
+    if !me.grid_cells().contains(&grid) {
         err(Column::Grid, format!("网格“{grid}”不是您的网格"));
         return None;
     }
