@@ -107,7 +107,7 @@ pub fn GridMap(
                     let (x, y) = f.xy(p.at);
                     let href = p.href.clone();
                     view! {
-                        <circle class=format!("pin {}", p.class) cx=format!("{x:.1}") cy=format!("{y:.1}") r="14"
+                        <circle class=format!("pin {}", p.class) cx=format!("{x:.1}") cy=format!("{y:.1}") r="22"
                             data-href=p.href.clone().unwrap_or_default()
                             on:click=move |ev| {
                                 if let Some(h) = &href {
@@ -119,11 +119,14 @@ pub fn GridMap(
                 }).collect_view();
                 let picked = pick.and_then(|p| p.get()).map(|at| {
                     let (x, y) = f.xy(at);
-                    view! { <circle class="pin picked" id=format!("{id}-picked") cx=format!("{x:.1}") cy=format!("{y:.1}") r="16" /> }
+                    view! { <circle class="pin picked" id=format!("{id}-picked") cx=format!("{x:.1}") cy=format!("{y:.1}") r="24" /> }
                 });
                 view! {
+                    // At most 60% of the screen high; the width follows, so a tap
+                    // maps back to the place linearly.
                     <svg class="grid-map" class:pickable=pick.is_some() id=id viewBox=format!("0 0 {WIDTH} {h:.0}")
-                        style=format!("aspect-ratio: {WIDTH} / {h:.0}") preserveAspectRatio="none"
+                        style=format!("aspect-ratio: {WIDTH} / {h:.0}; max-width: calc(60vh * {WIDTH} / {h:.0})")
+                        preserveAspectRatio="none"
                         on:click=on_tap>
                         <rect class="map-ground" x="0" y="0" width=WIDTH.to_string() height=format!("{h:.0}") />
                         {shapes}

@@ -254,12 +254,13 @@ pub async fn text_until(c: &Client, sel: &str, ok: impl Fn(&str) -> bool) -> Str
     let started = Instant::now();
     loop {
         // innerText through script: WebKitWebDriver's element text drops
-        // the text of nested flex children. A form field's text is its value.
+        // the text of nested flex children. A form field's text is its value;
+        // an SVG drawing (which has no innerText) reads as its labels.
         let text = c
             .execute(
                 "const e = document.querySelector(arguments[0]); if (!e) return ''; \
                  return e instanceof HTMLInputElement || e instanceof HTMLTextAreaElement \
-                   || e instanceof HTMLSelectElement ? e.value : e.innerText;",
+                   || e instanceof HTMLSelectElement ? e.value : (e.innerText ?? e.textContent);",
                 vec![serde_json::json!(sel)],
             )
             .await
