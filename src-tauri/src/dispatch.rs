@@ -114,6 +114,8 @@ pub fn handle<R: Runtime>(invoke: Invoke<R>) -> bool {
             blocking::<c::SetResponsePolicy, R>(r, body, move |a| s.set_response_policy(&a))
         }
         N::RoutePoint => blocking::<c::RoutePoint, R>(r, body, move |a| s.route_point(a)),
+        N::NearbyOrders => blocking::<c::NearbyOrders, R>(r, body, move |a| s.nearby_orders(&a)),
+        N::MergeOrder => blocking::<c::MergeOrder, R>(r, body, move |a| s.merge_orders(&a)),
     }
     true
 }

@@ -67,6 +67,7 @@ fn report(n: u64) -> (DocId, CheckedChange) {
         reporter_device: device,
         created_at_ms: 1_764_000_000_000 + n as i64 * 60_000,
         progress: Default::default(),
+        seconds: None,
     };
     let (_, change) = gridwalk_records::create(&device, &body, None, body.created_at_ms).unwrap();
     let checked = CheckedChange {

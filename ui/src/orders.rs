@@ -3,6 +3,7 @@
 //! 12345 call). Each row shows where the order stands and the time left
 //! before its next commitment — or how long it is overdue.
 
+pub mod duplicates;
 mod page;
 mod stats;
 

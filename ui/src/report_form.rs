@@ -9,7 +9,7 @@
 use gridwalk_domain::boundary::Route;
 use gridwalk_domain::ipc::StagedPhoto;
 use gridwalk_domain::ipc::commands::{CreateReport, NewReport, RoutePoint};
-use gridwalk_domain::{Coordinates, GridId, Location, LocationSource, ReportDraft};
+use gridwalk_domain::{Coordinates, DocId, GridId, Location, LocationSource, ReportDraft};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsCast;
@@ -19,6 +19,7 @@ use crate::browser::device_position;
 use crate::ipc;
 use crate::lang::{english, error_text, fill, t_string, use_i18n};
 use crate::map::{GridMap, Pin};
+use crate::orders::duplicates::NearbyChoice;
 use crate::state::Ctx;
 
 #[component]
@@ -34,6 +35,7 @@ pub fn ReportForm() -> impl IntoView {
     let address = RwSignal::new(String::new());
     let device_pos = RwSignal::new(None::<Coordinates>);
     let map_pos = RwSignal::new(None::<Coordinates>);
+    let seconds = RwSignal::new(None::<DocId>);
     let route = RwSignal::new(None::<Route>);
     let locating = RwSignal::new(false);
     let reporter = RwSignal::new(String::new());
@@ -157,6 +159,7 @@ pub fn ReportForm() -> impl IntoView {
                 .map(|p| p.photo)
                 .collect(),
             reporter: reporter.get_untracked(),
+            seconds: seconds.get_untracked(),
         };
         saving.set(true);
         let navigate = navigate.clone();
@@ -173,6 +176,7 @@ pub fn ReportForm() -> impl IntoView {
                     address.set(String::new());
                     device_pos.set(None);
                     map_pos.set(None);
+                    seconds.set(None);
                     photo_error.set(None);
                     navigate("/mine", Default::default());
                     ctx.toast.set(Some(t_string!(i18n, form.saved).to_owned()));
@@ -270,6 +274,7 @@ pub fn ReportForm() -> impl IntoView {
                     }.into_any()),
                     _ => None,
                 }}
+                <NearbyChoice category=category point=Signal::derive(move || point().map(|(c, _)| c)) seconds=seconds />
             </div>
 
             // Once the point decides the grid, there is nothing to pick.

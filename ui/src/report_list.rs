@@ -116,7 +116,13 @@ pub fn ReportList(which: ReportListScope) -> impl IntoView {
                                 {office.then(|| view! {
                                     <p class="who">{t_string!(i18n, list.reporter)}": "{reporter_name(&row.reporter)}</p>
                                 })}
-                                {(office && manager()).then(|| {
+                                // A +1 joins its order: nothing to dispatch.
+                                {row.seconds.map(|order| view! {
+                                    <a class="chip seconds" href=format!("/orders/{order}") on:click=|ev| ev.stop_propagation()>
+                                        {t_string!(i18n, list.seconds)}
+                                    </a>
+                                })}
+                                {(office && manager() && row.seconds.is_none()).then(|| {
                                     let id = r.id;
                                     let navigate = navigate.clone();
                                     // Filed by its location; the office may send it to

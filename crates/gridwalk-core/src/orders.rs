@@ -6,6 +6,7 @@
 //! Every step is stamped with this device's clock corrected by the offset
 //! the last sync measured (`note_server_clock`), and says whose clock it is.
 
+mod duplicates;
 mod stats;
 #[cfg(test)]
 mod tests;
@@ -313,10 +314,20 @@ impl Store {
             return Ok(None);
         };
         let state = order.state();
+        let nearby = match order.location {
+            Some(at) if me.role.manages() && !state.stage.is_done() => self
+                .nearby_orders(order.category.as_str(), at, status)?
+                .into_iter()
+                .filter(|n| n.order.id != *id)
+                .collect(),
+            _ => Vec::new(),
+        };
         Ok(Some(OrderPage {
             deadlines: order.deadlines(&state, now_ms),
             can: offered(&state, me.role, &me.user),
             sync: record_state(self.has_unsent(id)?, status),
+            seconded_by: self.seconding_reports(id, status)?,
+            nearby,
             state,
             order,
         }))
@@ -339,17 +350,24 @@ fn tell_the_reporter(
     let Some(o) = w.read::<WorkOrder>(order)? else {
         return Ok(());
     };
-    let OrderSource::Report { report } = o.source else {
-        return Ok(());
-    };
-    if w.read::<HazardReport>(&report)?.is_none() {
-        return Ok(());
+    // Its own report, and every report that seconds it (附议).
+    let mut reports = w.children(order, gridwalk_domain::DocKind::Report)?;
+    if let OrderSource::Report { report } = o.source {
+        reports.push(report);
     }
     let state = o.state();
-    w.edit::<HazardReport>(&report, |r| {
-        r.progress = r.progress.advanced(&state, now_ms);
-        Ok(())
-    })?;
+    for report in reports {
+        let Some(r) = w.read::<HazardReport>(&report)? else {
+            continue;
+        };
+        let next = r.progress.advanced(&state, now_ms);
+        if next != r.progress {
+            w.edit::<HazardReport>(&report, |r| {
+                r.progress = next.clone();
+                Ok(())
+            })?;
+        }
+    }
     Ok(())
 }
 

@@ -30,7 +30,7 @@ use crate::store::Store;
 
 /// What a list asks for. Every filter is optional; the kind comes from the
 /// type asked for.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListQuery {
     pub grids: Option<Vec<GridId>>,
     pub parent: Option<DocId>,
@@ -44,6 +44,8 @@ pub struct ListQuery {
     pub mine: bool,
     /// What a person typed into a search box.
     pub search: Option<String>,
+    /// Only records whose point lies in this box (south, west, north, east).
+    pub within: Option<[f64; 4]>,
     pub limit: u32,
 }
 
@@ -196,6 +198,22 @@ impl Writer<'_> {
             Some((doc, scope)) => Ok(Some(read_stored(&doc, id, &scope)?)),
             None => Ok(None),
         }
+    }
+
+    /// The records of `kind` whose projection names `parent` (a visit's
+    /// household, a report's seconded order), as this transaction sees them.
+    pub fn children(&self, parent: &DocId, kind: DocKind) -> Result<Vec<DocId>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT doc_id FROM records WHERE parent = ? AND kind = ?")?;
+        let ids = stmt
+            .query_map(rusqlite::params![parent.to_string(), kind.as_str()], |r| {
+                r.get::<_, String>(0)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ids.iter()
+            .map(|id| DocId::parse(id).map_err(|e| CoreError::Invalid(e.to_string())))
+            .collect()
     }
 
     /// Changes the record through `f`; writes only the fields that differ.
@@ -468,6 +486,10 @@ impl Store {
                 sql += clause;
                 args.push(Sql::Text(v));
             }
+        }
+        if let Some([south, west, north, east]) = q.within {
+            sql += " AND r.lat BETWEEN ? AND ? AND r.lon BETWEEN ? AND ?";
+            args.extend([south, north, west, east].map(Sql::Real));
         }
         for (clause, value) in [("r.at_ms >= ?", q.since_ms), ("r.at_ms < ?", q.before_ms)] {
             if let Some(v) = value {

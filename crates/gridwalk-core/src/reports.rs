@@ -86,6 +86,7 @@ mod tests {
             location: Location::address("3号楼东侧").unwrap(),
             photos,
             reporter: "李师傅".into(),
+            seconds: None,
         }
     }
 

@@ -63,6 +63,9 @@ pub struct ReportDraft {
     pub location: Location,
     pub photos: Vec<PhotoRef>,
     pub reporter: String,
+    /// 附议: the open order this report adds to instead of starting one.
+    #[serde(default)]
+    pub seconds: Option<DocId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,6 +80,11 @@ pub struct HazardReport {
     pub reporter_device: DeviceId,
     /// Milliseconds since the Unix epoch on the reporting device's clock.
     pub created_at_ms: i64,
+    /// 附议: the open order this report adds its photo to. The office does
+    /// not dispatch it again; the order's page lists it, and its maker sees
+    /// that order's progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<DocId>,
     #[serde(flatten, default)]
     pub progress: ReportProgress,
 }
@@ -173,6 +181,7 @@ impl HazardReport {
             reporter: draft.reporter.trim().to_owned(),
             reporter_device,
             created_at_ms,
+            seconds: draft.seconds,
             progress: ReportProgress::default(),
         };
         report.check()?;
@@ -217,6 +226,9 @@ pub struct ReportRow {
     /// The photo of the result, once resolved.
     #[serde(default)]
     pub resolve_thumb: Option<BlobHash>,
+    /// The order it seconds (附议), if any.
+    #[serde(default)]
+    pub seconds: Option<DocId>,
 }
 
 fn reported() -> RiderStage {
@@ -246,7 +258,8 @@ impl Record for HazardReport {
             Location::Address { .. } => None,
         };
         Projection {
-            parent: None,
+            // An order's page finds the reports that second it by parent.
+            parent: self.seconds,
             category: Some(self.category.as_str().to_owned()),
             status: None,
             at_ms: self.created_at_ms,
@@ -274,6 +287,7 @@ impl Record for HazardReport {
                     .resolve_photo
                     .as_ref()
                     .map(|p| p.thumb.clone()),
+                seconds: self.seconds,
             },
         }
     }
@@ -298,6 +312,7 @@ mod tests {
             location: Location::address("幸福小区2号楼").unwrap(),
             photos: vec![photo()],
             reporter: "王师傅".into(),
+            seconds: None,
         }
     }
 

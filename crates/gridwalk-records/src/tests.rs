@@ -369,6 +369,7 @@ fn switching_an_enum_variant_replaces_the_value_whole() {
         reporter_device: device(1),
         created_at_ms: 0,
         progress: Default::default(),
+        seconds: None,
     };
     let (mut doc, _) = create(&device(1), &report, None, 0).unwrap();
     let mut moved = report.clone();

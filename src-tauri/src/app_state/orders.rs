@@ -5,7 +5,8 @@ use gridwalk_domain::Coordinates;
 use gridwalk_domain::boundary::Route;
 use gridwalk_domain::ipc::AppError;
 use gridwalk_domain::ipc::orders::{
-    NewOrder, OrderItem, OrderPage, OrderQuery, OrderStats, OrderStep,
+    MergeOrders, NearbyOrder, NearbyQuery, NewOrder, OrderItem, OrderPage, OrderQuery, OrderStats,
+    OrderStep,
 };
 use gridwalk_domain::work_order::ResponsePolicy;
 use gridwalk_domain::{DocId, DocKind};
@@ -50,5 +51,16 @@ impl AppState {
 
     pub fn route_point(&self, at: Coordinates) -> Result<Route, AppError> {
         Ok(self.store()?.route_point(at)?)
+    }
+
+    pub fn nearby_orders(&self, q: &NearbyQuery) -> Result<Vec<NearbyOrder>, AppError> {
+        let status = self.sync.status(&self.store);
+        Ok(self.store()?.nearby_orders(&q.category, q.at, &status)?)
+    }
+
+    pub fn merge_orders(&self, m: &MergeOrders) -> Result<(), AppError> {
+        self.store()?.merge_orders(m, now_ms())?;
+        self.changed(&[DocKind::WorkOrder]);
+        Ok(())
     }
 }

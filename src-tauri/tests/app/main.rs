@@ -6,6 +6,7 @@
 
 mod archive_window;
 mod driver;
+mod duplicates_window;
 mod export;
 mod orders_window;
 mod people;

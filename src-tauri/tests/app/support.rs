@@ -167,6 +167,7 @@ fn report_with(
         location: place(staged.gps),
         photos: vec![staged.photo],
         reporter: "骑手".into(),
+        seconds: None,
     };
     store.create_report(draft, now).unwrap()
 }

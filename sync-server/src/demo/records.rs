@@ -219,6 +219,7 @@ fn reports(state: &AppState, c: &Community, batch: &mut Batch) -> Result<(), Ser
             reporter_device: batch.device,
             created_at_ms: at,
             progress: Default::default(),
+            seconds: None,
         };
         for (hash, bytes) in [
             (&photo.full_hash, &photo.full),

@@ -80,6 +80,7 @@ fn report(r: &mut Replica, photo: &[u8], n: usize) -> DocId {
         location: Location::address("幸福小区").unwrap(),
         photos: vec![staged.photo],
         reporter: String::new(),
+        seconds: None,
     };
     r.store.create_report(draft, n as i64).unwrap()
 }

@@ -34,6 +34,7 @@ fn report_body(grid: &str, description: &str) -> serde_json::Value {
         reporter_device: DeviceId::from_random_bytes([8; 16]),
         created_at_ms: 1_764_000_000_000,
         progress: Default::default(),
+        seconds: None,
     };
     serde_json::to_value(report).unwrap()
 }

@@ -240,6 +240,7 @@ async fn a_rider_sees_what_became_of_the_report_and_never_receives_the_order() {
             location: gridwalk_domain::Location::address("幸福小区3号楼").unwrap(),
             photos: vec![photo.photo],
             reporter: "小李".into(),
+            seconds: None,
         };
         let report = rider
             .store

@@ -97,6 +97,7 @@ async fn outlines_drawn_by_the_office_route_a_riders_reports_to_the_grid_that_ho
                 },
                 photos: vec![photo.clone()],
                 reporter: "小王".into(),
+                seconds: None,
             };
             let g1 = GridId::parse("g1").unwrap();
             rider

@@ -13,6 +13,7 @@ use gridwalk_domain::work_order::{Assignee, OrderClass, OrderEvent, Step, StepKi
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use super::duplicates::SameProblem;
 use super::{
     ClassSelect, category_name, class_label, deadline_status_label, milestone_label, stage_label,
     time_left,
@@ -92,6 +93,7 @@ pub fn OrderPageView() -> impl IntoView {
                         <p class="notice">{fill(t_string!(i18n, orders.rejected_by), &[("who", &r.by), ("reason", &r.reason)])}</p>
                     }).collect_view()}
                     <Conflicts page=p.clone() error=error />
+                    <SameProblem page=p.clone() error=error />
                     <StepPanel page=p.clone() error=error />
                     <h3>{move || t_string!(i18n, orders.timeline)}</h3>
                     <ol class="timeline" id="order-timeline">
@@ -141,9 +143,10 @@ fn step_label(i18n: I18n, step: &Step) -> String {
         }
         Step::Reclassified { .. } => t_string!(i18n, orders.reclassify),
         Step::Settled { .. } => t_string!(i18n, orders.keep),
-        Step::Published | Step::Duplicate { .. } | Step::Merged { .. } | Step::Seconded { .. } => {
-            return step.as_str().to_owned();
-        }
+        Step::Duplicate { .. } => t_string!(i18n, orders.step_duplicate),
+        Step::Merged { .. } => t_string!(i18n, orders.step_merged),
+        Step::Seconded { .. } => t_string!(i18n, orders.step_seconded),
+        Step::Published => return step.as_str().to_owned(),
     };
     kind.to_owned()
 }

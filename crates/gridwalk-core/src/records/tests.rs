@@ -51,6 +51,7 @@ fn every_kind_is_created_projected_and_listed_through_one_layer() {
                 location: Location::address("南门").unwrap(),
                 photos: vec![photo.clone()],
                 reporter: "李".into(),
+                seconds: None,
             },
             NOW,
         )
@@ -338,6 +339,7 @@ fn a_store_from_the_first_version_keeps_its_reports_and_its_outbox() {
         reporter_device: gridwalk_domain::DeviceId::from_random_bytes([5; 16]),
         created_at_ms: NOW,
         progress: Default::default(),
+        seconds: None,
     };
     let device = gridwalk_domain::DeviceId::from_random_bytes([5; 16]);
     let (mut doc, change) = gridwalk_records::create(&device, &report, None, NOW).unwrap();

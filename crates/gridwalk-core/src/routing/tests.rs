@@ -121,6 +121,7 @@ fn located(coords: Option<Coordinates>) -> ReportDraft {
         },
         photos: Vec::new(),
         reporter: "李师傅".into(),
+        seconds: None,
     }
 }
 

@@ -21,6 +21,7 @@ fn new_report(store: &mut Store, text: &str) -> DocId {
         location: Location::address("幸福小区南门").unwrap(),
         photos: vec![staged.photo],
         reporter: "测试".into(),
+        seconds: None,
     };
     store.create_report(draft, 2_000).unwrap()
 }

@@ -24,6 +24,7 @@ fn report(n: u8, at_ms: i64, description: &str, location: Location) -> HazardRep
         reporter_device: DeviceId::from_random_bytes([9; 16]),
         created_at_ms: at_ms,
         progress: Default::default(),
+        seconds: None,
     }
 }
 

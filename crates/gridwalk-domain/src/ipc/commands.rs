@@ -14,7 +14,10 @@ use super::archive::{
     NeedStep, NeedsPage, NewHousehold, NewMember, QrSheetRequest, Resolve, RevealRequest,
 };
 use super::import::{ImportDone, ImportPreview};
-use super::orders::{NewOrder, OrderItem, OrderPage, OrderQuery, OrderStats, OrderStep};
+use super::orders::{
+    MergeOrders, NearbyOrder, NearbyQuery, NewOrder, OrderItem, OrderPage, OrderQuery, OrderStats,
+    OrderStep,
+};
 use super::{
     AppInfo, BindRequest, ExportDone, ExportRequest, Listed, ReportListScope, Settings, StagedPhoto,
 };
@@ -131,6 +134,9 @@ commands! {
     SetResponsePolicy = "set_response_policy" (ResponsePolicy) -> ();
     /// Where a report at this point would be filed (the form shows it).
     RoutePoint = "route_point" (Coordinates) -> Route;
+    /// Open orders of the same category within 250 m (附议 instead of a new one).
+    NearbyOrders = "nearby_orders" (NearbyQuery) -> Vec<NearbyOrder>;
+    MergeOrder = "merge_orders" (MergeOrders) -> ();
 }
 
 /// Events the shell sends the UI.

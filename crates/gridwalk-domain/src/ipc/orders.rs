@@ -4,8 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::geo::Coordinates;
 use crate::ids::{DocId, GridId};
 use crate::ipc::Listed;
+use crate::report::ReportRow;
 use crate::sync_state::SyncState;
 use crate::work_order::policy::Deadline;
 use crate::work_order::{
@@ -60,6 +62,35 @@ pub struct OrderPage {
     pub sync: SyncState,
     /// The steps this user may take now.
     pub can: Vec<StepKind>,
+    /// Reports that second it (附议), with their photos.
+    #[serde(default)]
+    pub seconded_by: Vec<Listed<ReportRow>>,
+    /// For the office: other open orders of its category close by, which
+    /// may be the same problem (合并).
+    #[serde(default)]
+    pub nearby: Vec<NearbyOrder>,
+}
+
+/// An open order of the same category close to a point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearbyOrder {
+    pub order: Listed<OrderRow>,
+    pub metres: u32,
+}
+
+/// Open orders of `category` near `at` (the report form asks before saving).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearbyQuery {
+    pub category: String,
+    pub at: Coordinates,
+}
+
+/// 合并: `from` is closed as the same problem as `into`; both keep every
+/// event and point at each other.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergeOrders {
+    pub from: DocId,
+    pub into: DocId,
 }
 
 /// Where a new order comes from.

@@ -24,6 +24,8 @@ pub enum StepKind {
     Cancel,
     Reclassify,
     Settle,
+    /// 合并: close as the same problem as another open order.
+    Merge,
 }
 
 /// What `user` (in `role`) may do to an order in `state`.
@@ -54,5 +56,6 @@ pub fn offered(state: &OrderState, role: Role, user: &UserId) -> Vec<StepKind> {
     offer(manager && open, Cancel);
     offer(manager && open, Reclassify);
     offer(manager && !state.conflicts.is_empty(), Settle);
+    offer(manager && open, Merge);
     out
 }
