@@ -16,6 +16,7 @@ use gridwalk_core::Store;
 use gridwalk_domain::ipc::commands::events;
 use std::sync::{Arc, Mutex};
 use tauri::{Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
 
 pub use app_state::AppState;
 pub use notify::{Notifier, ShellEvent};
@@ -29,6 +30,7 @@ pub fn run() {
         .try_init();
     let options = options::AppOptions::from_env_and_args(std::env::args().skip(1));
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
             let data_dir = match &options.data_dir {
                 Some(d) => d.clone(),
@@ -41,6 +43,20 @@ pub fn run() {
                         handle.emit(events::RECORDS_CHANGED, kinds)
                     }
                     ShellEvent::SyncStatus(status) => handle.emit(events::SYNC_STATUS, status),
+                    ShellEvent::Notice(n) => {
+                        // No notification service (a bare desktop, a test
+                        // display) is no reason to stop: the lists show it too.
+                        if let Err(e) = handle
+                            .notification()
+                            .builder()
+                            .title(&n.title)
+                            .body(&n.body)
+                            .show()
+                        {
+                            tracing::info!("notification not shown: {e}");
+                        }
+                        Ok(())
+                    }
                 };
                 if let Err(e) = sent {
                     tracing::debug!("event not delivered: {e}");

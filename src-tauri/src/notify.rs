@@ -1,7 +1,9 @@
 //! What the shell tells the UI without being asked: which kinds of records
-//! changed (so lists read again, instead of polling) and the sync picture.
+//! changed (so lists read again, instead of polling), the sync picture, and
+//! notices for the person (a new order, a deadline running out).
 //! The app sends them as Tauri events; tests and headless use drop them.
 
+use gridwalk_core::orders::notices::Notice;
 use gridwalk_domain::DocKind;
 use gridwalk_domain::sync_state::SyncStatus;
 use std::sync::Arc;
@@ -10,6 +12,9 @@ use std::sync::Arc;
 pub enum ShellEvent {
     RecordsChanged(Vec<DocKind>),
     SyncStatus(SyncStatus),
+    /// Something the person should hear about even with the app in the
+    /// background: shown as a system notification.
+    Notice(Notice),
 }
 
 type Sink = dyn Fn(ShellEvent) + Send + Sync;

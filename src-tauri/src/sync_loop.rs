@@ -205,8 +205,26 @@ impl SyncService {
             ),
             Ok(_) => {}
         }
+        if result.is_ok() {
+            self.tell_the_assignee(store);
+        }
         self.announce(store);
         result
+    }
+
+    /// After a sync: a new order, a commitment running out or a reopened
+    /// order becomes a notification (each once; see `orders::notices`).
+    fn tell_the_assignee(&self, store: &Mutex<Store>) {
+        let notices = match store.lock() {
+            Ok(s) if s.me().ok().flatten().is_some() => s.take_notices(now_ms()),
+            _ => return,
+        };
+        match notices {
+            Ok(list) => list
+                .into_iter()
+                .for_each(|n| self.notifier.send(ShellEvent::Notice(n))),
+            Err(e) => tracing::warn!("could not work out notifications: {e}"),
+        }
     }
 
     /// The transport with this device's token, or why there is none. An

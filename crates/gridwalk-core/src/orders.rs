@@ -7,6 +7,7 @@
 //! the last sync measured (`note_server_clock`), and says whose clock it is.
 
 mod duplicates;
+pub mod notices;
 mod stats;
 #[cfg(test)]
 mod tests;

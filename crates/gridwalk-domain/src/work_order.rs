@@ -283,6 +283,9 @@ pub struct OrderRow {
     pub conflicts: u32,
     pub rating: Option<u8>,
     pub seconds: u32,
+    /// How often it was reopened (a device tells its holder each time).
+    #[serde(default)]
+    pub reopened: u32,
     pub events: u32,
     pub created_at_ms: i64,
     pub policy: ResponsePolicy,
@@ -384,6 +387,7 @@ impl Record for WorkOrder {
                 conflicts: s.conflicts.len() as u32,
                 rating: s.rating.map(|r| r.stars),
                 seconds: s.seconds,
+                reopened: s.reopened,
                 events: self.events.len() as u32,
                 created_at_ms: self.created_at_ms,
                 policy: self.policy.clone(),

@@ -137,14 +137,25 @@ pub fn device(dir: &Path, server: &RunningServer) -> AppState {
 /// Creates a report on `device` with the given testdata photo, in the
 /// account's default grid, now.
 pub fn report(device: &AppState, photo_rel: &str, text: &str) -> gridwalk_domain::DocId {
-    report_with(device, photo_rel, text, |_| {
+    report_in(device, photo_rel, text, None)
+}
+
+/// Like `report`, in `grid` when given (as the form's grid picker does).
+pub fn report_in(
+    device: &AppState,
+    photo_rel: &str,
+    text: &str,
+    grid: Option<&str>,
+) -> gridwalk_domain::DocId {
+    let grid = grid.map(|g| GridId::parse(g).unwrap());
+    report_with(device, photo_rel, text, grid, |_| {
         Location::address("幸福小区3号楼").unwrap()
     })
 }
 
 /// Like `report`, placed where the photo's GPS says, as the form does.
 pub fn located_report(device: &AppState, photo_rel: &str, text: &str) -> gridwalk_domain::DocId {
-    report_with(device, photo_rel, text, |gps| Location::Point {
+    report_with(device, photo_rel, text, None, |gps| Location::Point {
         coords: gps.expect("the test photo has GPS tags"),
         source: LocationSource::PhotoExif,
         note: String::new(),
@@ -155,6 +166,7 @@ fn report_with(
     device: &AppState,
     photo_rel: &str,
     text: &str,
+    grid: Option<GridId>,
     place: impl FnOnce(Option<Coordinates>) -> Location,
 ) -> gridwalk_domain::DocId {
     let bytes = std::fs::read(photo(photo_rel)).unwrap();
@@ -169,7 +181,7 @@ fn report_with(
         reporter: "骑手".into(),
         seconds: None,
     };
-    store.create_report(draft, now).unwrap()
+    store.create_report_in(draft, grid.as_ref(), now).unwrap()
 }
 
 /// Switches `device` off on the server, as an office would for a lost

@@ -7,7 +7,9 @@ use gridwalk_core::account::Credentials;
 use gridwalk_domain::ipc::ReportListScope;
 use gridwalk_domain::{DocId, Role};
 
-use crate::support::{COMMUNITY, GRIDS, bind, device, grid_tree, invitation, report, server_at};
+use crate::support::{
+    COMMUNITY, GRIDS, bind, device, grid_tree, invitation, report, report_in, server_at,
+};
 
 pub async fn pass(d: &AppState) -> gridwalk_app_lib::sync_loop::PassReport {
     d.sync.run_pass(&d.store).await.expect("sync pass succeeds")
@@ -117,8 +119,8 @@ async fn two_devices_converge_through_the_server_and_a_restart_loses_nothing_ack
         "the report went into A's grid, not a built-in default"
     );
 
-    // B reports too (into its first grid, which A works); A sees it.
-    let second = report(&b, "phone/jolla.jpg", "垃圾堆积");
+    // B reports too, into the grid A works; A sees it.
+    let second = report_in(&b, "phone/jolla.jpg", "垃圾堆积", Some(GRIDS[0]));
     pass(&b).await;
     pass(&a).await;
     assert_eq!(all_ids(&a), all_ids(&b));

@@ -15,7 +15,7 @@ use crate::search::index_text;
 
 /// Bump when what a projection row holds changes: every projection is then
 /// rebuilt from the documents when the store opens.
-pub(crate) const PROJECTION_VERSION: &str = "2";
+pub(crate) const PROJECTION_VERSION: &str = "3";
 
 /// Rebuilds the rows of one record. A document whose kind this version
 /// does not describe, or whose body does not read as its kind, is kept
