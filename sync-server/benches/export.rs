@@ -92,6 +92,7 @@ fn main() {
         scope: GridId::parse(GRID).unwrap(),
         kind: DocKind::Report,
         owner: "bench".into(),
+        wish: false,
     };
     let mut start = 0;
     while start < n {

@@ -145,6 +145,18 @@ fn created_kind(change: &automerge::Change) -> Option<String> {
 /// strings. Devices file a record by them, so they must be the document's
 /// own: a body written as text (or not at all) could later say anything.
 fn created_identity(change: &automerge::Change) -> (Option<String>, Option<String>) {
+    let text = |name| created_field(change, name).and_then(|v| v.as_str().map(str::to_owned));
+    (text("id"), text("scope"))
+}
+
+/// Whether a creating change publishes its work order as a small wish: a
+/// plain `true` at `body.wish` (anything else is no wish).
+fn created_wish(change: &automerge::Change) -> bool {
+    created_field(change, "wish").is_some_and(|v| v.as_bool() == Some(true))
+}
+
+/// A plain value a creating change puts at `body.<name>`.
+fn created_field(change: &automerge::Change, name: &str) -> Option<automerge::ScalarValue> {
     let expanded = change.decode();
     let start = expanded.start_op.get();
     let body = expanded.operations.iter().enumerate().find_map(|(i, op)| {
@@ -153,23 +165,18 @@ fn created_identity(change: &automerge::Change) -> (Option<String>, Option<Strin
             _ => None,
         }
     });
-    let Some(body) = body else {
-        return (None, None);
-    };
-    let field = |name: &str| {
-        expanded
-            .operations
-            .iter()
-            .find_map(|op| match (&op.obj, &op.key, &op.action) {
-                (ObjectId::Id(id), Key::Map(k), OpType::Put(v))
-                    if id.0 == body && id.1 == expanded.actor_id && k == name =>
-                {
-                    v.as_str().map(str::to_owned)
-                }
-                _ => None,
-            })
-    };
-    (field("id"), field("scope"))
+    let body = body?;
+    expanded
+        .operations
+        .iter()
+        .find_map(|op| match (&op.obj, &op.key, &op.action) {
+            (ObjectId::Id(id), Key::Map(k), OpType::Put(v))
+                if id.0 == body && id.1 == expanded.actor_id && k == name =>
+            {
+                Some(v.clone())
+            }
+            _ => None,
+        })
 }
 
 /// What a push may store, once every change in it passed.
@@ -272,6 +279,7 @@ pub fn authorize(
                 scope: c.wire.scope.clone(),
                 kind,
                 owner: user.clone(),
+                wish: kind == DocKind::WorkOrder && created_wish(&change),
             };
             if kind == DocKind::Reveal {
                 let reveal =
@@ -308,6 +316,7 @@ pub fn authorize(
             creating,
             own: facts.owner == user,
             assignee,
+            wish: facts.wish,
             touched: &touched,
         })
         .map_err(|denied| Rejection::Denied { index, doc, denied })?;

@@ -65,6 +65,7 @@ pub fn role_label(i18n: I18n, role: Role) -> &'static str {
         Role::Office => t_string!(i18n, role.office),
         Role::Department => t_string!(i18n, role.department),
         Role::Admin => t_string!(i18n, role.admin),
+        Role::Volunteer => t_string!(i18n, role.volunteer),
     }
 }
 

@@ -71,7 +71,7 @@ pub fn tabs_for(me: Option<&Me>) -> &'static [Tab] {
     match me.map(|m| m.role) {
         Some(Role::Office | Role::Admin) => &[Orders, Inbox, Households, Needs, People, Settings],
         Some(Role::GridWorker) => &[Households, Orders, Needs, Snap, Mine, Settings],
-        Some(Role::Department) => &[Orders, Snap, Mine, Settings],
+        Some(Role::Department | Role::Volunteer) => &[Orders, Snap, Mine, Settings],
         Some(Role::Reporter) | None => &[Snap, Mine, Settings],
     }
 }

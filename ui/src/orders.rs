@@ -10,12 +10,12 @@ mod stats;
 pub use page::OrderPageView;
 pub use stats::OrderStatsView;
 
-use gridwalk_domain::DocKind;
 use gridwalk_domain::ipc::commands::{CreateOrder, Orders};
 use gridwalk_domain::ipc::orders::{NewOrder, OrderItem, OrderList, OrderQuery};
 use gridwalk_domain::work_order::{
     Channel, DeadlineStatus, Milestone, OrderClass, Stage, policy::Deadline,
 };
+use gridwalk_domain::{DocKind, Role};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -118,7 +118,9 @@ pub fn OrdersView() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_ctx();
     let manager = move || ctx.me().is_some_and(|m| m.role.manages());
-    let list = RwSignal::new(if manager() {
+    // A volunteer's device holds only published wishes: its board is them.
+    let volunteer = move || ctx.me().is_some_and(|m| m.role == Role::Volunteer);
+    let list = RwSignal::new(if manager() || volunteer() {
         OrderList::Board
     } else {
         OrderList::Mine
@@ -162,6 +164,7 @@ pub fn OrdersView() -> impl IntoView {
             .collect::<Vec<_>>()
     });
     let list_label = move |l: OrderList| match l {
+        OrderList::Board if volunteer() => t_string!(i18n, orders.wishes),
         OrderList::Board => t_string!(i18n, orders.board),
         OrderList::Mine => t_string!(i18n, orders.mine),
         OrderList::Overdue => t_string!(i18n, orders.overdue),
@@ -169,7 +172,7 @@ pub fn OrdersView() -> impl IntoView {
     view! {
         <section class="orders" id="orders">
             <div class="segments">
-                {LISTS.into_iter().filter(move |l| *l != OrderList::Board || manager()).map(|l| view! {
+                {LISTS.into_iter().filter(move |l| *l != OrderList::Board || manager() || volunteer()).map(|l| view! {
                     <button class="segment" class:active=move || list.get() == l
                         id=format!("orders-{}", match l { OrderList::Board => "board", OrderList::Mine => "mine", OrderList::Overdue => "overdue" })
                         on:click=move |_| list.set(l)>{move || list_label(l)}</button>
@@ -228,6 +231,7 @@ fn OrderRowView(item: OrderItem) -> impl IntoView {
                     <span class="order-category">{move || category_name(ctx, i18n, &category)}</span>
                     <span class=format!("chip stage-{}", s.stage.as_str())>{move || stage_label(i18n, s.stage)}</span>
                     {(s.conflicts > 0).then(|| view! { <span class="chip conflict">{move || t_string!(i18n, orders.conflicts)}</span> })}
+                    {s.published.then(|| view! { <span class="chip wish">{move || t_string!(i18n, orders.wish_chip)}</span> })}
                 </p>
                 <p class="desc">{s.description.clone()}</p>
                 <p class="where">{s.place.clone()}</p>
@@ -297,6 +301,7 @@ pub fn OrderForm() -> impl IntoView {
     let description = RwSignal::new(String::new());
     let place = RwSignal::new(String::new());
     let class = RwSignal::new(OrderClass::Ordinary);
+    let wish = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let categories = move || {
@@ -331,6 +336,7 @@ pub fn OrderForm() -> impl IntoView {
             place: place.get_untracked(),
             grid: None,
             class: class.get_untracked(),
+            wish: wish.get_untracked(),
         };
         make_order(i18n, new, error, navigate.clone());
     };
@@ -357,6 +363,10 @@ pub fn OrderForm() -> impl IntoView {
                 <input id="order-place" prop:value=place on:input=move |ev| place.set(event_target_value(&ev)) />
             </label>
             <ClassSelect id="order-class" class=class />
+            <label class="check">
+                <input type="checkbox" id="order-wish" prop:checked=wish on:change=move |ev| wish.set(event_target_checked(&ev)) />
+                <span>{move || t_string!(i18n, orders.wish)}</span>
+            </label>
             {move || error.get().map(|m| view! { <p class="error" id="order-error">{m}</p> })}
             <button class="primary" id="order-save" on:click=save>{move || t_string!(i18n, orders.save)}</button>
         </section>

@@ -99,7 +99,13 @@ impl Store {
     pub fn create_order(&mut self, new: &NewOrder, now_ms: i64) -> Result<DocId> {
         let me = self.me()?.ok_or(CoreError::NotBound)?;
         let mut order = self.order_body(new, &me, now_ms)?;
-        if me.role == Role::GridWorker {
+        if let NewOrder::Office { wish: true, .. } = new {
+            if !me.role.manages() {
+                return Err(CoreError::StepNotOffered(Step::Published.as_str().into()));
+            }
+            order.wish = true;
+            order.events.push(self.event(&me, Step::Published, now_ms)?);
+        } else if me.role == Role::GridWorker {
             order.assignees.push(me.user);
             order.events.push(self.event(&me, Step::Accepted, now_ms)?);
         }
@@ -165,6 +171,7 @@ impl Store {
                     place,
                     grid,
                     class,
+                    ..
                 } => {
                     let mut errors = FieldErrors::default();
                     let category = errors.take("category", known_category(category));
@@ -206,6 +213,7 @@ impl Store {
             policy: self.response_policy()?,
             assignees: Vec::new(),
             events: vec![first],
+            wish: false,
         })
     }
 
@@ -459,6 +467,7 @@ fn kind_of(step: &Step) -> Option<StepKind> {
         Step::Cancelled { .. } => StepKind::Cancel,
         Step::Reclassified { .. } => StepKind::Reclassify,
         Step::Settled { .. } => StepKind::Settle,
+        Step::Claimed => StepKind::Claim,
         _ => return None,
     })
 }

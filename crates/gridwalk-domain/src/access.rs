@@ -32,15 +32,19 @@ pub enum Role {
     Department,
     /// Server administrator: everything, and the audit log.
     Admin,
+    /// 志愿者 / 双报到党员: sees the small wishes (微心愿) the office
+    /// publishes in its grids and claims them; never households.
+    Volunteer,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Reporter,
         Role::GridWorker,
         Role::Office,
         Role::Department,
         Role::Admin,
+        Role::Volunteer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +54,7 @@ impl Role {
             Role::Office => "office",
             Role::Department => "department",
             Role::Admin => "admin",
+            Role::Volunteer => "volunteer",
         }
     }
 
@@ -189,6 +194,12 @@ pub type FieldPath = Vec<String>;
 /// The work order fields whose changes are a status move or a dispatch.
 const STATUS_FIELDS: [&str; 2] = ["events", "status"];
 const ASSIGN_FIELD: &str = "assignees";
+/// What the first change of a record fixes in its body for good.
+const IDENTITY_FIELDS: [&str; 3] = ["id", "scope", "wish"];
+
+fn is_body_field(p: &FieldPath, fields: &[&str]) -> bool {
+    p.first().is_some_and(|f| f == "body") && p.get(1).is_some_and(|f| fields.contains(&f.as_str()))
+}
 
 /// Everything the policy needs to know about one pushed change.
 #[derive(Debug, Clone)]
@@ -205,15 +216,15 @@ pub struct WriteAttempt<'a> {
     pub own: bool,
     /// The user is listed among the work order's assignees.
     pub assignee: bool,
+    /// The record is a work order published as a small wish (微心愿), as its
+    /// first change fixed.
+    pub wish: bool,
     pub touched: &'a [FieldPath],
 }
 
 impl WriteAttempt<'_> {
     fn touches_body(&self, fields: &[&str]) -> bool {
-        self.touched.iter().any(|p| {
-            p.first().is_some_and(|f| f == "body")
-                && p.get(1).is_some_and(|f| fields.contains(&f.as_str()))
-        })
+        self.touched.iter().any(|p| is_body_field(p, fields))
     }
 }
 
@@ -235,10 +246,15 @@ pub fn check_write(a: &WriteAttempt<'_>) -> Result<(), Denied> {
     if !a.creating
         && a.touched.iter().any(|p| {
             p.first().is_some_and(|f| f == "body")
-                && p.get(1).is_none_or(|f| f == "id" || f == "scope")
+                && p.get(1)
+                    .is_none_or(|f| IDENTITY_FIELDS.contains(&f.as_str()))
         })
     {
         return Err(Denied::IdentityFixed);
+    }
+    // Publishing to volunteers is the office's call.
+    if a.creating && a.wish && !role.manages() {
+        return Err(Denied::MayNotCreate { role, kind });
     }
     match kind {
         DocKind::Report if a.creating || a.own || role.works_grids() => Ok(()),
@@ -255,13 +271,19 @@ pub fn check_write(a: &WriteAttempt<'_>) -> Result<(), Denied> {
         // The audit trail is written once, by whoever looked.
         DocKind::Reveal if !a.creating => Err(Denied::MayNotChange { role, kind }),
         DocKind::WorkOrder if !a.creating => {
+            // A volunteer claims and finishes a published wish with events;
+            // nothing else of it, and no other order.
+            let claimer = role == Role::Volunteer && a.wish;
             if a.touches_body(&[ASSIGN_FIELD]) && !role.manages() {
                 return Err(Denied::AssignNotYours);
             }
-            if a.touches_body(&STATUS_FIELDS) && !(role.manages() || a.assignee) {
+            if a.touches_body(&STATUS_FIELDS) && !(role.manages() || a.assignee || claimer) {
                 return Err(Denied::StatusNotYours);
             }
-            if role.works_grids() || a.assignee {
+            if claimer && a.touched.iter().any(|p| !is_body_field(p, &STATUS_FIELDS)) {
+                return Err(Denied::MayNotChange { role, kind });
+            }
+            if role.works_grids() || a.assignee || claimer {
                 Ok(())
             } else {
                 Err(Denied::MayNotChange { role, kind })
@@ -278,7 +300,12 @@ pub fn check_write(a: &WriteAttempt<'_>) -> Result<(), Denied> {
 /// the counter. Offices and admins are made by an admin's server session.
 pub fn roles_managed_by(role: Role) -> &'static [Role] {
     if role.manages() {
-        &[Role::Reporter, Role::GridWorker, Role::Department]
+        &[
+            Role::Reporter,
+            Role::GridWorker,
+            Role::Department,
+            Role::Volunteer,
+        ]
     } else {
         &[]
     }
@@ -288,7 +315,8 @@ pub fn roles_managed_by(role: Role) -> &'static [Role] {
 /// only the reports they made themselves (see `may_read`).
 pub fn kinds_read_in_scope(role: Role) -> &'static [DocKind] {
     match role {
-        Role::Reporter => &[],
+        // Volunteers read only published wishes (see `reads_wishes`).
+        Role::Reporter | Role::Volunteer => &[],
         Role::Department => &[DocKind::WorkOrder],
         // Grid workers make reveals but do not read each other's: the trail
         // is for the office.
@@ -301,6 +329,12 @@ pub fn kinds_read_in_scope(role: Role) -> &'static [DocKind] {
         ],
         Role::Office | Role::Admin => &DocKind::ALL,
     }
+}
+
+/// Whether a role receives the work orders published as small wishes in
+/// its grids, beyond what `kinds_read_in_scope` gives it.
+pub fn reads_wishes(role: Role) -> bool {
+    role == Role::Volunteer
 }
 
 /// The kinds a user receives as their maker, whatever their grids: a rider

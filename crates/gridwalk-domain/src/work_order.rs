@@ -66,6 +66,11 @@ pub struct WorkOrder {
     pub assignees: Vec<UserId>,
     #[serde(default)]
     pub events: Vec<OrderEvent>,
+    /// 微心愿: published for volunteers to claim. Fixed by the first change
+    /// (the server lets volunteers read and move only these); never written
+    /// when false, so orders from before it need no edit to carry it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wish: bool,
 }
 
 /// Where an order came from.

@@ -50,6 +50,7 @@ async fn a_dispatched_order_is_announced_on_the_assignees_device_after_its_next_
             place: "幸福小区3号楼".into(),
             grid: Some(gridwalk_domain::GridId::parse(GRIDS[0]).unwrap()),
             class: OrderClass::Ordinary,
+            wish: false,
         };
         let order = s.create_order(&new, now).unwrap();
         let to = Assignee {

@@ -5,7 +5,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use gridwalk_domain::access::{kinds_read_as_maker, kinds_read_in_scope};
+use gridwalk_domain::access::{kinds_read_as_maker, kinds_read_in_scope, reads_wishes};
 use gridwalk_domain::directory::Me;
 use gridwalk_domain::sync::{PULL_PAGE_CHANGES, SyncResponse};
 use gridwalk_domain::{DocId, Role};
@@ -52,8 +52,10 @@ pub fn read_filter(who: &DeviceAuth) -> ReadFilter {
     ReadFilter {
         grids: (who.role != Role::Admin).then(|| who.grids.iter().cloned().collect()),
         kinds: kinds_read_in_scope(who.role).to_vec(),
-        owner: (who.role == Role::Reporter).then(|| who.user.to_string()),
+        // Riders and volunteers see the reports they made themselves.
+        owner: matches!(who.role, Role::Reporter | Role::Volunteer).then(|| who.user.to_string()),
         owner_kinds: kinds_read_as_maker().to_vec(),
+        wishes: reads_wishes(who.role),
     }
 }
 

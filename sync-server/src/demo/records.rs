@@ -112,6 +112,7 @@ impl Batch {
                 scope: body.scope().clone(),
                 kind: K::KIND,
                 owner: owner.to_string(),
+                wish: false,
             },
         );
         self.changes.push(CheckedChange {

@@ -26,6 +26,8 @@ pub struct DocFacts {
     pub kind: DocKind,
     /// The user who created it (`""` for records from before accounts).
     pub owner: String,
+    /// A work order published as a small wish (微心愿).
+    pub wish: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -57,6 +59,8 @@ pub struct ReadFilter {
     pub kinds: Vec<DocKind>,
     pub owner: Option<String>,
     pub owner_kinds: Vec<DocKind>,
+    /// Also the work orders in `grids` published as small wishes.
+    pub wishes: bool,
 }
 
 impl ReadFilter {
@@ -67,6 +71,7 @@ impl ReadFilter {
             kinds: DocKind::ALL.to_vec(),
             owner: None,
             owner_kinds: Vec::new(),
+            wishes: false,
         }
     }
 }
@@ -93,11 +98,11 @@ impl Storage {
                 let ids: Vec<Value> = chunk.iter().map(|d| d.to_string().into()).collect();
                 let list = placeholders(1, ids.len());
                 let facts = tx.query(
-                    &format!("SELECT scope, kind, owner, doc_id FROM documents WHERE doc_id IN ({list})"),
+                    &format!("SELECT scope, kind, owner, {WISH}, doc_id FROM documents d WHERE doc_id IN ({list})"),
                     &ids,
                 )?;
                 for row in &facts {
-                    let doc = stored_doc_id(&row.text(3)?)?;
+                    let doc = stored_doc_id(&row.text(4)?)?;
                     if let Some(h) = out.get_mut(&doc) {
                         h.facts = Some(facts_from_row(row)?);
                     }
@@ -137,7 +142,7 @@ impl Storage {
                 let doc_text = doc.to_string();
                 if let std::collections::hash_map::Entry::Vacant(slot) = known.entry(doc) {
                     let rows = tx.query(
-                        "SELECT scope, kind, owner FROM documents WHERE doc_id = $1",
+                        &format!("SELECT scope, kind, owner, {WISH} FROM documents d WHERE doc_id = $1"),
                         &[doc_text.as_str().into()],
                     )?;
                     let stored = match rows.first() {
@@ -155,6 +160,12 @@ impl Storage {
                                     new.owner.as_str().into(),
                                 ],
                             )?;
+                            if new.wish {
+                                tx.execute(
+                                    "INSERT INTO wishes(doc_id) VALUES ($1)",
+                                    &[doc_text.as_str().into()],
+                                )?;
+                            }
                             new.clone()
                         }
                     };
@@ -247,6 +258,18 @@ impl Storage {
                 params.push(owner.as_str().into());
                 params.extend(filter.owner_kinds.iter().map(|k| k.as_str().into()));
             }
+            if filter.wishes && some_grid {
+                let mut clause =
+                    "kind = 'work_order' AND doc_id IN (SELECT doc_id FROM wishes)".to_owned();
+                if let Some(grids) = &filter.grids {
+                    clause += &format!(
+                        " AND scope IN ({})",
+                        placeholders(params.len() + 1, grids.len())
+                    );
+                    params.extend(grids.iter().map(|g| g.as_str().into()));
+                }
+                allowed.push(format!("({clause})"));
+            }
             let at_head = (head.max(after)) as u64;
             if allowed.is_empty() {
                 return Ok(Page {
@@ -337,6 +360,11 @@ fn stored_doc_id(text: &str) -> Result<DocId, StorageError> {
     DocId::parse(text).map_err(|e| StorageError::Corrupt(e.to_string()))
 }
 
+/// Whether the document `d` is a wish, as a count both dialects return as
+/// a plain integer.
+const WISH: &str = "(SELECT COUNT(*) FROM wishes w WHERE w.doc_id = d.doc_id)";
+
+/// Facts from `scope, kind, owner, {WISH}`.
 fn facts_from_row(row: &super::Row) -> Result<DocFacts, StorageError> {
     let scope = row.text(0)?;
     let kind = row.text(1)?;
@@ -344,5 +372,6 @@ fn facts_from_row(row: &super::Row) -> Result<DocFacts, StorageError> {
         scope: GridId::parse(&scope).map_err(|e| StorageError::Corrupt(e.to_string()))?,
         kind: DocKind::parse(&kind).map_err(|e| StorageError::Corrupt(e.to_string()))?,
         owner: row.text(2)?,
+        wish: row.int(3)? > 0,
     })
 }

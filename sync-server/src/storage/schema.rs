@@ -26,6 +26,11 @@ CREATE TABLE IF NOT EXISTS documents (
     kind TEXT NOT NULL,
     owner TEXT NOT NULL
 );
+-- Work orders published as small wishes (微心愿), fixed by their first
+-- change: volunteers read and move these and nothing else.
+CREATE TABLE IF NOT EXISTS wishes (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id)
+);
 CREATE TABLE IF NOT EXISTS nodes (
     id TEXT PRIMARY KEY,
     parent TEXT REFERENCES nodes(id),

@@ -209,6 +209,7 @@ mod tests {
             scope: GridId::parse("demo-grid-1").unwrap(),
             kind: gridwalk_domain::DocKind::Report,
             owner: String::new(),
+            wish: false,
         };
         let created = std::collections::HashMap::from([(twin.wire.doc, facts)]);
         let out = storage

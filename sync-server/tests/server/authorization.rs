@@ -44,7 +44,8 @@ fn maker(kind: &str, grid: &str) -> &'static str {
 fn may_see(who: &str, r: &Record) -> bool {
     let in_grid = grids_of(who).iter().any(|g| g.as_str() == r.grid);
     match role_of(who) {
-        Role::Reporter => r.kind == "report" && r.maker == who,
+        // No record of this seed is a published wish.
+        Role::Reporter | Role::Volunteer => r.kind == "report" && r.maker == who,
         Role::Department => in_grid && r.kind == "work_order",
         Role::GridWorker | Role::Office | Role::Admin => in_grid,
     }

@@ -16,3 +16,4 @@ mod http;
 mod orders;
 mod routing;
 mod support;
+mod wishes;

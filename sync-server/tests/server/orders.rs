@@ -22,6 +22,7 @@ fn hotline(grid: &str) -> NewOrder {
         place: "幸福小区3号楼".into(),
         grid: Some(gridwalk_domain::GridId::parse(grid).unwrap()),
         class: OrderClass::Ordinary,
+        wish: false,
     }
 }
 

@@ -90,7 +90,7 @@ pub fn tree() -> Vec<GridNode> {
 
 /// (name, role, attached nodes, the grids that gives them — a whole
 /// community's own file among them).
-pub const PEOPLE: [(&str, Role, &[&str], &[&str]); 9] = [
+pub const PEOPLE: [(&str, Role, &[&str], &[&str]); 10] = [
     ("office1", Role::Office, &["c1"], &["c1", "g1", "g2"]),
     ("worker1", Role::GridWorker, &["g1"], &["g1"]),
     ("worker2", Role::GridWorker, &["g2"], &["g2"]),
@@ -105,6 +105,7 @@ pub const PEOPLE: [(&str, Role, &[&str], &[&str]); 9] = [
         &["c2"],
         &["c1", "c2", "g1", "g2", "g3"],
     ),
+    ("volunteer1", Role::Volunteer, &["c1"], &["c1", "g1", "g2"]),
 ];
 
 pub fn grids_of(name: &str) -> BTreeSet<GridId> {

@@ -252,6 +252,7 @@ fn StepPanel(page: OrderPage, error: RwSignal<Option<String>>) -> impl IntoView 
         let main = matches!(
             k,
             StepKind::Dispatch
+                | StepKind::Claim
                 | StepKind::Accept
                 | StepKind::OnSite
                 | StepKind::Resolve
@@ -309,6 +310,7 @@ fn StepPanel(page: OrderPage, error: RwSignal<Option<String>>) -> impl IntoView 
             {has(StepKind::Reclassify).then(|| view! { <ClassSelect id="order-reclass" class=class /> })}
             <div class="step-buttons">
                 {button(StepKind::Dispatch, "order-dispatch", t_string!(i18n, orders.dispatch), Box::new({ let c = chosen.clone(); move || c().map(|to| Step::Dispatched { to }) }))}
+                {button(StepKind::Claim, "order-claim", t_string!(i18n, orders.claim), Box::new(|| Some(Step::Claimed)))}
                 {button(StepKind::Accept, "order-accept", t_string!(i18n, orders.accept), Box::new(|| Some(Step::Accepted)))}
                 {button(StepKind::OnSite, "order-on-site", t_string!(i18n, orders.on_site), Box::new(|| Some(Step::OnSite)))}
                 {button(StepKind::Resolve, "order-resolve", t_string!(i18n, orders.resolve), Box::new(move || Some(Step::Resolved { note: text(), photos: photos.get_untracked().into_iter().map(|p| p.photo).collect() })))}

@@ -48,6 +48,7 @@ fn hotline() -> NewOrder {
         place: "幸福路12号".into(),
         grid: None,
         class: OrderClass::Ordinary,
+        wish: false,
     }
 }
 

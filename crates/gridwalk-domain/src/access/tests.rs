@@ -10,6 +10,7 @@ struct Case {
     creating: bool,
     own: bool,
     assignee: bool,
+    wish: bool,
     touched: &'static [&'static str],
 }
 
@@ -20,6 +21,7 @@ fn case(role: Role, kind: DocKind) -> Case {
         creating: false,
         own: false,
         assignee: false,
+        wish: false,
         touched: &["body.description"],
     }
 }
@@ -38,6 +40,10 @@ impl Case {
         self.assignee = true;
         self
     }
+    fn wish(mut self) -> Self {
+        self.wish = true;
+        self
+    }
     fn touching(mut self, touched: &'static [&'static str]) -> Self {
         self.touched = touched;
         self
@@ -52,6 +58,7 @@ impl Case {
             creating: self.creating,
             own: self.own,
             assignee: self.assignee,
+            wish: self.wish,
             touched: &touched,
         })
     }
@@ -200,9 +207,79 @@ fn names_round_trip() {
 #[test]
 fn only_office_and_admin_devices_manage_people_and_never_other_managers() {
     for r in [Office, Admin] {
-        assert_eq!(roles_managed_by(r), [Reporter, GridWorker, Department]);
+        assert_eq!(
+            roles_managed_by(r),
+            [Reporter, GridWorker, Department, Volunteer]
+        );
     }
-    for r in [Reporter, GridWorker, Department] {
+    for r in [Reporter, GridWorker, Department, Volunteer] {
         assert!(roles_managed_by(r).is_empty(), "{r} manages nobody");
     }
+}
+
+#[test]
+fn volunteers_claim_published_wishes_and_touch_nothing_else() {
+    let events = &["body.events"][..];
+    assert_eq!(
+        case(Volunteer, WorkOrder)
+            .wish()
+            .touching(events)
+            .check(true),
+        Ok(())
+    );
+    assert_eq!(
+        case(Volunteer, WorkOrder).touching(events).check(true),
+        Err(Denied::StatusNotYours),
+        "an order not published as a wish is not theirs to move"
+    );
+    assert_eq!(
+        case(Volunteer, WorkOrder)
+            .wish()
+            .touching(&["body.description"])
+            .check(true),
+        Err(Denied::MayNotChange {
+            role: Volunteer,
+            kind: WorkOrder
+        })
+    );
+    assert_eq!(
+        case(Volunteer, WorkOrder)
+            .wish()
+            .touching(&["body.assignees"])
+            .check(true),
+        Err(Denied::AssignNotYours)
+    );
+    assert_eq!(
+        case(Office, WorkOrder)
+            .wish()
+            .touching(&["body.wish"])
+            .check(true),
+        Err(Denied::IdentityFixed),
+        "a wish stays a wish"
+    );
+    for kind in DocKind::ALL {
+        // Like a rider, a volunteer may photograph a hazard (随手拍).
+        assert_eq!(
+            case(Volunteer, kind).creating().check(true).is_ok(),
+            kind == Report,
+            "a volunteer creates reports and nothing else: {kind}"
+        );
+        assert!(
+            !may_read(Volunteer, kind, true, true) || kind == Report,
+            "{kind}"
+        );
+    }
+    assert_eq!(
+        case(GridWorker, WorkOrder).creating().wish().check(true),
+        Err(Denied::MayNotCreate {
+            role: GridWorker,
+            kind: WorkOrder
+        }),
+        "only the office publishes wishes"
+    );
+    assert_eq!(
+        case(Office, WorkOrder).creating().wish().check(true),
+        Ok(())
+    );
+    assert!(reads_wishes(Volunteer) && !reads_wishes(Reporter));
 }

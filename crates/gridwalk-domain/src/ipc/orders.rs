@@ -117,6 +117,9 @@ pub enum NewOrder {
         place: String,
         grid: Option<GridId>,
         class: OrderClass,
+        /// Publish it as a small wish (微心愿) for volunteers to claim.
+        #[serde(default)]
+        wish: bool,
     },
 }
 

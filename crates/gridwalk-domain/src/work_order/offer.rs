@@ -26,6 +26,8 @@ pub enum StepKind {
     Settle,
     /// 合并: close as the same problem as another open order.
     Merge,
+    /// 认领: a volunteer takes a published wish.
+    Claim,
 }
 
 /// What `user` (in `role`) may do to an order in `state`.
@@ -42,6 +44,10 @@ pub fn offered(state: &OrderState, role: Role, user: &UserId) -> Vec<StepKind> {
     };
     let manager = role.manages();
     offer(manager && open && state.assignee.is_none(), Dispatch);
+    offer(
+        role == Role::Volunteer && open && state.published && state.assignee.is_none(),
+        Claim,
+    );
     offer(
         open && state.assignee.is_some() && (manager || holds),
         Transfer,

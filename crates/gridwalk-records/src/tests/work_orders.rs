@@ -108,6 +108,7 @@ fn order() -> WorkOrder {
         policy: ResponsePolicy::preset_1341(),
         assignees: vec![],
         events: vec![],
+        wish: false,
     }
 }
 

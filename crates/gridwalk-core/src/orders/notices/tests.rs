@@ -40,6 +40,7 @@ fn the_assignee_is_told_once_of_a_new_order_a_running_out_commitment_and_a_reope
         place: "幸福小区3号楼".into(),
         grid: None,
         class: OrderClass::Ordinary,
+        wish: false,
     };
     let order = office.create_order(&new, NOW).unwrap();
     let to = Assignee {
