@@ -104,6 +104,11 @@ impl Store {
                 return Err(CoreError::StepNotOffered(Step::Published.as_str().into()));
             }
             order.wish = true;
+            // A wish is a kindness asked of volunteers: no response clock.
+            order.policy = ResponsePolicy {
+                name: "微心愿".into(),
+                commitments: Vec::new(),
+            };
             order.events.push(self.event(&me, Step::Published, now_ms)?);
         } else if me.role == Role::GridWorker {
             order.assignees.push(me.user);

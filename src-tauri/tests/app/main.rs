@@ -15,3 +15,4 @@ mod revocation;
 mod support;
 mod sync_two_clients;
 mod window;
+mod wishes_window;

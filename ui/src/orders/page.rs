@@ -55,6 +55,7 @@ pub fn OrderPageView() -> impl IntoView {
                         <h2>{move || category_name(ctx, i18n, &category)}</h2>
                         <span class=format!("chip stage-{}", s.stage.as_str()) id="order-stage">{move || stage_label(i18n, s.stage)}</span>
                         <span class="chip">{move || class_label(i18n, s.class)}</span>
+                        {s.published.then(|| view! { <span class="chip wish" id="order-wish-chip">{move || t_string!(i18n, orders.wish_chip)}</span> })}
                         <StateChip state=p.sync.clone() />
                     </header>
                     <p class="desc">{o.description.clone()}</p>
@@ -123,7 +124,8 @@ fn step_label(i18n: I18n, step: &Step) -> String {
         Step::Transferred { to, .. } => {
             return format!("{} {}", t_string!(i18n, orders.transfer), to.name);
         }
-        Step::Accepted | Step::Claimed => t_string!(i18n, orders.accept),
+        Step::Accepted => t_string!(i18n, orders.accept),
+        Step::Claimed => t_string!(i18n, orders.claim),
         Step::OnSite => t_string!(i18n, orders.on_site),
         Step::Planned { note } => return format!("{} {note}", t_string!(i18n, orders.plan)),
         Step::Resolved { note, .. } => {
@@ -146,7 +148,7 @@ fn step_label(i18n: I18n, step: &Step) -> String {
         Step::Duplicate { .. } => t_string!(i18n, orders.step_duplicate),
         Step::Merged { .. } => t_string!(i18n, orders.step_merged),
         Step::Seconded { .. } => t_string!(i18n, orders.step_seconded),
-        Step::Published => return step.as_str().to_owned(),
+        Step::Published => t_string!(i18n, orders.step_published),
     };
     kind.to_owned()
 }

@@ -1,0 +1,82 @@
+//! A small wish (微心愿) in the real window: the office enters one and
+//! publishes it; a volunteer's phone shows it — and no households tab —
+//! claims it (认领) and marks it done; the office sees who did it.
+
+use gridwalk_domain::Role;
+
+use crate::driver::{
+    absent, open_app, resize, shot, start_xvfb, tap, text_until, type_code, type_into,
+};
+use crate::support::{COMMUNITY, grid_tree, invitation, server_at};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_publishes_a_wish_and_a_volunteer_claims_and_fulfils_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
+    grid_tree(&server);
+    let (_, office_code) = invitation(&server, "社区办公室", Role::Office, &[COMMUNITY]);
+    let (_, volunteer_code) = invitation(&server, "党员 张敏", Role::Volunteer, &[COMMUNITY]);
+    let (_xvfb, display) = start_xvfb();
+    let office_dir = tmp.path().join("office");
+
+    let (o, driver_o) = open_app(&display, &office_dir, &server.url()).await;
+    resize(&o, 1024, 768).await;
+    tap(&o, "#tab-settings").await;
+    type_code(&o, "bind", &office_code).await;
+    text_until(&o, "#account", |t| t.contains("社区办公室")).await;
+    tap(&o, "#tab-orders").await;
+    tap(&o, "#order-new").await;
+    type_into(&o, "#order-description", "独居的李奶奶想请人陪她去医院复查").await;
+    type_into(&o, "#order-place", "幸福小区5号楼").await;
+    tap(&o, "#order-category option[value='medical']").await;
+    tap(&o, "#order-wish").await;
+    tap(&o, "#order-save").await;
+    text_until(&o, "#order-wish-chip", |t| t.contains("微心愿")).await;
+    tap(&o, "#sync-now").await;
+    text_until(&o, "#order-page", |t| t.contains("已同步")).await;
+    o.close().await.unwrap();
+    drop(driver_o);
+
+    let (v, driver_v) = open_app(&display, &tmp.path().join("volunteer"), &server.url()).await;
+    resize(&v, 360, 800).await;
+    tap(&v, "#tab-settings").await;
+    type_code(&v, "bind", &volunteer_code).await;
+    text_until(&v, "#account", |t| t.contains("张敏")).await;
+    assert!(
+        absent(&v, "#tab-households").await,
+        "a volunteer has no archive"
+    );
+    tap(&v, "#sync-now").await;
+    text_until(&v, "#sync-badge", |t| t.contains("上次同步")).await;
+    tap(&v, "#tab-orders").await;
+    text_until(&v, "#orders-board", |t| t.contains("微心愿")).await;
+    let row = text_until(&v, "#order-rows", |t| t.contains("李奶奶")).await;
+    assert!(
+        row.contains("医疗") && !row.contains("剩"),
+        "a wish of its kind, with no response clock: {row}"
+    );
+    shot(&v, "wish-v-1-board-phone").await;
+    tap(&v, ".order-link").await;
+    tap(&v, "#order-claim").await;
+    text_until(&v, "#order-stage", |t| t.contains("处理中")).await;
+    type_into(&v, "#order-note", "已陪同复查，结果正常").await;
+    tap(&v, "#order-resolve").await;
+    text_until(&v, "#order-stage", |t| t.contains("已办结")).await;
+    shot(&v, "wish-v-2-done-phone").await;
+    tap(&v, "#sync-now").await;
+    text_until(&v, "#order-page", |t| t.contains("已同步")).await;
+    v.close().await.unwrap();
+    drop(driver_v);
+
+    let (o, _driver_o) = open_app(&display, &office_dir, &server.url()).await;
+    resize(&o, 1024, 768).await;
+    tap(&o, "#sync-now").await;
+    text_until(&o, "#sync-badge", |t| t.contains("上次同步")).await;
+    tap(&o, "#tab-orders").await;
+    let rows = text_until(&o, "#order-rows", |t| t.contains("已办结")).await;
+    assert!(
+        rows.contains("张敏"),
+        "the office sees who fulfilled it: {rows}"
+    );
+    shot(&o, "wish-o-1-fulfilled-desktop").await;
+}
