@@ -116,13 +116,19 @@ pub fn ReportList(which: ReportListScope) -> impl IntoView {
                                 {office.then(|| view! {
                                     <p class="who">{t_string!(i18n, list.reporter)}": "{reporter_name(&row.reporter)}</p>
                                 })}
-                                // A +1 joins its order: nothing to dispatch.
+                                // A +1 joins its order, and a report made an order
+                                // links to it: nothing to dispatch again.
                                 {row.seconds.map(|order| view! {
                                     <a class="chip seconds" href=format!("/orders/{order}") on:click=|ev| ev.stop_propagation()>
                                         {t_string!(i18n, list.seconds)}
                                     </a>
                                 })}
-                                {(office && manager() && row.seconds.is_none()).then(|| {
+                                {row.order.filter(|_| office).map(|order| view! {
+                                    <a class="chip seconds" id=format!("order-of-{}", r.id) href=format!("/orders/{order}") on:click=|ev| ev.stop_propagation()>
+                                        {t_string!(i18n, list.has_order)}
+                                    </a>
+                                })}
+                                {(office && manager() && row.seconds.is_none() && row.order.is_none()).then(|| {
                                     let id = r.id;
                                     let navigate = navigate.clone();
                                     // Filed by its location; the office may send it to

@@ -114,7 +114,22 @@ impl Store {
             order.assignees.push(me.user);
             order.events.push(self.event(&me, Step::Accepted, now_ms)?);
         }
-        self.write(now_ms, |w| w.create(&order))
+        self.write(now_ms, |w| {
+            let id = w.create(&order)?;
+            // The report names its order: the inbox offers no second 派单.
+            if let OrderSource::Report { report } = order.source {
+                w.edit::<HazardReport>(&report, |r| match r.progress.order {
+                    Some(existing) => Err(CoreError::Invalid(format!(
+                        "这条上报已转为工单 {existing}，请在该工单上处理 / this report is already order {existing}"
+                    ))),
+                    None => {
+                        r.progress.order = Some(id);
+                        Ok(())
+                    }
+                })?;
+            }
+            Ok(id)
+        })
     }
 
     fn order_body(&self, new: &NewOrder, me: &Me, now_ms: i64) -> Result<WorkOrder> {

@@ -96,6 +96,9 @@ pub struct HazardReport {
 /// once, so two devices recording different steps never collide.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReportProgress {
+    /// The work order made from it, so nobody makes a second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<DocId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatched_ms: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,6 +232,9 @@ pub struct ReportRow {
     /// The order it seconds (附议), if any.
     #[serde(default)]
     pub seconds: Option<DocId>,
+    /// The order made from it, if any.
+    #[serde(default)]
+    pub order: Option<DocId>,
 }
 
 fn reported() -> RiderStage {
@@ -288,6 +294,7 @@ impl Record for HazardReport {
                     .as_ref()
                     .map(|p| p.thumb.clone()),
                 seconds: self.seconds,
+                order: self.progress.order,
             },
         }
     }

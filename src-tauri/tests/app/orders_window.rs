@@ -87,6 +87,10 @@ async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_i
         "both grids are labelled: {grids}"
     );
     shot(&o, "orders-o-1b-map-desktop").await;
+    // The inbox card now links to its order instead of offering 派单 again.
+    tap(&o, "#tab-office").await;
+    text_until(&o, &format!("#order-of-{id}"), |t| t.contains("已转工单")).await;
+    assert!(absent(&o, &format!("#dispatch-{id}")).await, "no second dispatch");
     o.close().await.unwrap();
     drop(driver_o);
 

@@ -223,3 +223,29 @@ fn merging_closes_one_order_as_a_duplicate_and_keeps_every_event_of_both() {
     let not_office = wang.merge_orders(&MergeOrders { from: c, into: a }, NOW + 7);
     assert!(not_office.is_err(), "only the office merges");
 }
+
+#[test]
+fn a_report_makes_one_order_and_a_second_try_is_refused_with_nothing_written() {
+    let mut office = store(&person(1, "社区办", Role::Office));
+    let r = report(&mut office, "manhole_cover", PLACE.0, None);
+    let order = order_from(&mut office, r);
+    let row = office.record::<HazardReport>(&r).unwrap().unwrap();
+    assert_eq!(
+        row.progress.order,
+        Some(order),
+        "the report names its order"
+    );
+    let outbox = office.sync_request().unwrap().changes.len();
+    let again = NewOrder::Report {
+        report: r,
+        class: OrderClass::Ordinary,
+        grid: None,
+    };
+    let err = office.create_order(&again, NOW + 1).unwrap_err();
+    assert!(err.to_string().contains("已转为工单"), "{err}");
+    assert_eq!(
+        office.sync_request().unwrap().changes.len(),
+        outbox,
+        "nothing new to send"
+    );
+}
