@@ -344,6 +344,21 @@ pub async fn type_code(c: &Client, prefix: &str, code: &str) {
     tap(c, &format!("#{prefix}-submit")).await;
 }
 
+/// Binds the app from its 设置 tab with `code`, waits until the account
+/// card names `name`, and syncs once.
+pub async fn bind_in_window(c: &Client, code: &str, name: &str) {
+    tap(c, "#tab-settings").await;
+    type_code(c, "bind", code).await;
+    text_until(c, "#account", |t| t.contains(name)).await;
+    sync_in_window(c).await;
+}
+
+/// 立即同步, waiting until the badge says a sync went through.
+pub async fn sync_in_window(c: &Client) {
+    tap(c, "#sync-now").await;
+    text_until(c, "#sync-badge", |t| t.contains("上次同步")).await;
+}
+
 pub async fn add_photo(c: &Client, rel: &str) {
     let p = photo(rel);
     type_into(c, "#photo-input", p.to_str().unwrap()).await;

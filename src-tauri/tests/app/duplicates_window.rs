@@ -9,19 +9,18 @@ use gridwalk_domain::ipc::orders::NewOrder;
 use gridwalk_domain::work_order::OrderClass;
 
 use crate::driver::{
-    add_photo, css, image_shown, open_app, resize, shot, start_xvfb, tap, text_until, type_code,
+    add_photo, bind_in_window, css, image_shown, open_app, resize, shot, start_xvfb,
+    sync_in_window, tap, text_until,
 };
 use crate::support::{
-    COMMUNITY, GRIDS, bind, device, grid_tree, invitation, located_report, outline_grids, server_at,
+    COMMUNITY, GRIDS, bind, community_server, device, invitation, located_report,
 };
 use crate::sync_two_clients::pass;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_seconds_an_open_order_nearby_and_the_office_merges_the_duplicate() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
-    grid_tree(&server);
-    outline_grids(&server);
+    let server = community_server(&tmp.path().join("server"), true).await;
     let (_, office_code) = invitation(&server, "社区办公室", Role::Office, &[COMMUNITY]);
     let (_, worker_code) = invitation(&server, "网格员 王芳", Role::GridWorker, &[GRIDS[0]]);
     let (_, rider_code) = invitation(&server, "骑手 小李", Role::Reporter, &[COMMUNITY]);
@@ -60,11 +59,7 @@ async fn a_worker_seconds_an_open_order_nearby_and_the_office_merges_the_duplica
     let (_xvfb, display) = start_xvfb();
     let (w, driver_w) = open_app(&display, &tmp.path().join("worker"), &server.url()).await;
     resize(&w, 360, 800).await;
-    tap(&w, "#tab-settings").await;
-    type_code(&w, "bind", &worker_code).await;
-    text_until(&w, "#account", |t| t.contains("王芳")).await;
-    tap(&w, "#sync-now").await;
-    text_until(&w, "#sync-badge", |t| t.contains("上次同步")).await;
+    bind_in_window(&w, &worker_code, "王芳").await;
     tap(&w, "#tab-snap").await;
     add_photo(&w, "gps/DSCN0010.jpg").await;
     tap(&w, "#cat-manhole_cover").await;
@@ -87,8 +82,7 @@ async fn a_worker_seconds_an_open_order_nearby_and_the_office_merges_the_duplica
     // The office: the +1 is on the first order; the second is merged into it.
     let (o, _driver_o) = open_app(&display, &office_dir, &server.url()).await;
     resize(&o, 1024, 768).await;
-    tap(&o, "#sync-now").await;
-    text_until(&o, "#sync-badge", |t| t.contains("上次同步")).await;
+    sync_in_window(&o).await;
     tap(&o, "#tab-office").await;
     tap(&o, ".report-card a.chip.seconds").await;
     let seconds = text_until(&o, "#order-seconds", |t| t.contains("附议")).await;

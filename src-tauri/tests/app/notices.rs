@@ -10,7 +10,7 @@ use gridwalk_domain::Role;
 use gridwalk_domain::ipc::orders::{NewOrder, OrderStep};
 use gridwalk_domain::work_order::{Assignee, Channel, OrderClass, Step};
 
-use crate::support::{COMMUNITY, GRIDS, bind, device, grid_tree, invitation, server_at};
+use crate::support::{COMMUNITY, GRIDS, bind, community_server, device, invitation};
 use crate::sync_two_clients::pass;
 
 /// A device whose notices land in the returned list.
@@ -29,8 +29,7 @@ fn listening(dir: &std::path::Path, url: &str) -> (AppState, Arc<Mutex<Vec<Notic
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dispatched_order_is_announced_on_the_assignees_device_after_its_next_sync() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
-    grid_tree(&server);
+    let server = community_server(&tmp.path().join("server"), false).await;
     let (_, office_code) = invitation(&server, "社区办公室", Role::Office, &[COMMUNITY]);
     let (wang, worker_code) = invitation(&server, "网格员 王芳", Role::GridWorker, &[GRIDS[0]]);
     let office = device(&tmp.path().join("office"), &server);

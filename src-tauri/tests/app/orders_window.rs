@@ -11,21 +11,18 @@
 use gridwalk_domain::Role;
 
 use crate::driver::{
-    absent, add_photo, css, image_shown, open_app, resize, shot, start_xvfb, tap, text_until,
-    type_code, type_into,
+    absent, add_photo, bind_in_window, css, image_shown, open_app, resize, shot, start_xvfb, tap,
+    text_until, type_code, type_into,
 };
 use crate::support::{
-    COMMUNITY, GRIDS, bind, device, grid_tree, invitation, located_report, outline_grids, photo,
-    server_at,
+    COMMUNITY, GRIDS, bind, community_server, device, invitation, located_report, photo,
 };
 use crate::sync_two_clients::pass;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_in_the_window() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
-    grid_tree(&server);
-    outline_grids(&server);
+    let server = community_server(&tmp.path().join("server"), true).await;
     // Everyone exists before the office binds: its dispatch list is then
     // complete from its first sync.
     let (_, office_code) = invitation(&server, "社区办公室", Role::Office, &[COMMUNITY]);
@@ -47,11 +44,7 @@ async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_i
     // 派单: from the inbox, to 王芳, on the desktop.
     let (o, driver_o) = open_app(&display, &office_dir, &server.url()).await;
     resize(&o, 1024, 768).await;
-    tap(&o, "#tab-settings").await;
-    type_code(&o, "bind", &office_code).await;
-    text_until(&o, "#account", |t| t.contains("社区办公室")).await;
-    tap(&o, "#sync-now").await;
-    text_until(&o, "#sync-badge", |t| t.contains("上次同步")).await;
+    bind_in_window(&o, &office_code, "社区办公室").await;
     tap(&o, "#tab-office").await;
     text_until(&o, "#office-list", |t| t.contains("井盖松动")).await;
     let filed = text_until(&o, &format!("#redirect-{id} option:checked"), |t| {
@@ -90,18 +83,17 @@ async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_i
     // The inbox card now links to its order instead of offering 派单 again.
     tap(&o, "#tab-office").await;
     text_until(&o, &format!("#order-of-{id}"), |t| t.contains("已转工单")).await;
-    assert!(absent(&o, &format!("#dispatch-{id}")).await, "no second dispatch");
+    assert!(
+        absent(&o, &format!("#dispatch-{id}")).await,
+        "no second dispatch"
+    );
     o.close().await.unwrap();
     drop(driver_o);
 
     // 接单 → 到场 → 办结 with a photo → 评单, on a phone.
     let (w, driver_w) = open_app(&display, &tmp.path().join("worker"), &server.url()).await;
     resize(&w, 360, 800).await;
-    tap(&w, "#tab-settings").await;
-    type_code(&w, "bind", &worker_code).await;
-    text_until(&w, "#account", |t| t.contains("王芳")).await;
-    tap(&w, "#sync-now").await;
-    text_until(&w, "#sync-badge", |t| t.contains("上次同步")).await;
+    bind_in_window(&w, &worker_code, "王芳").await;
     tap(&w, "#tab-orders").await;
     let rows = text_until(&w, "#order-rows", |t| t.contains("井盖松动")).await;
     assert!(
@@ -189,9 +181,7 @@ async fn a_riders_photo_is_dispatched_accepted_resolved_with_a_photo_and_rated_i
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rider_without_gps_puts_the_pin_on_the_map_and_the_report_is_filed_by_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
-    grid_tree(&server);
-    outline_grids(&server);
+    let server = community_server(&tmp.path().join("server"), true).await;
     let (_, rider_code) = invitation(&server, "骑手 小李", Role::Reporter, &[COMMUNITY]);
     let (_xvfb, display) = start_xvfb();
     let (r, _driver) = open_app(&display, &tmp.path().join("rider"), &server.url()).await;

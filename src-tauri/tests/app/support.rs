@@ -34,6 +34,17 @@ pub async fn server_at(dir: &Path, listen: &str) -> RunningServer {
         .expect("sync server starts")
 }
 
+/// A server in `dir` with `grid_tree`'s community, its grids outlined
+/// (`outline_grids`) when `outlined`.
+pub async fn community_server(dir: &Path, outlined: bool) -> RunningServer {
+    let server = server_at(dir, "127.0.0.1:0").await;
+    grid_tree(&server);
+    if outlined {
+        outline_grids(&server);
+    }
+    server
+}
+
 /// A community with two grids, as an office would set it up.
 pub fn grid_tree(server: &RunningServer) {
     let node = |id: &str, parent: Option<&str>, kind, name: &str| NewNode {

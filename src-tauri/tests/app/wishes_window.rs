@@ -5,15 +5,15 @@
 use gridwalk_domain::Role;
 
 use crate::driver::{
-    absent, open_app, resize, shot, start_xvfb, tap, text_until, type_code, type_into,
+    absent, bind_in_window, open_app, resize, shot, start_xvfb, sync_in_window, tap, text_until,
+    type_into,
 };
-use crate::support::{COMMUNITY, grid_tree, invitation, server_at};
+use crate::support::{COMMUNITY, community_server, invitation};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_office_publishes_a_wish_and_a_volunteer_claims_and_fulfils_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = server_at(&tmp.path().join("server"), "127.0.0.1:0").await;
-    grid_tree(&server);
+    let server = community_server(&tmp.path().join("server"), false).await;
     let (_, office_code) = invitation(&server, "社区办公室", Role::Office, &[COMMUNITY]);
     let (_, volunteer_code) = invitation(&server, "党员 张敏", Role::Volunteer, &[COMMUNITY]);
     let (_xvfb, display) = start_xvfb();
@@ -21,9 +21,7 @@ async fn the_office_publishes_a_wish_and_a_volunteer_claims_and_fulfils_it() {
 
     let (o, driver_o) = open_app(&display, &office_dir, &server.url()).await;
     resize(&o, 1024, 768).await;
-    tap(&o, "#tab-settings").await;
-    type_code(&o, "bind", &office_code).await;
-    text_until(&o, "#account", |t| t.contains("社区办公室")).await;
+    bind_in_window(&o, &office_code, "社区办公室").await;
     tap(&o, "#tab-orders").await;
     tap(&o, "#order-new").await;
     type_into(&o, "#order-description", "独居的李奶奶想请人陪她去医院复查").await;
@@ -39,15 +37,11 @@ async fn the_office_publishes_a_wish_and_a_volunteer_claims_and_fulfils_it() {
 
     let (v, driver_v) = open_app(&display, &tmp.path().join("volunteer"), &server.url()).await;
     resize(&v, 360, 800).await;
-    tap(&v, "#tab-settings").await;
-    type_code(&v, "bind", &volunteer_code).await;
-    text_until(&v, "#account", |t| t.contains("张敏")).await;
+    bind_in_window(&v, &volunteer_code, "张敏").await;
     assert!(
         absent(&v, "#tab-households").await,
         "a volunteer has no archive"
     );
-    tap(&v, "#sync-now").await;
-    text_until(&v, "#sync-badge", |t| t.contains("上次同步")).await;
     tap(&v, "#tab-orders").await;
     text_until(&v, "#orders-board", |t| t.contains("微心愿")).await;
     let row = text_until(&v, "#order-rows", |t| t.contains("李奶奶")).await;
@@ -70,8 +64,7 @@ async fn the_office_publishes_a_wish_and_a_volunteer_claims_and_fulfils_it() {
 
     let (o, _driver_o) = open_app(&display, &office_dir, &server.url()).await;
     resize(&o, 1024, 768).await;
-    tap(&o, "#sync-now").await;
-    text_until(&o, "#sync-badge", |t| t.contains("上次同步")).await;
+    sync_in_window(&o).await;
     tap(&o, "#tab-orders").await;
     let rows = text_until(&o, "#order-rows", |t| t.contains("已办结")).await;
     assert!(

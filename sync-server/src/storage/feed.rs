@@ -230,12 +230,8 @@ impl Storage {
             let mut params: Vec<Value> = vec![after.into(), head.into()];
             let mut allowed = Vec::new();
             let some_grid = filter.grids.as_ref().is_none_or(|g| !g.is_empty());
-            if !filter.kinds.is_empty() && some_grid {
-                let mut clause = format!(
-                    "kind IN ({})",
-                    placeholders(params.len() + 1, filter.kinds.len())
-                );
-                params.extend(filter.kinds.iter().map(|k| k.as_str().into()));
+            // `clause`, limited to the reader's grids when it has a list.
+            let in_grids = |mut clause: String, params: &mut Vec<Value>| {
                 if let Some(grids) = &filter.grids {
                     clause += &format!(
                         " AND scope IN ({})",
@@ -243,7 +239,15 @@ impl Storage {
                     );
                     params.extend(grids.iter().map(|g| g.as_str().into()));
                 }
-                allowed.push(format!("({clause})"));
+                format!("({clause})")
+            };
+            if !filter.kinds.is_empty() && some_grid {
+                let clause = format!(
+                    "kind IN ({})",
+                    placeholders(params.len() + 1, filter.kinds.len())
+                );
+                params.extend(filter.kinds.iter().map(|k| k.as_str().into()));
+                allowed.push(in_grids(clause, &mut params));
             }
             if let Some(owner) = filter
                 .owner
@@ -259,16 +263,8 @@ impl Storage {
                 params.extend(filter.owner_kinds.iter().map(|k| k.as_str().into()));
             }
             if filter.wishes && some_grid {
-                let mut clause =
-                    "kind = 'work_order' AND doc_id IN (SELECT doc_id FROM wishes)".to_owned();
-                if let Some(grids) = &filter.grids {
-                    clause += &format!(
-                        " AND scope IN ({})",
-                        placeholders(params.len() + 1, grids.len())
-                    );
-                    params.extend(grids.iter().map(|g| g.as_str().into()));
-                }
-                allowed.push(format!("({clause})"));
+                let clause = "kind = 'work_order' AND doc_id IN (SELECT doc_id FROM wishes)";
+                allowed.push(in_grids(clause.to_owned(), &mut params));
             }
             let at_head = (head.max(after)) as u64;
             if allowed.is_empty() {
