@@ -111,7 +111,9 @@ pub fn handle<R: Runtime>(invoke: Invoke<R>) -> bool {
             blocking::<c::GetResponsePolicy, R>(r, body, move |_| s.response_policy())
         }
         N::SetResponsePolicy => {
-            blocking::<c::SetResponsePolicy, R>(r, body, move |a| s.set_response_policy(&a))
+            asynchronous::<c::SetResponsePolicy, R, _>(r, body, move |a| async move {
+                s.set_response_policy(a).await
+            })
         }
         N::RoutePoint => blocking::<c::RoutePoint, R>(r, body, move |a| s.route_point(a)),
         N::NearbyOrders => blocking::<c::NearbyOrders, R>(r, body, move |a| s.nearby_orders(&a)),

@@ -54,6 +54,7 @@ fn provision(dir: &std::path::Path, devices: u64) -> Vec<String> {
         kind,
         name: id.into(),
         boundary: None,
+        policy: None,
     };
     storage
         .add_node(&node("load", None, NodeKind::Community))

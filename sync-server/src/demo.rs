@@ -80,6 +80,7 @@ fn tree(c: &Community) -> Result<Vec<GridNode>, ServerError> {
                 kind,
                 name: name.to_owned(),
                 boundary: None,
+                policy: None,
             })
         };
     let mut nodes = vec![node(

@@ -67,6 +67,7 @@ pub fn add_node(storage: &Storage, node: &NewNode) -> Result<GridNode, ApiError>
         kind: node.kind,
         name: checked_name(&node.name, "node")?,
         boundary: node.boundary.clone(),
+        policy: None,
     };
     if !storage.add_node(&new)? {
         return Err(bad(

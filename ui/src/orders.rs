@@ -5,6 +5,7 @@
 
 pub mod duplicates;
 mod page;
+pub mod policy;
 mod stats;
 
 pub use page::OrderPageView;

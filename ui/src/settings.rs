@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::bind::BindPanel;
 use crate::ipc;
 use crate::lang::{error_text, t_string, use_i18n};
+use crate::orders::policy::PolicyEditor;
 use crate::state::Ctx;
 
 #[component]
@@ -61,5 +62,8 @@ pub fn SettingsView() -> impl IntoView {
                 <dd>{move || ctx.info.get().map(|i| i.device.to_string()).unwrap_or_default()}</dd>
             </dl>
         </section>
+        <Show when=move || ctx.me().is_some_and(|m| m.role.manages())>
+            <PolicyEditor />
+        </Show>
     }
 }

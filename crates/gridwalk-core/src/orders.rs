@@ -27,7 +27,7 @@ use gridwalk_domain::work_order::{
     Assignee, DeadlineStatus, MAX_NOTE_CHARS, MAX_ORDER_CHARS, OrderEvent, OrderSource,
     ResponsePolicy, StarsError, Step, StepKind, WorkOrder, offered,
 };
-use gridwalk_domain::{CategoryCode, DocId, EventId, HazardReport, Location, Role};
+use gridwalk_domain::{CategoryCode, DocId, EventId, GridId, HazardReport, Location, Role};
 
 use crate::error::{CoreError, Result};
 use crate::records::ListQuery;
@@ -37,7 +37,31 @@ const POLICY: &str = "response_policy";
 const CLOCK_OFFSET: &str = "clock_offset";
 
 impl Store {
-    /// The response commitments this device files new orders under.
+    /// The commitments a new order in `grid` is made under: its
+    /// community's, as the office chose them on the server, else this
+    /// device's (see `response_policy`).
+    pub fn response_policy_for(&self, grid: &GridId) -> Result<ResponsePolicy> {
+        let me = self.me()?;
+        let chosen = me
+            .as_ref()
+            .and_then(|m| m.policy_for(grid))
+            .filter(|p| p.check().is_ok())
+            .cloned();
+        chosen.map_or_else(|| self.response_policy(), Ok)
+    }
+
+    /// The commitments of the bound user's community, for the office's
+    /// editor: its own if chosen, else this device's.
+    pub fn community_policy(&self) -> Result<ResponsePolicy> {
+        let file = self.me()?.and_then(|m| m.community_file().cloned());
+        match file {
+            Some(c) => self.response_policy_for(&c),
+            None => self.response_policy(),
+        }
+    }
+
+    /// The response commitments this device files new orders under when
+    /// its community has chosen none.
     pub fn response_policy(&self) -> Result<ResponsePolicy> {
         Ok(self
             .meta(POLICY)?
@@ -218,6 +242,7 @@ impl Store {
                     )
                 }
             };
+        let policy = self.response_policy_for(&scope)?;
         Ok(WorkOrder {
             id: crate::new_doc_id(),
             scope,
@@ -230,7 +255,7 @@ impl Store {
             photos,
             created_by: me.name.clone(),
             created_at_ms: first.at_ms,
-            policy: self.response_policy()?,
+            policy,
             assignees: Vec::new(),
             events: vec![first],
             wish: false,

@@ -11,6 +11,7 @@ use crate::access::Role;
 use crate::boundary::Boundary;
 use crate::category::CategoryCode;
 use crate::ids::{DeviceId, GridId, UserId};
+use crate::work_order::ResponsePolicy;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -68,6 +69,10 @@ pub struct GridNode {
     /// report to the grid whose outline holds its location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boundary: Option<Boundary>,
+    /// A community's response commitments (响应承诺), chosen by its office:
+    /// every device makes the orders of its grids under them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<ResponsePolicy>,
 }
 
 /// What a device learns about its user: who they are and the part of the
@@ -102,6 +107,22 @@ pub enum Suggested {
 impl Me {
     fn node(&self, id: &GridId) -> Option<&GridNode> {
         self.nodes.iter().find(|n| &n.id == id)
+    }
+
+    /// The commitments a new order in `grid` is made under: the nearest
+    /// policy on the way up the tree, if its office chose one.
+    pub fn policy_for(&self, grid: &GridId) -> Option<&ResponsePolicy> {
+        let mut at = self.node(grid);
+        // The tree is a few levels deep; the bound keeps a looped tree
+        // (which the server never sends) from spinning.
+        for _ in 0..16 {
+            let node = at?;
+            if let Some(p) = &node.policy {
+                return Some(p);
+            }
+            at = node.parent.as_ref().and_then(|p| self.node(p));
+        }
+        None
     }
 
     /// The user's grids proper (网格), without the community's own file:

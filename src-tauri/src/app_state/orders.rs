@@ -42,11 +42,31 @@ impl AppState {
     }
 
     pub fn response_policy(&self) -> Result<ResponsePolicy, AppError> {
-        Ok(self.store()?.response_policy()?)
+        Ok(self.store()?.community_policy()?)
     }
 
-    pub fn set_response_policy(&self, p: &ResponsePolicy) -> Result<(), AppError> {
-        Ok(self.store()?.set_response_policy(p)?)
+    /// The office chooses its community's commitments: on the server, so
+    /// every device of the community makes new orders under them (the
+    /// others learn it at their next sync; this one at once). A device with
+    /// no community of its own keeps the choice for itself.
+    pub async fn set_response_policy(&self, p: ResponsePolicy) -> Result<(), AppError> {
+        let community = self
+            .store()?
+            .me()?
+            .and_then(|m| m.community_file().cloned());
+        let Some(community) = community else {
+            return Ok(self.store()?.set_response_policy(&p)?);
+        };
+        let me = self
+            .sync
+            .as_device(&self.store, |t| async move {
+                t.set_policy(&community, &p).await?;
+                t.me().await
+            })
+            .await
+            .map_err(super::sync_error)?;
+        self.store()?.set_me(&me)?;
+        Ok(())
     }
 
     pub fn route_point(&self, at: Coordinates) -> Result<Route, AppError> {

@@ -2,10 +2,12 @@
 //! their devices, and exports. The server checks the role and the part of
 //! the tree on every call; these only carry the device's token.
 
-use gridwalk_domain::UserId;
+use gridwalk_domain::directory::GridNode;
 use gridwalk_domain::directory::{DeviceInfo, Invitation, NewUser, UserCreated, UserInfo};
 use gridwalk_domain::export::{LEFT_OUT_HEADER, ROWS_HEADER};
 use gridwalk_domain::ipc::ExportRequest;
+use gridwalk_domain::work_order::ResponsePolicy;
+use gridwalk_domain::{GridId, UserId};
 
 use super::{HttpTransport, MAX_SMALL_ANSWER_BYTES, TransportError};
 
@@ -95,6 +97,20 @@ impl HttpTransport {
         let url = format!("{}/v1/admin/devices/{device}/revoke", self.base);
         self.json(
             self.device_call(self.client.post(&url)),
+            MAX_SMALL_ANSWER_BYTES,
+        )
+        .await
+    }
+
+    /// Chooses a community's response commitments on the server.
+    pub async fn set_policy(
+        &self,
+        node: &GridId,
+        policy: &ResponsePolicy,
+    ) -> Result<GridNode, TransportError> {
+        let url = format!("{}/v1/admin/nodes/{node}/policy", self.base);
+        self.json(
+            self.device_call(self.client.put(&url)).json(policy),
             MAX_SMALL_ANSWER_BYTES,
         )
         .await

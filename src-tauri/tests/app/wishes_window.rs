@@ -1,4 +1,6 @@
-//! A small wish (微心愿) in the real window: the office enters one and
+//! The office's 响应承诺 and a small wish (微心愿) in the real window: the
+//! office switches its community to 54321 and its next order runs under it;
+//! it enters a wish and
 //! publishes it; a volunteer's phone shows it — and no households tab —
 //! claims it (认领) and marks it done; the office sees who did it.
 
@@ -22,6 +24,20 @@ async fn the_office_publishes_a_wish_and_a_volunteer_claims_and_fulfils_it() {
     let (o, driver_o) = open_app(&display, &office_dir, &server.url()).await;
     resize(&o, 1024, 768).await;
     bind_in_window(&o, &office_code, "社区办公室").await;
+    // The community switches to 54321: saved on the server for every device.
+    tap(&o, "#tab-settings").await;
+    tap(&o, "#policy-preset-54321").await;
+    text_until(&o, "#policy-commitments", |t| t.contains("响应")).await;
+    let answer = text_until(&o, "#policy-minutes-0", |t| !t.is_empty()).await;
+    assert_eq!(answer, "5", "54321 answers within 5 minutes");
+    tap(&o, "#policy-save").await;
+    text_until(&o, "#policy-message", |t| t.contains("已保存")).await;
+    shot(&o, "wish-o-0-commitments-desktop").await;
+    tap(&o, "#tab-orders").await;
+    tap(&o, "#order-new").await;
+    type_into(&o, "#order-description", "楼道灯坏了").await;
+    tap(&o, "#order-save").await;
+    text_until(&o, "#order-page", |t| t.contains("54321")).await;
     tap(&o, "#tab-orders").await;
     tap(&o, "#order-new").await;
     type_into(&o, "#order-description", "独居的李奶奶想请人陪她去医院复查").await;

@@ -18,6 +18,7 @@ use gridwalk_domain::directory::{
     AuditEntry, DeviceInfo, GridNode, Invitation, LoginRequest, LoginResponse, NewNode, NewUser,
     UserCreated, UserInfo,
 };
+use gridwalk_domain::work_order::ResponsePolicy;
 use gridwalk_domain::{Role, UserId};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<Shared> {
         .route("/v1/admin/login", post(login))
         .route("/v1/admin/nodes", get(nodes).post(create_node))
         .route("/v1/admin/nodes/{id}/boundary", put(set_boundary))
+        .route("/v1/admin/nodes/{id}/policy", put(set_policy))
         .route("/v1/admin/users", get(users).post(create_user))
         .route("/v1/admin/users/{id}/invitations", post(reinvite))
         .route("/v1/admin/users/{id}/nodes", post(move_user))
@@ -153,10 +155,61 @@ async fn set_boundary(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<axum::Json<GridNode>, ApiError> {
-    let mgr = manager(&state, &headers).await?;
-    let id = gridwalk_domain::GridId::parse(&id)
-        .map_err(|e| ApiError::BadRequest(ErrorCode::AdminBadNode, e.to_string()))?;
     let outline: Option<Boundary> = parse_json(&body)?;
+    let detail = outline.as_ref().map_or_else(
+        || "cleared".to_owned(),
+        |b| format!("{} positions", b.outer().len()),
+    );
+    edit_node(
+        state,
+        &headers,
+        &id,
+        "node.boundary",
+        detail,
+        move |s, id| Ok(s.set_boundary(id, outline.as_ref())?),
+    )
+    .await
+}
+
+/// Chooses (or with `null` clears) the response commitments (响应承诺) of a
+/// community: every device makes the orders of its grids under them from
+/// its next sync. Checked like the app's editor checks them.
+async fn set_policy(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<axum::Json<GridNode>, ApiError> {
+    let policy: Option<ResponsePolicy> = parse_json(&body)?;
+    if let Some(p) = &policy {
+        p.check()
+            .map_err(|e| ApiError::BadRequest(ErrorCode::OrderPolicy, e.to_string()))?;
+    }
+    let detail = policy
+        .as_ref()
+        .map_or_else(|| "cleared".to_owned(), |p| p.name.clone());
+    edit_node(state, &headers, &id, "node.policy", detail, move |s, id| {
+        Ok(s.set_policy(id, policy.as_ref())?)
+    })
+    .await
+}
+
+/// One node's setting changed by `set`, which says whether the node
+/// exists: an admin anywhere, an office inside its own part of the tree;
+/// audited as `action` with `detail`. Answers the node as it now is.
+async fn edit_node(
+    state: Shared,
+    headers: &HeaderMap,
+    id: &str,
+    action: &'static str,
+    detail: String,
+    set: impl FnOnce(&crate::storage::Storage, &gridwalk_domain::GridId) -> Result<bool, ApiError>
+    + Send
+    + 'static,
+) -> Result<axum::Json<GridNode>, ApiError> {
+    let mgr = manager(&state, headers).await?;
+    let id = gridwalk_domain::GridId::parse(id)
+        .map_err(|e| ApiError::BadRequest(ErrorCode::AdminBadNode, e.to_string()))?;
     blocking(move || {
         let tree = state.storage.nodes()?;
         let yours = match &mgr {
@@ -166,17 +219,13 @@ async fn set_boundary(
         if !yours {
             return Err(forbidden("this node is not in your part of the grid tree"));
         }
-        if !state.storage.set_boundary(&id, outline.as_ref())? {
+        if !set(&state.storage, &id)? {
             return Err(ApiError::NotFound(
                 ErrorCode::AdminBadNode,
                 format!("node {id} does not exist"),
             ));
         }
-        let detail = outline.as_ref().map_or_else(
-            || "cleared".to_owned(),
-            |b| format!("{} positions", b.outer().len()),
-        );
-        state.audit(&mgr.actor(), "node.boundary", id.as_str(), &detail);
+        state.audit(&mgr.actor(), action, id.as_str(), &detail);
         state
             .storage
             .nodes()?

@@ -3,6 +3,7 @@
 use gridwalk_domain::CategoryCode;
 use gridwalk_domain::boundary::Boundary;
 use gridwalk_domain::directory::{DeviceInfo, GridNode, NodeKind, UserInfo};
+use gridwalk_domain::work_order::ResponsePolicy;
 use gridwalk_domain::{DeviceId, GridId, Role, UserId};
 
 use super::{Row, Storage, StorageError, Tx};
@@ -60,8 +61,9 @@ fn is_null(r: &Row, i: usize) -> bool {
 
 fn read_nodes(tx: &mut dyn Tx) -> Result<Vec<GridNode>, StorageError> {
     tx.query(
-        "SELECT n.id, n.parent, n.kind, n.name, b.geojson FROM nodes n
-         LEFT JOIN node_boundaries b ON b.node_id = n.id ORDER BY n.id",
+        "SELECT n.id, n.parent, n.kind, n.name, b.geojson, p.policy FROM nodes n
+         LEFT JOIN node_boundaries b ON b.node_id = n.id
+         LEFT JOIN node_policies p ON p.node_id = n.id ORDER BY n.id",
         &[],
     )?
     .iter()
@@ -70,16 +72,22 @@ fn read_nodes(tx: &mut dyn Tx) -> Result<Vec<GridNode>, StorageError> {
             true => None,
             false => Some(GridId::parse(&r.text(1)?).map_err(corrupt)?),
         };
-        let boundary = match is_null(r, 4) {
-            true => None,
-            false => Some(serde_json::from_str::<Boundary>(&r.text(4)?).map_err(corrupt)?),
-        };
+        let json = |i: usize| (!is_null(r, i)).then(|| r.text(i)).transpose();
+        let boundary = json(4)?
+            .map(|j| serde_json::from_str::<Boundary>(&j))
+            .transpose()
+            .map_err(corrupt)?;
+        let policy = json(5)?
+            .map(|j| serde_json::from_str::<ResponsePolicy>(&j))
+            .transpose()
+            .map_err(corrupt)?;
         Ok(GridNode {
             id: GridId::parse(&r.text(0)?).map_err(corrupt)?,
             parent,
             kind: node_kind(&r.text(2)?)?,
             name: r.text(3)?,
             boundary,
+            policy,
         })
     })
     .collect()
@@ -95,20 +103,46 @@ fn user_categories(tx: &mut dyn Tx, user: &str) -> Result<Vec<CategoryCode>, Sto
     .collect()
 }
 
-fn write_boundary(
+/// What an office sets on a node of its tree, each kept as JSON in its own
+/// table (so databases from before it need no migration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeSetting {
+    Boundary,
+    Policy,
+}
+
+impl NodeSetting {
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            NodeSetting::Boundary => ("node_boundaries", "geojson"),
+            NodeSetting::Policy => ("node_policies", "policy"),
+        }
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: Option<&T>) -> Result<Option<String>, StorageError> {
+    value
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(corrupt)
+}
+
+/// Replaces a node's setting (as JSON), or removes it with `None`.
+fn write_setting(
     tx: &mut dyn Tx,
+    setting: NodeSetting,
     node: &GridId,
-    b: Option<&Boundary>,
+    json: Option<&str>,
 ) -> Result<(), StorageError> {
+    let (table, column) = setting.sql();
     tx.execute(
-        "DELETE FROM node_boundaries WHERE node_id = $1",
+        &format!("DELETE FROM {table} WHERE node_id = $1"),
         &[node.as_str().into()],
     )?;
-    if let Some(b) = b {
-        let json = serde_json::to_string(b).map_err(corrupt)?;
+    if let Some(json) = json {
         tx.execute(
-            "INSERT INTO node_boundaries(node_id, geojson) VALUES ($1, $2)",
-            &[node.as_str().into(), json.as_str().into()],
+            &format!("INSERT INTO {table}(node_id, {column}) VALUES ($1, $2)"),
+            &[node.as_str().into(), json.into()],
         )?;
     }
     Ok(())
@@ -137,6 +171,7 @@ impl Storage {
     /// Adds a node; an existing id is left as it is (seeding is idempotent),
     /// except that an outline it lacks is added.
     pub fn add_node(&self, node: &GridNode) -> Result<bool, StorageError> {
+        let outline = to_json(node.boundary.as_ref())?;
         self.write(|tx| {
             let added = tx.execute(
                 "INSERT INTO nodes(id, parent, kind, name) VALUES ($1, $2, $3, $4)
@@ -157,7 +192,7 @@ impl Storage {
                 )?
                 .is_empty();
             if added || !has_outline {
-                write_boundary(tx, &node.id, node.boundary.as_ref())?;
+                write_setting(tx, NodeSetting::Boundary, &node.id, outline.as_deref())?;
             }
             Ok(added)
         })
@@ -166,12 +201,31 @@ impl Storage {
     /// Replaces (or with `None` removes) a node's outline. False when the
     /// node does not exist.
     pub fn set_boundary(&self, node: &GridId, b: Option<&Boundary>) -> Result<bool, StorageError> {
+        self.set_node(NodeSetting::Boundary, node, b)
+    }
+
+    /// Replaces (or removes) a community's response commitments.
+    pub fn set_policy(
+        &self,
+        node: &GridId,
+        p: Option<&ResponsePolicy>,
+    ) -> Result<bool, StorageError> {
+        self.set_node(NodeSetting::Policy, node, p)
+    }
+
+    fn set_node<T: serde::Serialize>(
+        &self,
+        setting: NodeSetting,
+        node: &GridId,
+        value: Option<&T>,
+    ) -> Result<bool, StorageError> {
+        let json = to_json(value)?;
         self.write(|tx| {
             let exists = !tx
                 .query("SELECT 1 FROM nodes WHERE id = $1", &[node.as_str().into()])?
                 .is_empty();
             if exists {
-                write_boundary(tx, node, b)?;
+                write_setting(tx, setting, node, json.as_deref())?;
             }
             Ok(exists)
         })

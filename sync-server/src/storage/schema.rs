@@ -43,6 +43,11 @@ CREATE TABLE IF NOT EXISTS node_boundaries (
     node_id TEXT PRIMARY KEY REFERENCES nodes(id),
     geojson TEXT NOT NULL
 );
+-- A community's response commitments as JSON, checked before storing.
+CREATE TABLE IF NOT EXISTS node_policies (
+    node_id TEXT PRIMARY KEY REFERENCES nodes(id),
+    policy TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,

@@ -142,6 +142,7 @@ fn server(backend: Backend, dir: &std::path::Path) -> AppState {
             kind: NodeKind::Community,
             name: "幸福里社区".into(),
             boundary: None,
+            policy: None,
         })
         .unwrap();
     storage
@@ -151,6 +152,7 @@ fn server(backend: Backend, dir: &std::path::Path) -> AppState {
             kind: NodeKind::Grid,
             name: "第一网格".into(),
             boundary: None,
+            policy: None,
         })
         .unwrap();
     AppState::new(

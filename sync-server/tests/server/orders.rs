@@ -297,3 +297,37 @@ async fn a_rider_sees_what_became_of_the_report_and_never_receives_the_order() {
         w.server.shutdown().await;
     }
 }
+
+/// 响应承诺 chosen by the office on the server reach every device of its
+/// community: a worker's phone makes its next order under them.
+#[tokio::test]
+async fn a_communitys_chosen_commitments_reach_its_devices_and_their_new_orders() {
+    use gridwalk_domain::work_order::{ResponsePolicy, WorkOrder};
+    use reqwest::{Method, StatusCode};
+    for backend in Backend::ALL {
+        let w = world(backend).await;
+        let url = format!("{}/v1/admin/nodes/c1/policy", w.url());
+        let put = |who: &str, body: serde_json::Value| {
+            let token = w.tokens[who].clone();
+            let url = url.clone();
+            async move { crate::accounts::call(Method::PUT, url, Some(&token), Some(body)).await }
+        };
+        let chosen = serde_json::to_value(ResponsePolicy::preset_54321()).unwrap();
+        let mut zero = chosen.clone();
+        zero["commitments"][0]["within_min"] = 0.into();
+        let (status, body) = put("office1", zero).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{backend:?}: {body}");
+        assert_eq!(body["code"], "order.policy");
+        let (status, _) = put("rider1", chosen.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a rider chooses nothing");
+        let (status, body) = put("office1", chosen).await;
+        assert_eq!(status, StatusCode::OK, "{backend:?}: {body}");
+
+        let mut worker = w.handset("网格员 小周", Role::GridWorker, &["g1"]).await;
+        w.refresh_me(&mut worker).await;
+        let order = worker.store.create_order(&hotline("g1"), now_ms()).unwrap();
+        let made = worker.store.record::<WorkOrder>(&order).unwrap().unwrap();
+        assert_eq!(made.policy.name, "54321", "{backend:?}");
+        w.server.shutdown().await;
+    }
+}

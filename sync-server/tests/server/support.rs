@@ -77,6 +77,7 @@ pub fn tree() -> Vec<GridNode> {
         kind,
         name: format!("节点 {id}"),
         boundary: None,
+        policy: None,
     };
     vec![
         node("c1", None, NodeKind::Community),

@@ -24,6 +24,7 @@ fn node(code: &str, parent: Option<&str>, kind: NodeKind, rings: &[Vec<Vec<f64>>
         kind,
         name: code.into(),
         boundary: (!rings.is_empty()).then(|| Boundary::from_positions(rings).unwrap()),
+        policy: None,
     }
 }
 
