@@ -130,3 +130,20 @@ pub fn bind_person(
     let token = crate::account::DeviceToken::parse("gwd_test-token").unwrap();
     store.bind(&token, &me).unwrap();
 }
+
+/// The office on `office` dispatches `order` to `who` at `at_ms`.
+pub fn dispatch(
+    office: &mut crate::Store,
+    order: gridwalk_domain::DocId,
+    who: &gridwalk_domain::directory::UserInfo,
+    at_ms: i64,
+) {
+    let to = gridwalk_domain::work_order::Assignee {
+        user: who.id,
+        name: who.name.clone(),
+        role: who.role,
+    };
+    let step = gridwalk_domain::work_order::Step::Dispatched { to };
+    let input = gridwalk_domain::ipc::orders::OrderStep { order, step };
+    office.order_step(&input, at_ms).unwrap();
+}

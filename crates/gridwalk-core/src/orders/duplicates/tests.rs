@@ -2,7 +2,7 @@ use super::*;
 use crate::test_support::{Feed, bind_person, person, png};
 use gridwalk_domain::ipc::orders::{NewOrder, OrderStep};
 use gridwalk_domain::report::RiderStage;
-use gridwalk_domain::work_order::{Assignee, OrderClass, Stage};
+use gridwalk_domain::work_order::{OrderClass, Stage};
 use gridwalk_domain::{Location, LocationSource, ReportDraft, Role};
 
 const NOW: i64 = 1_790_000_000_000;
@@ -129,20 +129,12 @@ fn a_second_report_joins_the_order_and_its_maker_sees_that_orders_progress() {
     assert!(page.seconded_by[0].summary.thumb.is_some());
 
     // Dispatched and resolved: the seconding report says so too.
-    let to = Assignee {
-        user: person(2, "王芳", Role::GridWorker).id,
-        name: "王芳".into(),
-        role: Role::GridWorker,
-    };
-    office
-        .order_step(
-            &OrderStep {
-                order,
-                step: Step::Dispatched { to },
-            },
-            NOW + 1,
-        )
-        .unwrap();
+    crate::test_support::dispatch(
+        &mut office,
+        order,
+        &person(2, "王芳", Role::GridWorker),
+        NOW + 1,
+    );
     let resolved = Step::Resolved {
         note: "已更换".into(),
         photos: vec![],

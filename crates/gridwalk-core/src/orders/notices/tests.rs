@@ -3,7 +3,7 @@ use crate::test_support::{Feed, bind_person, person};
 use gridwalk_domain::Role;
 use gridwalk_domain::directory::UserInfo;
 use gridwalk_domain::ipc::orders::{NewOrder, OrderStep};
-use gridwalk_domain::work_order::{Assignee, Channel, OrderClass, Step};
+use gridwalk_domain::work_order::{Channel, OrderClass, Step};
 
 const NOW: i64 = 1_790_000_000_000;
 const MIN: i64 = 60_000;
@@ -43,20 +43,7 @@ fn the_assignee_is_told_once_of_a_new_order_a_running_out_commitment_and_a_reope
         wish: false,
     };
     let order = office.create_order(&new, NOW).unwrap();
-    let to = Assignee {
-        user: wang().id,
-        name: "王芳".into(),
-        role: Role::GridWorker,
-    };
-    office
-        .order_step(
-            &OrderStep {
-                order,
-                step: Step::Dispatched { to },
-            },
-            NOW,
-        )
-        .unwrap();
+    crate::test_support::dispatch(&mut office, order, &wang(), NOW);
     feed.sync(&mut office);
     feed.sync(&mut phone);
     let told = phone.take_notices(NOW + MIN).unwrap();
