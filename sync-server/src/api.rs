@@ -49,6 +49,7 @@ pub struct AppState {
     pub invitation_ttl: Duration,
     /// One export at a time: each rebuilds every report it covers.
     pub export_gate: Arc<tokio::sync::Semaphore>,
+    pub metrics: crate::metrics::Metrics,
 }
 
 pub type Shared = Arc<AppState>;
@@ -57,6 +58,7 @@ pub fn router(state: Shared) -> Router {
     let small = DefaultBodyLimit::max(SMALL_BODY_BYTES);
     Router::new()
         .route("/v1/health", get(|| async { "ok" }))
+        .route("/metrics", get(crate::metrics::serve))
         .route(
             "/v1/sync",
             post(sync::sync).layer(DefaultBodyLimit::max(MAX_SYNC_BODY_BYTES)),
@@ -74,6 +76,10 @@ pub fn router(state: Shared) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
         ))
         .with_state(state)
 }
@@ -156,6 +162,8 @@ impl IntoResponse for ApiError {
             }
         };
         let mut resp = (status, axum::Json(ApiErrorBody { code, message })).into_response();
+        // For the metrics layer: refusals counted by code.
+        resp.extensions_mut().insert(code);
         if let Self::TooMany(wait) = self
             && let Ok(v) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string())
         {
@@ -190,6 +198,7 @@ impl AppState {
             per_address: RateLimiter::new(config.address_rate_limit),
             invitation_ttl: config.invitation_ttl,
             export_gate: Arc::new(tokio::sync::Semaphore::new(1)),
+            metrics: crate::metrics::Metrics::default(),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod blobs;
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod metrics;
 pub mod provisioning;
 pub mod storage;
 pub mod validate;

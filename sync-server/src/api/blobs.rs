@@ -38,6 +38,7 @@ pub async fn put_blob(
         ));
     }
     let created = blocking(move || {
+        state.metrics.blob_in(body.len());
         state
             .blobs
             .put(&hash, &body)
@@ -59,10 +60,12 @@ pub async fn get_blob(
     device_auth(&state, &headers).await?;
     let hash = parse_hash(&hash)?;
     let bytes = blocking(move || {
-        state
+        let bytes = state
             .blobs
             .get(&hash)
-            .map_err(|e| ApiError::Internal(e.to_string()))
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        state.metrics.blob_out(bytes.as_ref().map_or(0, Vec::len));
+        Ok(bytes)
     })
     .await?
     .ok_or_else(|| ApiError::NotFound(ErrorCode::BlobNotFound, "no such photo".into()))?;

@@ -86,6 +86,7 @@ pub fn respond(
         &authorized.notes,
         now_ms(),
     )?;
+    state.metrics.changes_stored(outcome.inserted);
     let scope_key = who.scope_key();
     let cursor = if scope_key == who.scope_key_served {
         cursor

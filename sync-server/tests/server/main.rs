@@ -13,6 +13,7 @@ mod crash;
 mod export;
 mod fuzz_regressions;
 mod http;
+mod metrics;
 mod orders;
 mod routing;
 mod support;

@@ -1,0 +1,72 @@
+//! `/metrics` over real HTTP: after a stored change, a refused push and a
+//! photo upload, the Prometheus text says so, by route pattern and code.
+
+use gridwalk_photo::sha256_hash;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{Backend, Doc, jpeg, world};
+
+/// The value of the sample line `series` (name with labels), if present.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_count_requests_changes_refusals_and_photo_bytes() {
+    let w = world(Backend::Sqlite).await;
+    let office = w.device("office1");
+    let (_, created) = Doc::create(office, "report", "g1", json!({"description": "井盖松动"}));
+    w.sync("office1", 0, vec![created]).await;
+    let foreign = Doc::create(w.device("rider1"), "report", "g3", json!({})).1;
+    let (status, _) = w.post("rider1", 0, vec![foreign]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let photo = jpeg([10, 200, 30]);
+    let put = reqwest::Client::new()
+        .put(format!("{}/v1/blobs/{}", w.url(), sha256_hash(&photo)))
+        .bearer_auth(&w.tokens["rider1"])
+        .body(photo.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+
+    let resp = reqwest::get(format!("{}/metrics", w.url())).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = resp.text().await.unwrap();
+    let get =
+        |series: &str| sample(&text, series).unwrap_or_else(|| panic!("{series} in:\n{text}"));
+    assert!(get("gridwalk_changes_stored_total") >= 1.0);
+    assert_eq!(
+        get(r#"gridwalk_refusals_total{code="auth.out_of_scope"}"#),
+        1.0
+    );
+    assert_eq!(
+        get(r#"gridwalk_http_requests_total{route="/v1/sync",status="403"}"#),
+        1.0
+    );
+    let ok = get(r#"gridwalk_http_requests_total{route="/v1/sync",status="200"}"#);
+    let all = get(r#"gridwalk_http_request_duration_seconds_count{route="/v1/sync"}"#);
+    assert_eq!(all, ok + 1.0, "every sync request is timed");
+    assert_eq!(
+        get(r#"gridwalk_http_request_duration_seconds_bucket{route="/v1/sync",le="+Inf"}"#),
+        all
+    );
+    assert_eq!(
+        get(r#"gridwalk_blob_bytes_total{direction="in"}"#),
+        photo.len() as f64
+    );
+    assert!(
+        text.contains(r#"route="/v1/blobs/{hash}""#)
+            && !text.contains(&sha256_hash(&photo).to_string()),
+        "photos are counted by route pattern, never by their hash"
+    );
+    w.server.shutdown().await;
+}
