@@ -1,13 +1,18 @@
 //! `gridwalk-sync-server [--listen ADDR] [--data-dir DIR] [--demo]`
+//!
+//! Logs go to stdout, as text or — with `GRIDWALK_LOG_FORMAT=json` — one
+//! JSON object a line for a log collector. `RUST_LOG` picks the levels.
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match std::env::var("GRIDWALK_LOG_FORMAT").as_deref() {
+        Ok("json") => logs.json().flatten_event(true).init(),
+        Ok("text") | Err(_) => logs.init(),
+        Ok(other) => anyhow::bail!("GRIDWALK_LOG_FORMAT must be json or text, not {other:?}"),
+    }
     let config = gridwalk_sync_server::ServerConfig::from_args(std::env::args().skip(1))?;
     let server = gridwalk_sync_server::spawn(config).await?;
     tracing::info!("gridwalk sync server listening on http://{}", server.addr());

@@ -165,15 +165,22 @@ pub async fn track(State(state): State<Shared>, req: Request, next: Next) -> Res
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().clone();
     let started = Instant::now();
     let resp = next.run(req).await;
     let refused = resp.extensions().get::<ErrorCode>().copied();
-    state.metrics.request(
-        &route,
-        resp.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-        refused,
-    );
+    let seconds = started.elapsed().as_secs_f64();
+    let status = resp.status().as_u16();
+    state.metrics.request(&route, status, seconds, refused);
+    // The access log: refusals and errors always, the rest when asked for
+    // (`RUST_LOG=gridwalk::http=debug`).
+    let ms = (seconds * 1000.0).round() as u64;
+    let code = refused.map_or("", |c| c.as_str());
+    if status >= 400 {
+        tracing::info!(target: "gridwalk::http", %method, route, status, ms, code, "request refused");
+    } else {
+        tracing::debug!(target: "gridwalk::http", %method, route, status, ms, "request");
+    }
     resp
 }
 

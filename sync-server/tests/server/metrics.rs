@@ -70,3 +70,75 @@ async fn metrics_count_requests_changes_refusals_and_photo_bytes() {
     );
     w.server.shutdown().await;
 }
+
+/// The real binary with `GRIDWALK_LOG_FORMAT=json`: each log line is one
+/// JSON object, and a refused request is logged with its route, status and
+/// code (never its token).
+#[tokio::test]
+async fn the_binary_logs_json_lines_with_refused_requests() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gridwalk-sync-server"))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(dir.path())
+        .env("GRIDWALK_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env_remove("GRIDWALK_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next_json = move |want: &dyn Fn(&serde_json::Value) -> bool| loop {
+        let line = lines.next().expect("the server keeps logging").unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        if want(&v) {
+            return v;
+        }
+    };
+    let up = next_json(&|v| {
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("listening"))
+    });
+    assert_eq!(up["level"], "INFO");
+    let url = format!("http://127.0.0.1:{port}/v1/sync");
+    let status = tokio::task::spawn(async move {
+        let resp = reqwest::Client::new()
+            .post(url)
+            .bearer_auth("gwd_not-a-real-token")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        resp.status()
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let refused =
+        tokio::task::spawn_blocking(move || next_json(&|v| v["message"] == "request refused"));
+    // The request was answered, so its log line is written; a server that
+    // never writes it fails here instead of hanging the run.
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(60), refused).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let refused = refused.expect("the refusal is logged").unwrap();
+    assert_eq!(refused["route"], "/v1/sync");
+    assert_eq!(refused["status"], 401);
+    assert!(
+        refused["code"].as_str().unwrap().starts_with("auth."),
+        "{refused}"
+    );
+    assert!(
+        !refused.to_string().contains("not-a-real-token"),
+        "{refused}"
+    );
+}
