@@ -326,17 +326,29 @@ pub async fn resize(c: &Client, width: u32, height: u32) {
 
 /// Scrolls the element to the middle of the screen, then clicks it: on a
 /// phone-sized window the fixed tab bar would cover what sits at the bottom.
+/// A list that renders again (a sync brought something) replaces the node
+/// between finding and clicking it; then the new one is found and clicked.
 pub async fn tap(c: &Client, sel: &str) {
-    let el = css(c, sel).await;
-    c.execute(
-        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
-        vec![serde_json::json!(sel)],
-    )
-    .await
-    .unwrap();
-    el.click()
+    for attempt in 1.. {
+        let el = css(c, sel).await;
+        c.execute(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+            vec![serde_json::json!(sel)],
+        )
         .await
-        .unwrap_or_else(|e| panic!("{sel} could not be clicked: {e}"));
+        .unwrap();
+        match el.click().await {
+            Ok(()) => return,
+            Err(e) if attempt < 5 && replaced(&e) => continue,
+            Err(e) => panic!("{sel} could not be clicked: {e}"),
+        }
+    }
+}
+
+/// Whether a WebDriver error says the element is no longer in the page.
+fn replaced(e: &fantoccini::error::CmdError) -> bool {
+    let text = e.to_string();
+    text.contains("was not found") || text.contains("stale element")
 }
 
 pub async fn type_code(c: &Client, prefix: &str, code: &str) {
