@@ -33,12 +33,16 @@ pub fn OrderPageView() -> impl IntoView {
     let id = move || params.get().get("id").and_then(|s| DocId::parse(&s).ok());
     let page = RwSignal::new(None::<OrderPage>);
     let error = RwSignal::new(None::<String>);
+    let draft = StepDraft::new();
     Effect::new(move |_| {
         ctx.revision(&[DocKind::WorkOrder]);
         let Some(id) = id() else { return };
         leptos::task::spawn_local(async move {
             match ipc::call::<GetOrder>(&id).await {
-                Ok(p) => page.set(p),
+                // A sync that brought other orders leaves this page as it is
+                // (and whatever is being typed on it).
+                Ok(p) if page.with_untracked(|old| *old != p) => page.set(p),
+                Ok(_) => {}
                 Err(e) => error.set(Some(error_text(i18n, e.code, &e.message))),
             }
         });
@@ -95,7 +99,7 @@ pub fn OrderPageView() -> impl IntoView {
                     }).collect_view()}
                     <Conflicts page=p.clone() error=error />
                     <SameProblem page=p.clone() error=error />
-                    <StepPanel page=p.clone() error=error />
+                    <StepPanel page=p.clone() error=error draft=draft />
                     <h3>{move || t_string!(i18n, orders.timeline)}</h3>
                     <ol class="timeline" id="order-timeline">
                         {timeline(&o.events).into_iter().map(|e| view! {
@@ -153,13 +157,48 @@ fn step_label(i18n: I18n, step: &Step) -> String {
     kind.to_owned()
 }
 
+/// What a person is typing for their next step. It lives with the page,
+/// not the step panel, so a redraw (a sync changed this order) keeps it.
+#[derive(Clone, Copy)]
+struct StepDraft {
+    note: RwSignal<String>,
+    stars: RwSignal<u8>,
+    photos: RwSignal<Vec<StagedPhoto>>,
+}
+
+impl StepDraft {
+    fn new() -> Self {
+        Self {
+            note: RwSignal::new(String::new()),
+            stars: RwSignal::new(5),
+            photos: RwSignal::new(Vec::new()),
+        }
+    }
+
+    fn clear(&self) {
+        self.note.set(String::new());
+        self.stars.set(5);
+        self.photos.set(Vec::new());
+    }
+}
+
 /// Sends one step; the page reads again when the shell says orders changed.
-fn send(i18n: I18n, order: DocId, step: Step, error: RwSignal<Option<String>>) {
+/// A step that was taken clears `draft`.
+fn send(
+    i18n: I18n,
+    order: DocId,
+    step: Step,
+    error: RwSignal<Option<String>>,
+    draft: Option<StepDraft>,
+) {
     let ctx = use_ctx();
     leptos::task::spawn_local(async move {
         match ipc::call::<TakeOrderStep>(&OrderStep { order, step }).await {
             Ok(()) => {
                 error.set(None);
+                if let Some(d) = draft {
+                    d.clear();
+                }
                 ctx.toast.set(Some(t_string!(i18n, orders.done).to_owned()));
             }
             Err(e) => {
@@ -190,7 +229,7 @@ fn Conflicts(page: OrderPage, error: RwSignal<Option<String>>) -> impl IntoView 
                         <p>{short_time(keep.at_ms)}" "{keep.by.clone()}" · "{move || step_label(i18n, &keep.step)}</p>
                         {may.then(|| view! {
                             <button class="secondary" id=format!("order-keep-{n}")
-                                on:click=move |_| send(i18n, order, Step::Settled { set_aside: drop }, error)>
+                                on:click=move |_| send(i18n, order, Step::Settled { set_aside: drop }, error, None)>
                                 {move || t_string!(i18n, orders.keep)}
                             </button>
                         })}
@@ -211,7 +250,7 @@ fn Conflicts(page: OrderPage, error: RwSignal<Option<String>>) -> impl IntoView 
 /// The buttons for the steps this person may take, with what each needs:
 /// someone to send it to, a note, a photo, stars.
 #[component]
-fn StepPanel(page: OrderPage, error: RwSignal<Option<String>>) -> impl IntoView {
+fn StepPanel(page: OrderPage, error: RwSignal<Option<String>>, draft: StepDraft) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = use_ctx();
     let order = page.order.id;
@@ -225,10 +264,12 @@ fn StepPanel(page: OrderPage, error: RwSignal<Option<String>>) -> impl IntoView 
         .unwrap_or_default();
     let people: Vec<UserInfo> = choices.iter().map(|(p, _)| p.clone()).collect();
     let person = RwSignal::new(people.first().map(|p| p.id.to_string()).unwrap_or_default());
-    let note = RwSignal::new(String::new());
-    let stars = RwSignal::new(5u8);
+    let StepDraft {
+        note,
+        stars,
+        photos,
+    } = draft;
     let class = RwSignal::new(page.state.class);
-    let photos = RwSignal::new(Vec::<StagedPhoto>::new());
     let processing = RwSignal::new(false);
     let chosen = {
         let people = people.clone();
@@ -245,7 +286,7 @@ fn StepPanel(page: OrderPage, error: RwSignal<Option<String>>) -> impl IntoView 
         }
     };
     let on_photo = photo_picker(i18n, photos, processing, error);
-    let go = move |step: Step| send(i18n, order, step, error);
+    let go = move |step: Step| send(i18n, order, step, error, Some(draft));
     let button = move |k: StepKind,
                        id: &'static str,
                        label: &'static str,
