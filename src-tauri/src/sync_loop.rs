@@ -345,6 +345,8 @@ pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport,
         lock(store)?.mark_blob_uploaded(&hash)?;
         report.photos_up += 1;
     }
+    // The directory version of the last answer, when it says `Me` is stale.
+    let mut stale_me = None;
     for _ in 0..MAX_ROUNDS {
         let req = lock(store)?.sync_request()?;
         let sent_ms = now_ms();
@@ -353,6 +355,9 @@ pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport,
         s.note_server_clock(sent_ms, now_ms(), resp.server_time_ms)?;
         let outcome = s.apply_sync_response(&req, &resp)?;
         drop(s);
+        if outcome.directory_changed {
+            stale_me = Some(resp.directory);
+        }
         report.pushed += outcome.acked;
         report.changed.extend(outcome.changed.iter().copied());
         report.pulled += resp.changes.len();
@@ -376,9 +381,14 @@ pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport,
         // thumbnail, a sync state — whatever kind of record it belongs to.
         report.changed.extend(gridwalk_domain::DocKind::ALL);
     }
-    // The office may have moved the user to other grids since the last pass.
-    let me = t.me().await?;
-    lock(store)?.set_me(&me)?;
+    // The office may have moved the user to other grids, renamed a grid or
+    // changed its people since `Me` was read; the answer says so.
+    if let Some(version) = stale_me {
+        let me = t.me().await?;
+        let s = lock(store)?;
+        s.set_me(&me)?;
+        s.directory_seen(version)?;
+    }
     Ok(report)
 }
 

@@ -7,10 +7,11 @@
 //! network is down".
 
 use gridwalk_core::account::DeviceToken;
+use gridwalk_core::sync_wire;
 use gridwalk_domain::ErrorCode;
 use gridwalk_domain::directory::{Me, RedeemRequest, RedeemResponse};
 use gridwalk_domain::sync::{
-    ApiError, MAX_BLOB_BYTES, MAX_SYNC_BODY_BYTES, SyncRequest, SyncResponse,
+    ApiError, MAX_BLOB_BYTES, MAX_SYNC_BODY_BYTES, SYNC_MEDIA_TYPE, SyncRequest, SyncResponse,
 };
 use gridwalk_domain::{BlobHash, DeviceId};
 use std::time::Duration;
@@ -20,8 +21,9 @@ mod office;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const READ_TIMEOUT: Duration = Duration::from_secs(20);
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
-/// A sync answer is JSON of at most one page of changes.
-const MAX_SYNC_ANSWER_BYTES: usize = 4 * MAX_SYNC_BODY_BYTES;
+/// A sync answer is a compressed page of changes; it inflates to at most
+/// `MAX_INFLATED_BYTES` (checked while inflating).
+const MAX_SYNC_ANSWER_BYTES: usize = MAX_SYNC_BODY_BYTES;
 /// `Me` (the user's part of the grid tree) and error bodies.
 const MAX_SMALL_ANSWER_BYTES: usize = 1024 * 1024;
 /// When a 429 names no wait.
@@ -143,13 +145,16 @@ impl HttpTransport {
         &self.base
     }
 
+    /// One push and pull in the binary body (`sync_wire`), both ways.
     pub async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
         let url = format!("{}/v1/sync", self.base);
-        self.json(
-            self.device_call(self.client.post(&url)).json(req),
-            MAX_SYNC_ANSWER_BYTES,
-        )
-        .await
+        let call = self
+            .device_call(self.client.post(&url))
+            .header(reqwest::header::CONTENT_TYPE, SYNC_MEDIA_TYPE)
+            .body(sync_wire::encode(req));
+        let resp = self.send(call).await?;
+        let body = self.read(resp, MAX_SYNC_ANSWER_BYTES).await?;
+        sync_wire::decode(&body).map_err(|e| TransportError::BadAnswer(e.to_string()))
     }
 
     pub async fn put_blob(&self, hash: &BlobHash, bytes: Vec<u8>) -> Result<(), TransportError> {

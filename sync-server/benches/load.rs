@@ -125,7 +125,7 @@ async fn device(url: String, token: String, id: u64, rounds: u64, batch: u64) ->
             .unwrap_or_else(|_| panic!("device {id} round {round}: {status} {text}"));
         latencies.push(started.elapsed());
         assert_eq!(
-            resp.acked.len() as u64,
+            u64::from(resp.acked),
             batch,
             "every pushed change is acknowledged"
         );

@@ -144,6 +144,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = self.code();
         let (status, message) = match &self {
+            Self::Rejected(r @ RejectReason::BodyTooLarge(_)) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, r.to_string())
+            }
             Self::Rejected(r) => (StatusCode::BAD_REQUEST, r.to_string()),
             Self::BadRequest(_, m) => (StatusCode::BAD_REQUEST, m.clone()),
             Self::Unauthorized(_, m) => (StatusCode::UNAUTHORIZED, m.clone()),

@@ -5,6 +5,7 @@
 //! the parser becomes a 400 for that request instead of a dead worker.
 
 use automerge::Change;
+use gridwalk_core::sync_wire::{self, WireError};
 use gridwalk_domain::ErrorCode;
 use gridwalk_domain::sync::{
     MAX_CHANGE_BYTES, MAX_CHANGES_PER_PUSH, PROTOCOL_VERSION, SyncRequest,
@@ -22,6 +23,8 @@ pub enum RejectReason {
     Protocol(u32),
     #[error("{0} changes in one request; send at most {MAX_CHANGES_PER_PUSH} at a time")]
     TooManyChanges(usize),
+    #[error("{0}")]
+    BodyTooLarge(WireError),
     #[error("change #{index} is {len} bytes; at most {MAX_CHANGE_BYTES} are allowed")]
     ChangeTooLarge { index: usize, len: usize },
     #[error("change #{index} for document {doc} is not a valid Automerge change: {reason}")]
@@ -39,15 +42,28 @@ impl RejectReason {
             Self::Protocol(_) => ErrorCode::SyncProtocol,
             Self::TooManyChanges(_) => ErrorCode::SyncTooManyChanges,
             Self::ChangeTooLarge { .. } => ErrorCode::SyncChangeTooLarge,
+            Self::BodyTooLarge(_) => ErrorCode::SyncBodyTooLarge,
             Self::BadChange { .. } => ErrorCode::SyncBadChange,
         }
     }
 }
 
+/// Reads a request in either encoding: the binary body when it starts like
+/// one, JSON otherwise.
+pub fn parse_request(body: &[u8]) -> Result<SyncRequest, RejectReason> {
+    if sync_wire::protocol_of(body).is_none() {
+        return serde_json::from_slice(body).map_err(|e| RejectReason::Malformed(e.to_string()));
+    }
+    sync_wire::decode(body).map_err(|e| match e {
+        WireError::Protocol(v) => RejectReason::Protocol(v),
+        WireError::TooLarge => RejectReason::BodyTooLarge(e),
+        WireError::NotBinary | WireError::Malformed(_) => RejectReason::Malformed(e.to_string()),
+    })
+}
+
 /// Parses and checks a whole request; one bad change rejects all of it.
 pub fn check_request(body: &[u8]) -> Result<(SyncRequest, Vec<CheckedChange>), RejectReason> {
-    let req: SyncRequest =
-        serde_json::from_slice(body).map_err(|e| RejectReason::Malformed(e.to_string()))?;
+    let req = parse_request(body)?;
     if req.protocol != PROTOCOL_VERSION {
         return Err(RejectReason::Protocol(req.protocol));
     }

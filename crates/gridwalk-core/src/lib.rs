@@ -22,6 +22,7 @@ pub mod routing;
 pub mod search;
 pub mod store;
 pub mod sync_engine;
+pub mod sync_wire;
 #[cfg(test)]
 pub(crate) mod test_support;
 

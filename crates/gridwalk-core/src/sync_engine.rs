@@ -9,11 +9,12 @@
 
 use automerge::{ActorId, AutoCommit, Change};
 use gridwalk_domain::sync::{
-    MAX_CHANGES_PER_PUSH, PROTOCOL_VERSION, SyncRequest, SyncResponse, WireChange,
+    MAX_CHANGES_PER_PUSH, MAX_PUSH_CHANGE_BYTES, PROTOCOL_VERSION, SyncRequest, SyncResponse,
+    WireChange,
 };
 use gridwalk_domain::{DocId, DocKind, GridId};
 use rusqlite::{OptionalExtension, Transaction, params};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{CoreError, Result};
 use crate::records::project;
@@ -28,7 +29,13 @@ pub struct PullOutcome {
     /// The kinds of the records the answer changed or confirmed as stored,
     /// for lists to refresh.
     pub changed: BTreeSet<DocKind>,
+    /// The server's directory moved on since this device last read its
+    /// account: fetch `Me` again, then `directory_seen`.
+    pub directory_changed: bool,
 }
+
+/// The directory version the stored `Me` was read under.
+const DIRECTORY_KEY: &str = "directory_version";
 
 impl Store {
     pub fn cursor(&self) -> Result<u64> {
@@ -38,7 +45,8 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// The next request: the oldest unsent changes (at most one batch) and the cursor.
+    /// The next request: the oldest unsent changes (at most one batch, by
+    /// count and by bytes) and the cursor.
     pub fn sync_request(&self) -> Result<SyncRequest> {
         let mut stmt = self
             .conn
@@ -51,8 +59,13 @@ impl Store {
             ))
         })?;
         let mut changes = Vec::new();
+        let mut total = 0;
         for row in rows {
             let (doc, scope, bytes) = row?;
+            total += bytes.len();
+            if total > MAX_PUSH_CHANGE_BYTES && !changes.is_empty() {
+                break;
+            }
             changes.push(WireChange {
                 doc: DocId::parse(&doc).map_err(|e| CoreError::Invalid(e.to_string()))?,
                 scope: gridwalk_domain::GridId::parse(&scope)
@@ -92,25 +105,26 @@ impl Store {
                 .1
                 .push(change);
         }
-        // What was sent, per document: an ack of a hash covers exactly the
-        // (document, change) pairs this request carried.
-        let sent_pairs: Vec<(String, String)> = sent
-            .changes
+        let acked = resp.acked as usize;
+        if acked > sent.changes.len() {
+            return Err(CoreError::BadServerData(format!(
+                "{acked} changes acknowledged, {} sent",
+                sent.changes.len()
+            )));
+        }
+        // The ack covers the first `acked` (document, change) pairs sent.
+        let sent_pairs: Vec<(String, String)> = sent.changes[..acked]
             .iter()
             .filter_map(|c| {
                 let hash = Change::from_bytes(c.bytes.clone()).ok()?.hash().to_string();
                 Some((c.doc.to_string(), hash))
             })
             .collect();
-        let acked: HashSet<&str> = resp.acked.iter().map(String::as_str).collect();
 
         let device = self.device();
         let tx = self.conn.transaction()?;
         let mut outcome = PullOutcome::default();
-        for (doc, hash) in sent_pairs
-            .iter()
-            .filter(|(_, h)| acked.contains(h.as_str()))
-        {
+        for (doc, hash) in &sent_pairs {
             outcome.acked += tx.execute(
                 "DELETE FROM outbox WHERE doc_id = ?1 AND change_hash = ?2",
                 params![doc, hash],
@@ -135,7 +149,15 @@ impl Store {
         }
         set_meta(&tx, "cursor", &resp.cursor.to_string())?;
         tx.commit()?;
+        outcome.directory_changed =
+            self.meta(DIRECTORY_KEY)?.as_deref() != Some(resp.directory.to_string().as_str());
         Ok(outcome)
+    }
+
+    /// Remembers that `Me` was read after the server's directory reached
+    /// `version`.
+    pub fn directory_seen(&self, version: u64) -> Result<()> {
+        self.set_meta(DIRECTORY_KEY, &version.to_string())
     }
 
     /// Unsent changes and photos, for the header's counter.

@@ -50,23 +50,19 @@ impl Feed {
         use gridwalk_domain::sync::SyncResponse;
         loop {
             let req = store.sync_request().unwrap();
-            let mut acked = Vec::new();
             for c in &req.changes {
-                let hash = automerge::Change::from_bytes(c.bytes.clone())
-                    .unwrap()
-                    .hash()
-                    .to_string();
                 if !self.0.iter().any(|f| f.doc == c.doc && f.bytes == c.bytes) {
                     self.0.push(c.clone());
                 }
-                acked.push(hash);
             }
+            let acked = req.changes.len() as u32;
             let resp = SyncResponse {
                 acked,
                 changes: self.0.iter().skip(req.cursor as usize).cloned().collect(),
                 cursor: self.0.len() as u64,
                 more: false,
                 server_time_ms: None,
+                directory: 0,
             };
             store.apply_sync_response(&req, &resp).unwrap();
             if req.changes.is_empty() {

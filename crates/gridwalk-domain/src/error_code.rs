@@ -100,6 +100,7 @@ error_codes! {
     SyncProtocol = "sync.protocol",
     SyncTooManyChanges = "sync.too_many_changes",
     SyncChangeTooLarge = "sync.change_too_large",
+    SyncBodyTooLarge = "sync.body_too_large",
     SyncBadChange = "sync.bad_change",
     SyncBadRecord = "sync.bad_record",
     SyncMissingDeps = "sync.missing_deps",

@@ -3,24 +3,43 @@
 //! Sync is a change feed: one `POST /v1/sync` carries the device's unsent
 //! Automerge changes (its outbox) and the cursor of what it has already pulled;
 //! the answer acknowledges what was stored and returns the next page of
-//! changes after the cursor. Change bytes travel base64-encoded in JSON; the
-//! server decodes and checks every one itself before storing it.
+//! changes after the cursor. The server decodes and checks every change
+//! itself before storing it.
+//!
+//! Two encodings carry the same contract: the app's compact binary body
+//! (`gridwalk_core::sync_wire`: a short header naming the protocol, then
+//! DEFLATE over a varint encoding, change bytes raw) and JSON with change
+//! bytes in base64, for people with curl and for tests.
 
 use crate::ids::{DeviceId, DocId, GridId};
 use serde::{Deserialize, Serialize};
 
-/// Bumped when the contract changes incompatibly; the server refuses others.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Bumped when the contract changes incompatibly; the server refuses others
+/// with "update the app". 2: acks became a count, the answer names the
+/// directory version, and the binary body.
+pub const PROTOCOL_VERSION: u32 = 2;
 /// At most this many changes in one push; a larger outbox goes in batches.
 pub const MAX_CHANGES_PER_PUSH: usize = 500;
 /// One Automerge change may be at most this large (photos never travel inside).
 pub const MAX_CHANGE_BYTES: usize = 256 * 1024;
 /// The sync request body limit; base64 makes a full batch ~4/3 of its bytes.
 pub const MAX_SYNC_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// A push carries changes of at most this many bytes in all (at least one
+/// change, whatever its size): its body stays under both limits.
+pub const MAX_PUSH_CHANGE_BYTES: usize = 4 * 1024 * 1024;
+/// A compressed body may inflate to at most this much; past it the reader
+/// stops and refuses, so a small body cannot make anyone allocate gigabytes.
+pub const MAX_INFLATED_BYTES: usize = 16 * 1024 * 1024;
+/// The server fills a page with changes of at most this many bytes in all
+/// (at least one), so every answer inflates well under the cap.
+pub const MAX_PAGE_CHANGE_BYTES: usize = 8 * 1024 * 1024;
 /// A stored photo or thumbnail is at most this large.
 pub const MAX_BLOB_BYTES: usize = 8 * 1024 * 1024;
 /// The server answers at most this many changes per sync; `more` says to ask again.
 pub const PULL_PAGE_CHANGES: usize = 500;
+
+/// The `Content-Type` of the binary body, both ways. Errors stay JSON.
+pub const SYNC_MEDIA_TYPE: &str = "application/vnd.gridwalk.sync";
 
 /// One Automerge change of one document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,11 +59,12 @@ pub struct SyncRequest {
     pub changes: Vec<WireChange>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncResponse {
-    /// Hex hashes of the pushed changes that are now durably stored (new or
-    /// already known): the device may drop them from its outbox.
-    pub acked: Vec<String>,
+    /// How many of the pushed changes, from the first, are durably stored
+    /// (new or already known): the device may drop them from its outbox.
+    /// A push is stored all or nothing, so on success this is all of them.
+    pub acked: u32,
     /// Changes after the request's cursor, oldest first.
     pub changes: Vec<WireChange>,
     /// Store this cursor in the same transaction that applies `changes`.
@@ -55,6 +75,11 @@ pub struct SyncResponse {
     /// order steps with their clock corrected by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_time_ms: Option<i64>,
+    /// Grows whenever the grid tree, its people or their grids change: a
+    /// device asks for `/v1/me` again only when this differs from what it
+    /// last saw, so a quiet sync is one round trip.
+    #[serde(default)]
+    pub directory: u64,
 }
 
 /// The one error shape every server route answers with.
@@ -69,11 +94,19 @@ mod b64 {
     use base64::engine::general_purpose::STANDARD;
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Base64 in JSON; raw bytes in the binary body.
     pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&STANDARD.encode(bytes))
+        if s.is_human_readable() {
+            s.serialize_str(&STANDARD.encode(bytes))
+        } else {
+            s.serialize_bytes(bytes)
+        }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        if !d.is_human_readable() {
+            return d.deserialize_byte_buf(Raw);
+        }
         // Borrowed when the input allows it, owned otherwise (e.g. from a Value).
         let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
         // Refuse before decoding, so a hostile string cannot make us allocate.
@@ -83,6 +116,28 @@ mod b64 {
         STANDARD
             .decode(s.as_bytes())
             .map_err(serde::de::Error::custom)
+    }
+
+    /// Raw change bytes, refused over the limit before they are copied.
+    struct Raw;
+
+    impl serde::de::Visitor<'_> for Raw {
+        type Value = Vec<u8>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "at most {} bytes", super::MAX_CHANGE_BYTES)
+        }
+
+        fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+            if v.len() > super::MAX_CHANGE_BYTES {
+                return Err(E::custom("change bytes over the size limit"));
+            }
+            Ok(v.to_vec())
+        }
+
+        fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+            self.visit_bytes(&v)
+        }
     }
 }
 

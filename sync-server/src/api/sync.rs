@@ -4,10 +4,12 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use gridwalk_core::sync_wire;
 use gridwalk_domain::access::{kinds_read_as_maker, kinds_read_in_scope, reads_wishes};
 use gridwalk_domain::directory::Me;
-use gridwalk_domain::sync::{PULL_PAGE_CHANGES, SyncResponse};
+use gridwalk_domain::sync::{PULL_PAGE_CHANGES, SYNC_MEDIA_TYPE, SyncResponse};
 use gridwalk_domain::{DocId, Role};
 use std::collections::HashSet;
 
@@ -26,15 +28,29 @@ pub async fn device_auth(state: &Shared, headers: &HeaderMap) -> Result<DeviceAu
     blocking(move || auth::device(&state.storage, token.as_deref())).await
 }
 
+/// Answers in the encoding it was asked in: the app's binary body, or JSON.
 pub async fn sync(
     State(state): State<Shared>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<axum::Json<SyncResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let who = device_auth(&state, &headers).await?;
-    let (req, checked) = check_request(&body)?;
-    let resp = blocking(move || respond(&state, &who, req.cursor, &checked)).await?;
-    Ok(axum::Json(resp))
+    let binary = sync_wire::protocol_of(&body).is_some();
+    // Inflating and decoding are CPU work: off the async workers.
+    let resp = blocking(move || {
+        let (req, checked) = check_request(&body)?;
+        respond(&state, &who, req.cursor, &checked)
+    })
+    .await?;
+    Ok(if binary {
+        (
+            [(header::CONTENT_TYPE, SYNC_MEDIA_TYPE)],
+            sync_wire::encode(&resp),
+        )
+            .into_response()
+    } else {
+        axum::Json(resp).into_response()
+    })
 }
 
 pub async fn me(
@@ -102,7 +118,7 @@ pub fn respond(
         .map(|c| (c.wire.doc, c.hash.as_str()))
         .collect();
     Ok(SyncResponse {
-        acked: outcome.acked,
+        acked: outcome.acked.len() as u32,
         changes: page
             .changes
             .into_iter()
@@ -112,5 +128,6 @@ pub fn respond(
         cursor: page.cursor,
         more: page.more,
         server_time_ms: Some(now_ms()),
+        directory: state.storage.directory_version()?,
     })
 }

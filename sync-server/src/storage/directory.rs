@@ -145,6 +145,16 @@ fn write_setting(
             &[node.as_str().into(), json.into()],
         )?;
     }
+    bump_directory(tx)
+}
+
+/// Moves the directory version on, in the transaction that changed it.
+fn bump_directory(tx: &mut dyn Tx) -> Result<(), StorageError> {
+    tx.execute(
+        "INSERT INTO directory_version(one, version) VALUES (1, 1)
+         ON CONFLICT(one) DO UPDATE SET version = directory_version.version + 1",
+        &[],
+    )?;
     Ok(())
 }
 
@@ -194,6 +204,9 @@ impl Storage {
             if added || !has_outline {
                 write_setting(tx, NodeSetting::Boundary, &node.id, outline.as_deref())?;
             }
+            if added {
+                bump_directory(tx)?;
+            }
             Ok(added)
         })
     }
@@ -231,6 +244,15 @@ impl Storage {
         })
     }
 
+    /// The directory version devices compare with the one their account
+    /// was read under (0 before any change).
+    pub fn directory_version(&self) -> Result<u64, StorageError> {
+        self.read(|tx| {
+            let rows = tx.query("SELECT version FROM directory_version", &[])?;
+            Ok(rows.first().map(|r| r.int(0)).transpose()?.unwrap_or(0) as u64)
+        })
+    }
+
     pub fn nodes(&self) -> Result<Vec<GridNode>, StorageError> {
         self.read(|tx| read_nodes(tx))
     }
@@ -259,7 +281,7 @@ impl Storage {
                     &[id.as_str().into(), category.as_str().into()],
                 )?;
             }
-            Ok(())
+            bump_directory(tx)
         })
     }
 
@@ -277,7 +299,7 @@ impl Storage {
                     &[id.as_str().into(), node.as_str().into()],
                 )?;
             }
-            Ok(())
+            bump_directory(tx)
         })
     }
 

@@ -2,7 +2,7 @@
 //! with the grid, kind and maker of its document so reads can be filtered
 //! without decoding anything.
 
-use gridwalk_domain::sync::WireChange;
+use gridwalk_domain::sync::{MAX_PAGE_CHANGE_BYTES, WireChange};
 use gridwalk_domain::{DocId, DocKind, GridId};
 use std::collections::HashMap;
 
@@ -303,8 +303,20 @@ impl Storage {
                     },
                 ));
             }
-            let more = changes.len() > limit;
+            let mut more = changes.len() > limit;
             changes.truncate(limit);
+            // And at most a page's bytes, so an answer inflates under the
+            // device's cap whatever the changes weigh.
+            let mut total = 0;
+            let fits = changes
+                .iter()
+                .position(|(_, _, c)| {
+                    total += c.bytes.len();
+                    total > MAX_PAGE_CHANGE_BYTES
+                })
+                .map_or(changes.len(), |i| i.max(1));
+            more |= fits < changes.len();
+            changes.truncate(fits);
             let cursor = if more {
                 changes.last().map_or(cursor, |(seq, _, _)| *seq)
             } else {

@@ -48,6 +48,12 @@ CREATE TABLE IF NOT EXISTS node_policies (
     node_id TEXT PRIMARY KEY REFERENCES nodes(id),
     policy TEXT NOT NULL
 );
+-- Grows with every change to the tree, its people or their grids; sync
+-- answers carry it so devices fetch their account only when it moved.
+CREATE TABLE IF NOT EXISTS directory_version (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    version BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,

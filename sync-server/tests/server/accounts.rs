@@ -2,6 +2,7 @@
 //! powers, the audit log and rate limits — over real HTTP on both backends.
 
 use gridwalk_domain::directory::{AuditEntry, DeviceInfo, LoginResponse, UserCreated};
+use gridwalk_domain::sync::PROTOCOL_VERSION;
 use gridwalk_sync_server::auth::rate_limit::RateLimit;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -169,7 +170,7 @@ async fn a_revoked_device_gets_401_at_once_and_the_users_other_devices_go_on() {
         .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-        let req = json!({"protocol": 1, "device": "01010101-0101-4101-8101-010101010101", "cursor": 0, "changes": []});
+        let req = json!({"protocol": PROTOCOL_VERSION, "device": "01010101-0101-4101-8101-010101010101", "cursor": 0, "changes": []});
         let (status, body) = crate::support::post_raw(
             &w.url(),
             Some(&second_token),

@@ -17,4 +17,5 @@ mod metrics;
 mod orders;
 mod routing;
 mod support;
+mod wire;
 mod wishes;

@@ -4,10 +4,13 @@
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT, ReadDoc};
+use gridwalk_core::sync_wire;
 use gridwalk_domain::directory::{
     GridNode, InvitationCode, NewUser, NodeKind, RedeemRequest, RedeemResponse,
 };
-use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, SyncResponse, WireChange};
+use gridwalk_domain::sync::{
+    PROTOCOL_VERSION, SYNC_MEDIA_TYPE, SyncRequest, SyncResponse, WireChange,
+};
 use gridwalk_domain::{DeviceId, DocId, GridId, Role, UserId};
 use gridwalk_sync_server::auth::{self, DeviceAuth, secret_hash};
 use gridwalk_sync_server::storage::{InvitationOutcome, Storage};
@@ -467,22 +470,25 @@ impl World {
         for _ in 0..100 {
             let req = h.store.sync_request().unwrap();
             let sent_ms = now_ms();
+            // The app's binary body, as the real transport sends it.
             let resp = client
                 .post(format!("{}/v1/sync", self.url()))
                 .bearer_auth(&h.token)
-                .json(&req)
+                .header(reqwest::header::CONTENT_TYPE, SYNC_MEDIA_TYPE)
+                .body(sync_wire::encode(&req))
                 .send()
                 .await
                 .unwrap();
             let status = resp.status();
-            let text = resp.text().await.unwrap();
+            let body = resp.bytes().await.unwrap();
             assert_eq!(
                 status,
                 StatusCode::OK,
-                "sync refused on {:?}: {text}",
-                self.backend
+                "sync refused on {:?}: {}",
+                self.backend,
+                String::from_utf8_lossy(&body)
             );
-            let resp: SyncResponse = serde_json::from_str(&text).unwrap();
+            let resp: SyncResponse = sync_wire::decode(&body).unwrap();
             h.store
                 .note_server_clock(sent_ms, now_ms(), resp.server_time_ms)
                 .unwrap();

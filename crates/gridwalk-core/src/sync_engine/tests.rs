@@ -28,16 +28,7 @@ fn new_report(store: &mut Store, text: &str) -> DocId {
 
 /// What the server answers: ack everything pushed, return `feed` after the cursor.
 fn answer(req: &SyncRequest, feed: &[WireChange]) -> SyncResponse {
-    let acked = req
-        .changes
-        .iter()
-        .map(|c| {
-            Change::from_bytes(c.bytes.clone())
-                .unwrap()
-                .hash()
-                .to_string()
-        })
-        .collect();
+    let acked = req.changes.len() as u32;
     let start = req.cursor as usize;
     SyncResponse {
         acked,
@@ -45,6 +36,7 @@ fn answer(req: &SyncRequest, feed: &[WireChange]) -> SyncResponse {
         cursor: feed.len() as u64,
         more: false,
         server_time_ms: None,
+        directory: 0,
     }
 }
 
@@ -64,7 +56,7 @@ fn a_new_report_waits_in_the_outbox_until_acknowledged() {
 
     // An answer that acknowledges nothing keeps the change queued.
     let mut none = answer(&req, &[]);
-    none.acked.clear();
+    none.acked = 0;
     a.apply_sync_response(&req, &none).unwrap();
     assert_eq!(
         a.sync_request().unwrap().changes.len(),
