@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 #[path = "support/proc_memory.rs"]
+#[allow(dead_code)] // shared by the benches; this one reads memory only
 mod proc_memory;
 
 use gridwalk_domain::catalog::builtin_catalog;
@@ -102,7 +103,7 @@ fn main() {
             batch.iter().map(|(d, _)| (*d, facts.clone())).collect();
         let changes: Vec<CheckedChange> = batch.into_iter().map(|(_, c)| c).collect();
         storage
-            .append("bench", &changes, &new, &HashMap::new(), 0)
+            .append("bench", &changes, &new, &HashMap::new(), &HashMap::new(), 0)
             .unwrap();
         start += PER_APPEND;
     }

@@ -8,15 +8,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+#[path = "support/accounts.rs"]
+mod accounts;
 #[path = "support/proc_memory.rs"]
 mod proc_memory;
 
-use gridwalk_domain::directory::{GridNode, InvitationCode, NewUser, NodeKind};
-use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, SyncResponse, WireChange};
+use gridwalk_core::sync_wire;
+use gridwalk_domain::sync::{
+    PROTOCOL_VERSION, SYNC_MEDIA_TYPE, SyncRequest, SyncResponse, WireChange,
+};
 use gridwalk_domain::{DeviceId, DocId, GridId, Role};
 use gridwalk_sync_server::storage::Storage;
-use gridwalk_sync_server::{api, auth, provisioning};
-use proc_memory::memory_mib;
+use proc_memory::{cpu_seconds, memory_mib};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -48,54 +51,18 @@ const GRID: &str = "grid-load";
 /// the server's database before it starts; returns their device tokens.
 fn provision(dir: &std::path::Path, devices: u64) -> Vec<String> {
     let storage = Storage::open_sqlite(&dir.join("sync.sqlite")).unwrap();
-    let node = |id: &str, parent: Option<&str>, kind| GridNode {
-        id: GridId::parse(id).unwrap(),
-        parent: parent.map(|p| GridId::parse(p).unwrap()),
-        kind,
-        name: id.into(),
-        boundary: None,
-        policy: None,
-    };
-    storage
-        .add_node(&node("load", None, NodeKind::Community))
-        .unwrap();
-    storage
-        .add_node(&node(GRID, Some("load"), NodeKind::Grid))
-        .unwrap();
+    accounts::community(&storage, "load", GRID);
     (0..devices)
         .map(|d| {
-            let user = provisioning::add_user(
+            let device = DeviceId::from_random_bytes((d as u128 + 1).to_le_bytes());
+            accounts::person(
                 &storage,
-                provisioning::random_user_id().unwrap(),
-                &NewUser {
-                    name: format!("worker {d}"),
-                    role: Role::GridWorker,
-                    nodes: vec![GridId::parse(GRID).unwrap()],
-                    categories: vec![],
-                },
-                0,
+                &format!("worker {d}"),
+                Role::GridWorker,
+                GRID,
+                device,
             )
-            .unwrap();
-            let inv = provisioning::invite(
-                &storage,
-                &user.id,
-                "bench",
-                Duration::from_secs(60),
-                api::now_ms(),
-            )
-            .unwrap();
-            let code = InvitationCode::parse(&inv.code).unwrap();
-            let token = auth::new_token(auth::DEVICE_TOKEN_PREFIX).unwrap();
-            storage
-                .redeem_invitation(
-                    &auth::secret_hash(code.as_str()),
-                    &auth::secret_hash(&token),
-                    &DeviceId::from_random_bytes((d as u128 + 1).to_le_bytes()),
-                    "bench",
-                    api::now_ms(),
-                )
-                .unwrap();
-            token
+            .1
         })
         .collect()
 }
@@ -115,14 +82,20 @@ async fn device(url: String, token: String, id: u64, rounds: u64, batch: u64) ->
         let answer = client
             .post(format!("{url}/v1/sync"))
             .bearer_auth(&token)
-            .json(&req)
+            // The app's binary body, both ways.
+            .header(reqwest::header::CONTENT_TYPE, SYNC_MEDIA_TYPE)
+            .body(sync_wire::encode(&req))
             .send()
             .await
             .expect("server reachable");
         let status = answer.status();
-        let text = answer.text().await.expect("sync answer");
-        let resp: SyncResponse = serde_json::from_str(&text)
-            .unwrap_or_else(|_| panic!("device {id} round {round}: {status} {text}"));
+        let body = answer.bytes().await.expect("sync answer");
+        let resp: SyncResponse = sync_wire::decode(&body).unwrap_or_else(|_| {
+            panic!(
+                "device {id} round {round}: {status} {}",
+                String::from_utf8_lossy(&body)
+            )
+        });
         latencies.push(started.elapsed());
         assert_eq!(
             u64::from(resp.acked),
@@ -166,6 +139,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let (rss_idle, _) = memory_mib(&server.id().to_string());
+    let cpu_idle = cpu_seconds(&server.id().to_string());
 
     let started = Instant::now();
     let tasks: Vec<_> = (0..devices)
@@ -185,6 +159,7 @@ async fn main() {
     }
     let elapsed = started.elapsed();
     let (rss, peak) = memory_mib(&server.id().to_string());
+    let cpu = cpu_seconds(&server.id().to_string()) - cpu_idle;
     server.kill().unwrap();
     server.wait().unwrap();
 
@@ -211,6 +186,10 @@ async fn main() {
         ms(pct(1.0))
     );
     println!("  server memory   {rss_idle:.1} MiB idle, {rss:.1} MiB after, {peak:.1} MiB peak");
+    println!(
+        "  server CPU      {cpu:.1} s ({:.0} % of one core)",
+        cpu / elapsed.as_secs_f64() * 100.0
+    );
 }
 
 fn ms(d: Duration) -> f64 {

@@ -10,6 +10,7 @@
 //! so a cursor never skips a change that commits late.
 
 mod audit;
+mod check_index;
 mod directory;
 mod feed;
 mod postgres;
@@ -17,6 +18,7 @@ mod schema;
 mod sqlite;
 
 pub use audit::AuditNote;
+pub use check_index::{DocIndex, IndexUpdate, Wanted};
 pub use directory::{DeviceIdentity, DeviceRow, InvitationOutcome};
 pub use feed::{AppendOutcome, CheckedChange, DocFacts, DocHistory, Page, ReadFilter};
 

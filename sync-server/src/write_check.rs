@@ -5,10 +5,13 @@
 //! and grids from the token; a document's grid, kind and maker from its first
 //! stored change; and the fields a change writes from decoding its
 //! operations. Objects inside a document are named by the operation that
-//! created them, so the server replays the document's stored changes to map
-//! each object to its path (`body.events`, …) — decoding only, nothing is
-//! applied. A change whose dependencies the server has not seen is refused:
-//! its effect could not be judged, and devices push in causal order anyway.
+//! created them; the server keeps each object's path (`body.events`, …) in
+//! an index written with the changes (`storage::check_index`), so a check
+//! looks up the few objects a change writes into instead of replaying the
+//! document's history. A document stored before the index is replayed once
+//! (decoding only, nothing applied) and indexed with that push. A change
+//! whose dependencies the server has not seen is refused: its effect could
+//! not be judged, and devices push in causal order anyway.
 
 use automerge::legacy::{Key, ObjectId, OpType};
 use automerge::{ActorId, ChangeHash, ROOT, ReadDoc};
@@ -18,7 +21,10 @@ use gridwalk_domain::{DocId, DocKind, Reveal};
 use std::collections::{HashMap, HashSet};
 
 use crate::auth::DeviceAuth;
-use crate::storage::{AuditNote, CheckedChange, DocFacts, DocHistory, Storage, StorageError};
+use crate::storage::{
+    AuditNote, CheckedChange, DocFacts, DocHistory, DocIndex, IndexUpdate, Storage, StorageError,
+    Wanted,
+};
 use crate::validate::decode_change;
 
 #[derive(Debug, thiserror::Error)]
@@ -46,28 +52,70 @@ const PATH_DEPTH: usize = 2;
 /// One document's state as far as the checks need it.
 struct DocState {
     facts: Option<DocFacts>,
+    /// Of the hashes this push names, those stored or accepted so far.
     known: HashSet<ChangeHash>,
-    objects: HashMap<(u64, ActorId), FieldPath>,
-    /// Stored change bytes, for materialising a work order's assignees.
-    history: Vec<Vec<u8>>,
+    /// Paths of the objects this push writes into, and of those it makes.
+    objects: HashMap<String, FieldPath>,
+    /// A work order's assignees as of the changes accepted so far.
+    assignees: Vec<String>,
+    /// The stored changes, read only when the assignees must be worked out
+    /// (a change of this push moved them) or the document predates the index.
+    history: Option<Vec<Vec<u8>>>,
+    /// This push's accepted changes, for the same.
+    pushed: Vec<Vec<u8>>,
+    /// What storing the push adds to the index.
+    update: IndexUpdate,
+}
+
+/// The name automerge gives the object an operation made.
+fn object_name(counter: u64, actor: &ActorId) -> String {
+    format!("{counter}@{actor}")
 }
 
 impl DocState {
-    fn load(doc: &DocId, stored: DocHistory) -> Result<Self, StorageError> {
+    fn from_index(index: DocIndex) -> Self {
+        DocState {
+            known: index.known.iter().filter_map(|h| h.parse().ok()).collect(),
+            update: IndexUpdate {
+                // A new document is described from its first change on.
+                mark_indexed: index.facts.is_none(),
+                ..Default::default()
+            },
+            facts: index.facts,
+            objects: index.objects,
+            assignees: index.assignees,
+            history: None,
+            pushed: Vec::new(),
+        }
+    }
+
+    /// A document stored before the index: replayed once, and everything
+    /// learnt written with this push.
+    fn replay(doc: &DocId, stored: DocHistory) -> Result<Self, StorageError> {
         let mut state = DocState {
             facts: stored.facts,
             known: HashSet::new(),
             objects: HashMap::new(),
-            history: Vec::new(),
+            assignees: Vec::new(),
+            history: Some(Vec::new()),
+            pushed: Vec::new(),
+            update: IndexUpdate {
+                mark_indexed: true,
+                assignees: true,
+                ..Default::default()
+            },
         };
+        let mut history = Vec::new();
         for (_, bytes) in stored.changes {
             let change = decode_change(&bytes)
                 .map_err(|e| StorageError::Corrupt(format!("stored change of {doc}: {e}")))?;
             // Stored changes were checked on the way in; their paths resolve.
             let _ = state.touched(&change);
             state.known.insert(change.hash());
-            state.history.push(bytes);
+            history.push(bytes);
         }
+        state.assignees = assignees_of(&history);
+        state.history = Some(history);
         Ok(state)
     }
 
@@ -81,7 +129,7 @@ impl DocState {
                 ObjectId::Root => Vec::new(),
                 ObjectId::Id(id) => self
                     .objects
-                    .get(&(id.0, id.1.clone()))
+                    .get(&object_name(id.0, &id.1))
                     .cloned()
                     .ok_or_else(|| {
                         format!(
@@ -97,34 +145,76 @@ impl DocState {
                 });
             }
             if matches!(op.action, OpType::Make(_)) {
-                self.objects
-                    .insert((start + i as u64, expanded.actor_id.clone()), path.clone());
+                let name = object_name(start + i as u64, &expanded.actor_id);
+                self.objects.insert(name.clone(), path.clone());
+                self.update.objects.push((name, path.clone()));
             }
             out.push(path);
         }
         Ok(out)
     }
 
-    /// The user ids listed in a work order's `body.assignees`.
-    fn assignees(&self) -> Vec<String> {
-        let mut doc = automerge::Automerge::new();
-        let changes = self.history.iter().filter_map(|b| decode_change(b).ok());
-        if doc.apply_changes(changes).is_err() {
-            return Vec::new();
+    /// Records an accepted change; when it moved a work order's assignees,
+    /// works them out again from everything stored and accepted.
+    fn accept(
+        &mut self,
+        storage: &Storage,
+        doc: &DocId,
+        change: &automerge::Change,
+        bytes: &[u8],
+        touched: &[FieldPath],
+    ) -> Result<(), StorageError> {
+        self.known.insert(change.hash());
+        self.pushed.push(bytes.to_vec());
+        let is_order = self
+            .facts
+            .as_ref()
+            .is_some_and(|f| f.kind == DocKind::WorkOrder);
+        if is_order && touched.iter().any(moves_assignees) {
+            self.update.assignees = true;
+            if self.history.is_none() {
+                let stored = storage
+                    .doc_histories(&[*doc])?
+                    .remove(doc)
+                    .unwrap_or_default();
+                self.history = Some(stored.changes.into_iter().map(|(_, b)| b).collect());
+            }
+            let mut all = self.history.clone().unwrap_or_default();
+            all.extend(self.pushed.iter().cloned());
+            self.assignees = assignees_of(&all);
         }
-        let Ok(Some((_, body))) = doc.get(ROOT, "body") else {
-            return Vec::new();
-        };
-        let Ok(Some((_, list))) = doc.get(&body, "assignees") else {
-            return Vec::new();
-        };
-        (0..doc.length(&list))
-            .filter_map(|i| match doc.get(&list, i) {
-                Ok(Some((automerge::Value::Scalar(s), _))) => s.as_str().map(str::to_owned),
-                _ => None,
-            })
-            .collect()
+        Ok(())
     }
+}
+
+/// Whether a write at `path` can change `body.assignees`.
+fn moves_assignees(path: &FieldPath) -> bool {
+    match path.as_slice() {
+        [body] => body == "body",
+        [body, field, ..] => body == "body" && field == "assignees",
+        [] => false,
+    }
+}
+
+/// The user ids in a work order's `body.assignees`, from its changes.
+pub fn assignees_of(history: &[Vec<u8>]) -> Vec<String> {
+    let mut doc = automerge::Automerge::new();
+    let changes = history.iter().filter_map(|b| decode_change(b).ok());
+    if doc.apply_changes(changes).is_err() {
+        return Vec::new();
+    }
+    let Ok(Some((_, body))) = doc.get(ROOT, "body") else {
+        return Vec::new();
+    };
+    let Ok(Some((_, list))) = doc.get(&body, "assignees") else {
+        return Vec::new();
+    };
+    (0..doc.length(&list))
+        .filter_map(|i| match doc.get(&list, i) {
+            Ok(Some((automerge::Value::Scalar(s), _))) => s.as_str().map(str::to_owned),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The kind a creating change sets at the document root.
@@ -186,6 +276,53 @@ pub struct Authorized {
     pub created: HashMap<DocId, DocFacts>,
     /// Audit entries that come with changes (by index): reveals.
     pub notes: HashMap<usize, AuditNote>,
+    /// What the check index learns from this push.
+    pub index: HashMap<DocId, IndexUpdate>,
+}
+
+/// What the push asks of each document: its changes' hashes and
+/// dependencies, and the objects they write into.
+fn wanted(changes: &[CheckedChange]) -> HashMap<DocId, Wanted> {
+    let mut out: HashMap<DocId, Wanted> = HashMap::new();
+    for c in changes {
+        let w = out.entry(c.wire.doc).or_default();
+        // Undecodable bytes are refused with their index by the loop below.
+        let Ok(change) = decode_change(&c.wire.bytes) else {
+            continue;
+        };
+        w.hashes.insert(change.hash().to_string());
+        w.hashes
+            .extend(change.deps().iter().map(ToString::to_string));
+        for op in change.decode().operations {
+            if let ObjectId::Id(id) = &op.obj {
+                w.objects.insert(object_name(id.0, &id.1));
+            }
+        }
+    }
+    out
+}
+
+/// Each pushed document's state: from the index, or by one replay for a
+/// document stored before it.
+fn load_states(
+    storage: &Storage,
+    changes: &[CheckedChange],
+) -> Result<HashMap<DocId, DocState>, StorageError> {
+    let mut docs = HashMap::new();
+    let mut legacy = Vec::new();
+    for (doc, index) in storage.doc_index(&wanted(changes))? {
+        if index.facts.is_some() && !index.indexed {
+            legacy.push(doc);
+        } else {
+            docs.insert(doc, DocState::from_index(index));
+        }
+    }
+    if !legacy.is_empty() {
+        for (doc, history) in storage.doc_histories(&legacy)? {
+            docs.insert(doc, DocState::replay(&doc, history)?);
+        }
+    }
+    Ok(docs)
 }
 
 /// Checks every change of a push; on success returns what the store
@@ -195,16 +332,7 @@ pub fn authorize(
     who: &DeviceAuth,
     changes: &[CheckedChange],
 ) -> Result<Authorized, Rejection> {
-    let ids: Vec<DocId> = changes
-        .iter()
-        .map(|c| c.wire.doc)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let mut docs: HashMap<DocId, DocState> = HashMap::new();
-    for (doc, history) in storage.doc_histories(&ids)? {
-        docs.insert(doc, DocState::load(&doc, history)?);
-    }
+    let mut docs = load_states(storage, changes)?;
     let mut out = Authorized::default();
     let user = who.user.to_string();
     for (index, c) in changes.iter().enumerate() {
@@ -307,7 +435,7 @@ pub fn authorize(
                 ),
             ));
         }
-        let assignee = facts.kind == DocKind::WorkOrder && state.assignees().contains(&user);
+        let assignee = facts.kind == DocKind::WorkOrder && state.assignees.contains(&user);
         check_write(&WriteAttempt {
             role: who.role,
             kind: facts.kind,
@@ -320,9 +448,13 @@ pub fn authorize(
             touched: &touched,
         })
         .map_err(|denied| Rejection::Denied { index, doc, denied })?;
-        state.known.insert(change.hash());
-        state.history.push(c.wire.bytes.clone());
+        state.accept(storage, &doc, &change, &c.wire.bytes, &touched)?;
     }
+    out.index = docs
+        .into_iter()
+        .filter(|(_, s)| !s.update.is_empty())
+        .map(|(doc, s)| (doc, s.update))
+        .collect();
     Ok(out)
 }
 

@@ -100,6 +100,7 @@ pub fn respond(
         checked,
         &authorized.created,
         &authorized.notes,
+        &authorized.index,
         now_ms(),
     )?;
     state.metrics.changes_stored(outcome.inserted);

@@ -161,6 +161,8 @@ pub fn seed(state: &AppState, c: &Community, now_ms: i64) -> Result<usize, Serve
         &batch.changes,
         &batch.facts,
         &HashMap::new(),
+        // Checked by replay the first time a device pushes to one.
+        &HashMap::new(),
         now_ms,
     )?;
     Ok(outcome.inserted)

@@ -6,6 +6,7 @@ use gridwalk_domain::sync::{MAX_PAGE_CHANGE_BYTES, WireChange};
 use gridwalk_domain::{DocId, DocKind, GridId};
 use std::collections::HashMap;
 
+use super::check_index::{IndexUpdate, write_index};
 use super::{AuditNote, Storage, StorageError, Value, placeholders};
 
 /// Documents looked up in one statement: far below both databases' limits
@@ -94,19 +95,14 @@ impl Storage {
         self.read(|tx| {
             let mut out: HashMap<DocId, DocHistory> =
                 docs.iter().map(|d| (*d, DocHistory::default())).collect();
+            for (doc, facts) in facts_rows(tx, docs)? {
+                if let Some(h) = out.get_mut(&doc) {
+                    h.facts = Some(facts);
+                }
+            }
             for chunk in docs.chunks(DOCS_PER_QUERY) {
                 let ids: Vec<Value> = chunk.iter().map(|d| d.to_string().into()).collect();
                 let list = placeholders(1, ids.len());
-                let facts = tx.query(
-                    &format!("SELECT scope, kind, owner, {WISH}, doc_id FROM documents d WHERE doc_id IN ({list})"),
-                    &ids,
-                )?;
-                for row in &facts {
-                    let doc = stored_doc_id(&row.text(4)?)?;
-                    if let Some(h) = out.get_mut(&doc) {
-                        h.facts = Some(facts_from_row(row)?);
-                    }
-                }
                 let changes = tx.query(
                     &format!("SELECT doc_id, hash, bytes FROM changes WHERE doc_id IN ({list}) ORDER BY seq"),
                     &ids,
@@ -126,12 +122,14 @@ impl Storage {
     /// what the authorisation step decided for documents new to the server;
     /// a document that someone else created in the meantime rolls it all
     /// back. `notes[i]`, if any, is audited with change `i` when it is new.
+    /// `index` is what the check learnt for the next one (`check_index`).
     pub fn append(
         &self,
         device: &str,
         changes: &[CheckedChange],
         facts: &HashMap<DocId, DocFacts>,
         notes: &HashMap<usize, AuditNote>,
+        index: &HashMap<DocId, IndexUpdate>,
         now_ms: i64,
     ) -> Result<AppendOutcome, StorageError> {
         self.write(|tx| {
@@ -200,6 +198,9 @@ impl Storage {
                     super::audit::insert(tx, &n.actor, n.action, &n.target, &n.detail, now_ms)?;
                 }
                 inserted += new;
+            }
+            for (doc, update) in index {
+                write_index(tx, &doc.to_string(), update)?;
             }
             Ok(AppendOutcome {
                 acked: changes.iter().map(|c| c.hash.clone()).collect(),
@@ -362,6 +363,28 @@ impl Storage {
             Ok(rows.first().map_or(Ok(0), |r| r.int(0))? as u64)
         })
     }
+}
+
+/// The facts of those of `docs` the server has.
+pub(super) fn facts_rows(
+    tx: &mut dyn super::Tx,
+    docs: &[DocId],
+) -> Result<Vec<(DocId, DocFacts)>, StorageError> {
+    let mut out = Vec::new();
+    for chunk in docs.chunks(DOCS_PER_QUERY) {
+        let ids: Vec<Value> = chunk.iter().map(|d| d.to_string().into()).collect();
+        let rows = tx.query(
+            &format!(
+                "SELECT scope, kind, owner, {WISH}, doc_id FROM documents d WHERE doc_id IN ({})",
+                placeholders(1, ids.len())
+            ),
+            &ids,
+        )?;
+        for row in &rows {
+            out.push((stored_doc_id(&row.text(4)?)?, facts_from_row(row)?));
+        }
+    }
+    Ok(out)
 }
 
 fn stored_doc_id(text: &str) -> Result<DocId, StorageError> {

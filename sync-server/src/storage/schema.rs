@@ -31,6 +31,27 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS wishes (
     doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id)
 );
+-- What checking a push needs of a document, kept up as changes are
+-- stored, so a check reads a few rows instead of replaying the history.
+-- The objects its changes made, named as automerge names them
+-- (`counter@actor`), each with its field path (a JSON array).
+CREATE TABLE IF NOT EXISTS doc_objects (
+    doc_id TEXT NOT NULL,
+    obj TEXT NOT NULL,
+    path TEXT NOT NULL,
+    PRIMARY KEY (doc_id, obj)
+);
+-- A work order's assignees, recomputed in the transaction that changes them.
+CREATE TABLE IF NOT EXISTS doc_assignees (
+    doc_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (doc_id, user_id)
+);
+-- Documents the two tables above describe. One stored before them is
+-- indexed the first time a push touches it.
+CREATE TABLE IF NOT EXISTS indexed_docs (
+    doc_id TEXT PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS nodes (
     id TEXT PRIMARY KEY,
     parent TEXT REFERENCES nodes(id),

@@ -213,7 +213,14 @@ mod tests {
         };
         let created = std::collections::HashMap::from([(twin.wire.doc, facts)]);
         let out = storage
-            .append("d", &[twin], &created, &Default::default(), 2)
+            .append(
+                "d",
+                &[twin],
+                &created,
+                &Default::default(),
+                &Default::default(),
+                2,
+            )
             .unwrap();
         assert_eq!(out.inserted, 1, "stored for the second document too");
         assert_eq!(storage.change_count().unwrap(), 2);

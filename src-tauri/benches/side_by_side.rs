@@ -1,0 +1,417 @@
+//! Gridwalk's sync beside the official Automerge stack, on the same
+//! household workload, in one run. A measurement, not a pass/fail test.
+//!
+//! Gridwalk side: the real server binary on a fresh SQLite folder; two
+//! device stores in real SQLite files syncing through the app's own HTTP
+//! transport and sync pass, each behind a relay that counts every byte on
+//! its TCP connection. A grid worker (A) imports N households — the peer's
+//! document: address, three members, a care tag, a phone — and logs their
+//! three visits, each visit its own record as the app keeps them; then
+//! uploads. A community office (B) syncs from empty. A edits `notes` of
+//! N/100 households ("复访"); done when B has every edit.
+//!
+//! Peer side: `../shared/peers/automerge-repo/run.sh N` (its README says
+//! what it measures). Wire bytes there are TCP bytes too.
+//!
+//!     bash scripts/bench-sync.sh                          # N = 1,000 and 10,000
+//!     GRIDWALK_BENCH_SIZES=1000 bash scripts/bench-sync.sh
+//!
+//! `GRIDWALK_PEER=0` skips the peer; `GRIDWALK_PEER_DIR` points at its
+//! harness; `GRIDWALK_PEER_PHASE_TIMEOUT_S` bounds each of its phases (360).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+#[path = "side_by_side/peer.rs"]
+mod peer;
+#[path = "../../sync-server/benches/support/proc_memory.rs"]
+mod proc_memory;
+#[path = "side_by_side/table.rs"]
+mod table;
+#[path = "side_by_side/wire_meter.rs"]
+mod wire_meter;
+
+use gridwalk_app_lib::sync_loop::pass;
+use gridwalk_app_lib::transport::HttpTransport;
+use gridwalk_core::Store;
+use gridwalk_core::account::DeviceToken;
+use gridwalk_core::archive::import::Roster;
+use gridwalk_domain::directory::{GridNode, NewUser, NodeKind};
+use gridwalk_domain::household::HouseholdDraft;
+use gridwalk_domain::sync_state::SyncStatus;
+use gridwalk_domain::visit::VisitDraft;
+use gridwalk_domain::{DocId, GridId, Role};
+use gridwalk_sync_server::{provisioning, storage::Storage};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use table::{Gridwalk, Phase};
+use wire_meter::{Bytes, Meter};
+
+const NOW: i64 = 1_790_000_000_000;
+const GRID: &str = "bench-grid";
+
+fn env_or(key: &str, default: &str) -> String {
+    std::env::var(key).unwrap_or_else(|_| default.to_owned())
+}
+
+/// The server binary beside this bench's (`target/release/`), or
+/// `GRIDWALK_SERVER_BIN`.
+fn server_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("GRIDWALK_SERVER_BIN") {
+        return p.into();
+    }
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("gridwalk-sync-server");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --release -p gridwalk-sync-server` (scripts/bench-sync.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+/// The tree, a grid worker and an office, written into the server's
+/// database before it starts; returns their invitation codes.
+fn provision(dir: &Path) -> (String, String) {
+    let storage = Storage::open_sqlite(&dir.join("sync.sqlite")).unwrap();
+    let node = |id: &str, parent: Option<&str>, kind| GridNode {
+        id: GridId::parse(id).unwrap(),
+        parent: parent.map(|p| GridId::parse(p).unwrap()),
+        kind,
+        name: id.into(),
+        boundary: None,
+        policy: None,
+    };
+    storage
+        .add_node(&node("bench", None, NodeKind::Community))
+        .unwrap();
+    storage
+        .add_node(&node(GRID, Some("bench"), NodeKind::Grid))
+        .unwrap();
+    let invite = |name: &str, role, node: &str| {
+        let user = provisioning::add_user(
+            &storage,
+            provisioning::random_user_id().unwrap(),
+            &NewUser {
+                name: name.into(),
+                role,
+                nodes: vec![GridId::parse(node).unwrap()],
+                categories: vec![],
+            },
+            NOW,
+        )
+        .unwrap();
+        provisioning::invite(&storage, &user.id, "bench", Duration::from_secs(3600), NOW)
+            .unwrap()
+            .code
+    };
+    (
+        invite("王芳", Role::GridWorker, GRID),
+        invite("社区办公室", Role::Office, "bench"),
+    )
+}
+
+struct Server {
+    child: Child,
+    addr: std::net::SocketAddr,
+}
+
+impl Server {
+    async fn start(dir: &Path) -> Self {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let child = Command::new(server_bin())
+            .args(["--listen", &addr.to_string(), "--data-dir"])
+            .arg(dir)
+            // Two devices syncing back to back, far above a phone's pace.
+            .args(["--rate-limit", "1000000"])
+            .env("RUST_LOG", "warn")
+            .env_remove("GRIDWALK_DATABASE_URL")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the server binary starts");
+        let client = reqwest::Client::new();
+        while client
+            .get(format!("http://{addr}/v1/health"))
+            .send()
+            .await
+            .is_err()
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Self { child, addr }
+    }
+
+    fn cpu_s(&self) -> f64 {
+        proc_memory::cpu_seconds(&self.child.id().to_string())
+    }
+
+    fn peak_mib(&self) -> f64 {
+        proc_memory::memory_mib(&self.child.id().to_string()).1
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Device {
+    store: Mutex<Store>,
+    transport: HttpTransport,
+    meter: std::sync::Arc<Meter>,
+    file: PathBuf,
+}
+
+impl Device {
+    /// A store in its own SQLite file, bound through the real invitation
+    /// flow, talking to the server through a byte-counting relay.
+    async fn join(dir: &Path, name: &str, code: &str, server: &Server) -> Self {
+        let (url, meter) = wire_meter::relay(server.addr).await;
+        let file = dir.join(format!("{name}.sqlite"));
+        let mut store = Store::open(&file).unwrap();
+        let t = HttpTransport::new(&url);
+        let resp = t.redeem(code, store.device(), name).await.unwrap();
+        let token = DeviceToken::parse(&resp.token).unwrap();
+        store.bind(&token, &resp.me).unwrap();
+        Self {
+            store: Mutex::new(store),
+            transport: t.with_token(token),
+            meter,
+            file,
+        }
+    }
+
+    /// Syncs until nothing is left to push or pull, as the app's loop does.
+    async fn sync(&self) {
+        loop {
+            pass(&self.store, &self.transport).await.unwrap();
+            if self.store.lock().unwrap().pending_counts().unwrap().0 == 0 {
+                return;
+            }
+        }
+    }
+
+    fn bytes(&self) -> Bytes {
+        self.meter.read()
+    }
+
+    fn count(&self, sql: &str) -> u64 {
+        let c = rusqlite::Connection::open(&self.file).unwrap();
+        c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as u64
+    }
+
+    fn households(&self) -> Vec<DocId> {
+        let c = rusqlite::Connection::open(&self.file).unwrap();
+        let mut stmt = c
+            .prepare("SELECT doc_id FROM documents WHERE kind = 'household' ORDER BY rowid")
+            .unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|id| DocId::parse(&id.unwrap()).unwrap())
+            .collect()
+    }
+}
+
+/// The peer's household as a roster: three members, a care tag and a phone
+/// each; distinct doors, because a roster names a household by its door.
+fn roster(n: usize) -> Roster {
+    let mut csv = String::from("小区,户号,姓名,与户主关系,联系电话,出生年份,关怀标签\r\n");
+    for i in 0..n {
+        let door = format!("{}-{}-{}", i / 200 + 1, i / 100 % 2 + 1, 501 + i % 100);
+        let _ = write!(
+            csv,
+            "阳光小区,{door},王芳,户主,13800001234,1948,独居老人\r\n\
+             阳光小区,{door},李强,子,,1975,\r\n\
+             阳光小区,{door},李娜,孙女,,2003,\r\n"
+        );
+    }
+    Roster::read(csv.as_bytes()).unwrap()
+}
+
+/// The three visits of the peer's document, each logged as the app does.
+fn log_visits(store: &mut Store, households: &[DocId]) {
+    let visits = [("home", "身体良好"), ("phone", ""), ("home", "需助餐")];
+    for (i, id) in households.iter().enumerate() {
+        for (k, (method, notes)) in visits.iter().enumerate() {
+            let draft = VisitDraft {
+                household: Some(*id),
+                methods: vec![(*method).into()],
+                notes: (*notes).into(),
+                photos: vec![],
+                needs: vec![],
+            };
+            store.log_visit(&draft, NOW + (i * 3 + k) as i64).unwrap();
+        }
+    }
+}
+
+/// Sets `notes` of every 100th household to "复访" (N/100 of them).
+fn edit_notes(store: &mut Store, households: &[DocId]) -> Vec<DocId> {
+    let picked: Vec<DocId> = households.iter().step_by(100).copied().collect();
+    for id in &picked {
+        let page = store
+            .household_page(id, &SyncStatus::default())
+            .unwrap()
+            .unwrap();
+        let h = page.household;
+        let draft = HouseholdDraft {
+            estate: h.address.estate.clone(),
+            door: h.door.clone(),
+            tags: h.tags.iter().map(|t| t.to_string()).collect(),
+            notes: "复访".into(),
+        };
+        store.edit_household(id, &draft, NOW + 1_000_000).unwrap();
+    }
+    picked
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn gridwalk(n: usize) -> Gridwalk {
+    let dir = tempfile::tempdir().unwrap();
+    let (worker_code, office_code) = provision(dir.path());
+    let server = Server::start(dir.path()).await;
+    let a = Device::join(dir.path(), "a", &worker_code, &server).await;
+
+    // 1: A creates the archive and uploads it.
+    let (cpu0, a0) = (server.cpu_s(), a.bytes());
+    let t0 = Instant::now();
+    {
+        let mut s = a.store.lock().unwrap();
+        s.import(&roster(n), NOW).unwrap();
+    }
+    let households = a.households();
+    assert_eq!(households.len(), n, "every household imported");
+    log_visits(&mut a.store.lock().unwrap(), &households);
+    let created = t0.elapsed();
+    a.sync().await;
+    let upload = Phase {
+        wall_ms: ms(t0.elapsed()),
+        create_local_ms: Some(ms(created)),
+        a: a.bytes().since(a0),
+        b: Bytes::default(),
+        cpu_s: server.cpu_s() - cpu0,
+        peak_mib: server.peak_mib(),
+        acked_ms: None,
+    };
+    let (stored, stored_bytes) = {
+        let c = rusqlite::Connection::open(dir.path().join("sync.sqlite")).unwrap();
+        c.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(bytes)), 0) FROM changes",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+        )
+        .unwrap()
+    };
+    eprintln!("  gridwalk 1_upload: {upload:?}; {stored} changes, {stored_bytes} bytes stored");
+
+    // 2: the office's device syncs from empty.
+    let b = Device::join(dir.path(), "b", &office_code, &server).await;
+    let (cpu0, b0) = (server.cpu_s(), b.bytes());
+    let t0 = Instant::now();
+    b.sync().await;
+    let initial = Phase {
+        wall_ms: ms(t0.elapsed()),
+        create_local_ms: None,
+        a: Bytes::default(),
+        b: b.bytes().since(b0),
+        cpu_s: server.cpu_s() - cpu0,
+        peak_mib: server.peak_mib(),
+        acked_ms: None,
+    };
+    let received = b.count("SELECT COUNT(*) FROM documents");
+    assert_eq!(received, 4 * n as u64, "the office has every record");
+    eprintln!("  gridwalk 2_initial_sync: {initial:?}");
+
+    // 3: A edits 1 %; B syncs until it has every edit.
+    let (cpu0, a0, b0) = (server.cpu_s(), a.bytes(), b.bytes());
+    let t0 = Instant::now();
+    let edited = edit_notes(&mut a.store.lock().unwrap(), &households);
+    a.sync().await;
+    let acked = t0.elapsed();
+    b.sync().await;
+    let wall = t0.elapsed();
+    for id in &edited {
+        let page = b
+            .store
+            .lock()
+            .unwrap()
+            .household_page(id, &SyncStatus::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(page.household.notes, "复访", "B has the edit of {id}");
+    }
+    let update = Phase {
+        wall_ms: ms(wall),
+        create_local_ms: None,
+        a: a.bytes().since(a0),
+        b: b.bytes().since(b0),
+        cpu_s: server.cpu_s() - cpu0,
+        peak_mib: server.peak_mib(),
+        acked_ms: Some(ms(acked)),
+    };
+    eprintln!("  gridwalk 3_update_1pct: {update:?}");
+    Gridwalk {
+        n,
+        upload,
+        initial,
+        update,
+        changed: edited.len(),
+        delivered_bytes: stored_bytes,
+        delivered_changes: stored,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let sizes: Vec<usize> = env_or("GRIDWALK_BENCH_SIZES", "1000,10000")
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("GRIDWALK_BENCH_SIZES: numbers, e.g. 1000,10000")
+        })
+        .collect();
+    let run_peer = env_or("GRIDWALK_PEER", "1") != "0";
+    let peer_dir = PathBuf::from(env_or(
+        "GRIDWALK_PEER_DIR",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/peers/automerge-repo"
+        ),
+    ));
+    let timeout_s: u64 = env_or("GRIDWALK_PEER_PHASE_TIMEOUT_S", "360")
+        .parse()
+        .unwrap();
+    let mut out = String::new();
+    for n in sizes {
+        eprintln!("N = {n}: Gridwalk");
+        let g = gridwalk(n).await;
+        let p = if run_peer {
+            eprintln!("N = {n}: the official Automerge stack (this takes a while)");
+            peer::run(&peer_dir, n, timeout_s * 1000).unwrap_or_else(|e| {
+                eprintln!("  peer not run: {e}");
+                Default::default()
+            })
+        } else {
+            Default::default()
+        };
+        out += &table::render(&g, &p, timeout_s);
+    }
+    println!("{out}");
+}
