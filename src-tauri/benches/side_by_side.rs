@@ -109,9 +109,15 @@ fn provision(dir: &Path) -> (String, String) {
             NOW,
         )
         .unwrap();
-        provisioning::invite(&storage, &user.id, "bench", Duration::from_secs(3600), NOW)
-            .unwrap()
-            .code
+        provisioning::invite(
+            &storage,
+            &user.id,
+            "bench",
+            Duration::from_secs(3600),
+            gridwalk_sync_server::api::now_ms(),
+        )
+        .unwrap()
+        .code
     };
     (
         invite("王芳", Role::GridWorker, GRID),

@@ -78,8 +78,9 @@ impl Metrics {
         }
     }
 
-    /// Everything, in the Prometheus text exposition format (0.0.4).
-    pub fn render(&self) -> String {
+    /// Everything, in the Prometheus text exposition format (0.0.4), with
+    /// the storage's commit counts.
+    pub fn render(&self, commits: crate::storage::CommitCounts) -> String {
         let http = self.http.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
         let head = |name: &str, kind: &str, help: &str, out: &mut String| {
@@ -141,6 +142,21 @@ impl Metrics {
             "gridwalk_changes_stored_total {}",
             self.changes_stored.load(Ordering::Relaxed)
         );
+        for (name, help, n) in [
+            (
+                "gridwalk_storage_commits_total",
+                "Database commits (each one fsync).",
+                commits.commits,
+            ),
+            (
+                "gridwalk_storage_writes_total",
+                "Write transactions; more than commits when writes shared one.",
+                commits.writes,
+            ),
+        ] {
+            head(name, "counter", help, &mut out);
+            let _ = writeln!(out, "{name} {n}");
+        }
         head(
             "gridwalk_blob_bytes_total",
             "counter",
@@ -190,7 +206,7 @@ pub async fn serve(State(state): State<Shared>) -> Response {
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
-        state.metrics.render(),
+        state.metrics.render(state.storage.commit_counts()),
     )
         .into_response()
 }

@@ -49,6 +49,8 @@ pub enum StorageError {
     Corrupt(String),
     #[error("a storage worker panicked")]
     Poisoned,
+    #[error("the sync database could not commit: {0}")]
+    CommitFailed(String),
 }
 
 /// A value bound to or read from a statement. Integers are 64-bit in both
@@ -151,6 +153,16 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// The database's own consistency check; `"ok"` when healthy.
     fn integrity_check(&self) -> Result<String, StorageError>;
     fn name(&self) -> &'static str;
+    /// Commits made and writes they held, for `/metrics`.
+    fn commit_counts(&self) -> CommitCounts;
+}
+
+/// Commits made and writes they held: more writes than commits means
+/// writes shared fsyncs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitCounts {
+    pub commits: u64,
+    pub writes: u64,
 }
 
 /// Which backend to open.
@@ -185,6 +197,10 @@ impl Storage {
 
     pub fn integrity_check(&self) -> Result<String, StorageError> {
         self.backend.integrity_check()
+    }
+
+    pub fn commit_counts(&self) -> CommitCounts {
+        self.backend.commit_counts()
     }
 
     fn run<T: Send>(

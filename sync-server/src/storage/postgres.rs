@@ -13,7 +13,7 @@ use ::postgres::{Client, IsolationLevel, NoTls, Transaction};
 use bytes::BytesMut;
 use std::sync::Mutex;
 
-use super::{Backend, Row, StorageError, Tx, TxFn, Value, schema};
+use super::{Backend, CommitCounts, Row, StorageError, Tx, TxFn, Value, schema};
 
 /// Any number: only this server's writers take it.
 const WRITE_LOCK: i64 = 0x6772_6964; // "grid"
@@ -22,6 +22,8 @@ const MAX_IDLE_CONNECTIONS: usize = 8;
 pub struct PostgresBackend {
     url: String,
     idle: Mutex<Vec<Client>>,
+    /// Each write is its own commit here.
+    writes: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for PostgresBackend {
@@ -36,6 +38,7 @@ impl PostgresBackend {
         let backend = Self {
             url: url.to_owned(),
             idle: Mutex::new(Vec::new()),
+            writes: Default::default(),
         };
         backend.with_client(&mut |client| {
             let mut tx = client.transaction()?;
@@ -85,6 +88,8 @@ impl Drop for PostgresBackend {
 
 impl Backend for PostgresBackend {
     fn write(&self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.with_client(&mut |client| {
             let mut tx = client.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
@@ -107,6 +112,14 @@ impl Backend for PostgresBackend {
             wrapped.0.commit()?;
             Ok(())
         })
+    }
+
+    fn commit_counts(&self) -> CommitCounts {
+        let n = self.writes.load(std::sync::atomic::Ordering::Relaxed);
+        CommitCounts {
+            commits: n,
+            writes: n,
+        }
     }
 
     fn integrity_check(&self) -> Result<String, StorageError> {

@@ -1,18 +1,62 @@
 //! The embedded backend: one SQLite file in WAL mode with `synchronous=FULL`,
-//! so an acknowledgement is only sent after its commit is on disk. One
-//! connection behind a mutex: SQLite has a single writer anyway, which is
-//! also what keeps the feed's sequence in commit order.
+//! so an acknowledgement is only sent after its commit is on disk.
+//!
+//! Writes go through one connection: SQLite has a single writer anyway,
+//! which is also what keeps the feed's sequence in commit order. Writes
+//! that arrive together share one commit and so one fsync (group commit):
+//! each runs in a savepoint of the open transaction, and the last writer
+//! in line commits for all of them. Nobody's call returns before the commit
+//! that holds its writes is on disk; a writer whose own work fails is rolled
+//! back to its savepoint and the others are kept.
+//!
+//! Reads run on a small pool of their own connections, each on a snapshot
+//! of what is committed: a read never sees a batch that is still open.
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
-use std::path::Path;
-use std::sync::Mutex;
+use rusqlite::{Connection, OptionalExtension};
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
-use super::{Backend, Row, StorageError, Tx, TxFn, Value, schema};
+use super::{Backend, CommitCounts, Row, StorageError, Tx, TxFn, Value, schema};
+
+/// Writes in one commit at most, so a steady stream still reaches disk.
+const MAX_BATCH: usize = 64;
+/// Read connections kept open.
+const MAX_IDLE_READERS: usize = 4;
+
+#[derive(Debug)]
+struct Writer {
+    conn: Connection,
+    /// The batch whose transaction is open, and how many writes it holds.
+    open: Option<(u64, usize)>,
+    next: u64,
+    /// Every batch up to this one has finished, committed or not.
+    done: u64,
+    /// Recent batches whose commit failed, with why.
+    failed: VecDeque<(u64, String)>,
+}
 
 #[derive(Debug)]
 pub struct SqliteBackend {
-    conn: Mutex<Connection>,
+    path: PathBuf,
+    writer: Mutex<Writer>,
+    finished: Condvar,
+    /// Writers waiting for the writer connection: while any is, the open
+    /// batch waits for them instead of committing.
+    arriving: AtomicUsize,
+    readers: Mutex<Vec<Connection>>,
+    commits: AtomicU64,
+    writes: AtomicU64,
+}
+
+fn connect(path: &Path) -> Result<Connection, StorageError> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
 }
 
 impl SqliteBackend {
@@ -23,26 +67,91 @@ impl SqliteBackend {
                 source,
             })?;
         }
-        let conn = Connection::open(path)?;
+        let conn = connect(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         upgrade_first_layout(&conn)?;
         key_changes_by_document(&conn)?;
         conn.execute_batch(&schema::sqlite())?;
         Ok(Self {
-            conn: Mutex::new(conn),
+            path: path.to_owned(),
+            writer: Mutex::new(Writer {
+                conn,
+                open: None,
+                next: 1,
+                done: 0,
+                failed: VecDeque::new(),
+            }),
+            finished: Condvar::new(),
+            arriving: AtomicUsize::new(0),
+            readers: Mutex::new(Vec::new()),
+            commits: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
         })
     }
 
-    fn run(&self, behavior: TransactionBehavior, f: &mut TxFn<'_>) -> Result<(), StorageError> {
-        let mut conn = self.conn.lock().map_err(|_| StorageError::Poisoned)?;
-        let tx = conn.transaction_with_behavior(behavior)?;
-        let mut wrapped = SqliteTx(tx);
-        f(&mut wrapped)?;
-        wrapped.0.commit()?;
-        Ok(())
+    /// Commits the open batch and wakes everyone waiting for it.
+    fn finish(&self, w: &mut Writer) {
+        let Some((batch, _)) = w.open.take() else {
+            return;
+        };
+        if let Err(e) = w.conn.execute_batch("COMMIT") {
+            let _ = w.conn.execute_batch("ROLLBACK");
+            w.failed.push_back((batch, e.to_string()));
+            if w.failed.len() > 64 {
+                w.failed.pop_front();
+            }
+        }
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        w.done = batch;
+        self.finished.notify_all();
+    }
+
+    /// Runs `f` in a savepoint of the open batch (opening one if none is).
+    fn run_in_batch(
+        &self,
+        w: &mut MutexGuard<'_, Writer>,
+        f: &mut TxFn<'_>,
+    ) -> Result<u64, StorageError> {
+        let batch = match w.open {
+            Some((batch, _)) => batch,
+            None => {
+                w.conn.execute_batch("BEGIN IMMEDIATE")?;
+                let batch = w.next;
+                w.next += 1;
+                w.open = Some((batch, 0));
+                batch
+            }
+        };
+        w.conn.execute_batch("SAVEPOINT write")?;
+        // A panic must not leave the batch open with others waiting on it.
+        let ran =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut SqliteTx(&w.conn))))
+                .unwrap_or(Err(StorageError::Poisoned));
+        match ran {
+            Ok(()) => {
+                w.conn.execute_batch("RELEASE write")?;
+                if let Some((_, n)) = &mut w.open {
+                    *n += 1;
+                }
+                Ok(batch)
+            }
+            Err(e) => {
+                w.conn.execute_batch("ROLLBACK TO write; RELEASE write")?;
+                Err(e)
+            }
+        }
+    }
+
+    fn read_conn(&self) -> Result<Connection, StorageError> {
+        let idle = self
+            .readers
+            .lock()
+            .map_err(|_| StorageError::Poisoned)?
+            .pop();
+        match idle {
+            Some(c) => Ok(c),
+            None => connect(&self.path),
+        }
     }
 }
 
@@ -100,16 +209,54 @@ fn key_changes_by_document(conn: &Connection) -> Result<(), StorageError> {
 
 impl Backend for SqliteBackend {
     fn write(&self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
-        self.run(TransactionBehavior::Immediate, f)
+        self.arriving.fetch_add(1, Ordering::SeqCst);
+        let locked = self.writer.lock();
+        self.arriving.fetch_sub(1, Ordering::SeqCst);
+        let mut w = locked.map_err(|_| StorageError::Poisoned)?;
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        let ran = self.run_in_batch(&mut w, f);
+        let full = w.open.is_some_and(|(_, n)| n >= MAX_BATCH);
+        // The last writer in line commits for the batch; a failed savepoint
+        // leaves the transaction in doubt, so it ends the batch as well.
+        if self.arriving.load(Ordering::SeqCst) == 0 || full || ran.is_err() {
+            self.finish(&mut w);
+        }
+        let batch = ran?;
+        while w.done < batch {
+            w = self.finished.wait(w).map_err(|_| StorageError::Poisoned)?;
+        }
+        match w.failed.iter().find(|(b, _)| *b == batch) {
+            Some((_, why)) => Err(StorageError::CommitFailed(why.clone())),
+            None => Ok(()),
+        }
     }
 
     fn read(&self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
-        self.run(TransactionBehavior::Deferred, f)
+        let conn = self.read_conn()?;
+        conn.execute_batch("BEGIN DEFERRED")?;
+        let ran = f(&mut SqliteTx(&conn));
+        // A read writes nothing: ending it either way releases the snapshot.
+        let ended = conn.execute_batch(if ran.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        if ended.is_ok() {
+            let mut idle = self.readers.lock().map_err(|_| StorageError::Poisoned)?;
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(conn);
+            }
+        }
+        ran?;
+        Ok(ended?)
     }
 
     fn integrity_check(&self) -> Result<String, StorageError> {
-        let conn = self.conn.lock().map_err(|_| StorageError::Poisoned)?;
+        let conn = self.read_conn()?;
         Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    fn commit_counts(&self) -> CommitCounts {
+        CommitCounts {
+            commits: self.commits.load(Ordering::Relaxed),
+            writes: self.writes.load(Ordering::Relaxed),
+        }
     }
 
     fn name(&self) -> &'static str {
@@ -117,7 +264,7 @@ impl Backend for SqliteBackend {
     }
 }
 
-struct SqliteTx<'c>(Transaction<'c>);
+struct SqliteTx<'c>(&'c Connection);
 
 fn bind(params: &[Value]) -> impl Iterator<Item = SqlValue> + '_ {
     params.iter().map(|v| match v {
@@ -162,8 +309,65 @@ impl Tx for SqliteTx<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{ReadFilter, Storage};
+    use super::super::{Backend, ReadFilter, Storage, StorageError};
+    use super::SqliteBackend;
     use gridwalk_domain::GridId;
+    use std::sync::{Arc, Barrier};
+
+    #[test]
+    fn writes_that_arrive_together_share_a_commit_and_a_failing_one_is_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Arc::new(SqliteBackend::open(&dir.path().join("sync.sqlite")).unwrap());
+        let start = Arc::new(Barrier::new(8));
+        let writers: Vec<_> = (0..8)
+            .map(|i| {
+                let (db, start) = (db.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    db.write(&mut |tx| {
+                        tx.execute(
+                            "INSERT INTO admins(username, password_hash) VALUES ($1, 'x')",
+                            &[format!("writer{i}").into()],
+                        )?;
+                        // Long enough that the others queue up behind it.
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        if i == 3 {
+                            return Err(StorageError::Corrupt("writer 3 gives up".into()));
+                        }
+                        Ok(())
+                    })
+                })
+            })
+            .collect();
+        let results: Vec<_> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+        for (i, r) in results.iter().enumerate() {
+            assert_eq!(r.is_ok(), i != 3, "writer {i}: {r:?}");
+        }
+        let counts = db.commit_counts();
+        assert_eq!(counts.writes, 8);
+        assert!(
+            counts.commits < counts.writes,
+            "writes queued behind one another share commits: {counts:?}"
+        );
+        let mut names = Vec::new();
+        db.read(&mut |tx| {
+            names = tx
+                .query("SELECT username FROM admins ORDER BY username", &[])?
+                .iter()
+                .map(|r| r.text(0))
+                .collect::<Result<_, _>>()?;
+            Ok(())
+        })
+        .unwrap();
+        let expected: Vec<String> = (0..8)
+            .filter(|i| *i != 3)
+            .map(|i| format!("writer{i}"))
+            .collect();
+        assert_eq!(
+            names, expected,
+            "the failed writer's row is rolled back, the rest kept"
+        );
+    }
 
     #[test]
     fn a_database_from_before_accounts_opens_with_its_changes_kept() {

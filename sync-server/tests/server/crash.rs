@@ -4,7 +4,10 @@
 //! passes the database's integrity check. Against SQLite (the database dies
 //! with the server) and PostgreSQL (the server dies mid-transaction).
 
-use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, SyncResponse, WireChange};
+use gridwalk_core::sync_wire;
+use gridwalk_domain::sync::{
+    PROTOCOL_VERSION, SYNC_MEDIA_TYPE, SyncRequest, SyncResponse, WireChange,
+};
 use gridwalk_domain::{DeviceId, DocId, GridId, Role};
 use gridwalk_sync_server::storage::{Database, ReadFilter, Storage};
 use std::collections::HashSet;
@@ -17,7 +20,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 const ROUNDS: u64 = 12;
-const PUSHERS: u64 = 3;
+/// Enough that pushes overlap and share commits (group commit).
+const PUSHERS: u64 = 6;
 const BATCH: u64 = 20;
 
 fn start(dir: &std::path::Path, database_url: Option<&str>) -> (Child, String) {
@@ -102,7 +106,8 @@ async fn push_until_dead(
         let Ok(resp) = client
             .post(format!("{url}/v1/sync"))
             .bearer_auth(&token)
-            .json(&req)
+            .header(reqwest::header::CONTENT_TYPE, SYNC_MEDIA_TYPE)
+            .body(sync_wire::encode(&req))
             .send()
             .await
         else {
@@ -116,7 +121,10 @@ async fn push_until_dead(
                 resp.text().await.unwrap_or_default()
             );
         }
-        let Ok(resp) = resp.json::<SyncResponse>().await else {
+        let Ok(body) = resp.bytes().await else {
+            return;
+        };
+        let Ok(resp) = sync_wire::decode::<SyncResponse>(&body) else {
             return;
         };
         // The ack counts the pushed changes from the first.
@@ -129,6 +137,21 @@ async fn push_until_dead(
         acks.this_round.fetch_add(1, Ordering::SeqCst);
         acks.arrived.notify_waiters();
     }
+}
+
+/// Writes minus commits so far, from the server's `/metrics` (0 if it is
+/// already gone).
+async fn shared_commits(client: &reqwest::Client, url: &str) -> u64 {
+    let Ok(resp) = client.get(format!("{url}/metrics")).send().await else {
+        return 0;
+    };
+    let text = resp.text().await.unwrap_or_default();
+    let read = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    read("gridwalk_storage_writes_total ").saturating_sub(read("gridwalk_storage_commits_total "))
 }
 
 fn hash_of(c: &WireChange) -> String {
@@ -151,6 +174,8 @@ async fn sigkill_rounds(backend: Backend) {
     };
     let acks = Arc::new(Acks::default());
     let client = reqwest::Client::new();
+    // Writes that rode on another's commit, over all rounds.
+    let mut shared = 0;
     // A fixed-seed generator: the kill moments differ per round but every run is the same.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let (device, token) = {
@@ -196,11 +221,18 @@ async fn sigkill_rounds(backend: Backend) {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         tokio::time::sleep(Duration::from_millis(seed % 150)).await;
+        shared += shared_commits(&client, &url).await;
         server.kill().expect("SIGKILL");
         server.wait().unwrap();
         for p in pushers {
             p.await.unwrap();
         }
+    }
+    if backend == Backend::Sqlite {
+        assert!(
+            shared > 0,
+            "concurrent pushes shared commits, so the kills hit batched commits"
+        );
     }
     let acked = acks.stored.lock().unwrap().clone();
     assert!(

@@ -44,6 +44,14 @@ async fn metrics_count_requests_changes_refusals_and_photo_bytes() {
     let get =
         |series: &str| sample(&text, series).unwrap_or_else(|| panic!("{series} in:\n{text}"));
     assert!(get("gridwalk_changes_stored_total") >= 1.0);
+    let (commits, writes) = (
+        get("gridwalk_storage_commits_total"),
+        get("gridwalk_storage_writes_total"),
+    );
+    assert!(
+        commits >= 1.0 && writes >= commits,
+        "commits ({commits}) carry the writes ({writes})"
+    );
     assert_eq!(
         get(r#"gridwalk_refusals_total{code="auth.out_of_scope"}"#),
         1.0
