@@ -264,8 +264,8 @@ fn log_visits(store: &mut Store, households: &[DocId]) {
     }
 }
 
-/// Sets `notes` of every 100th household to "复访" (N/100 of them).
-fn edit_notes(store: &mut Store, households: &[DocId]) -> Vec<DocId> {
+/// Sets `notes` of every 100th household to `value` (N/100 of them).
+fn edit_notes(store: &mut Store, households: &[DocId], value: &str) -> Vec<DocId> {
     let picked: Vec<DocId> = households.iter().step_by(100).copied().collect();
     for id in &picked {
         let page = store
@@ -277,7 +277,7 @@ fn edit_notes(store: &mut Store, households: &[DocId]) -> Vec<DocId> {
             estate: h.address.estate.clone(),
             door: h.door.clone(),
             tags: h.tags.iter().map(|t| t.to_string()).collect(),
-            notes: "复访".into(),
+            notes: value.into(),
         };
         store.edit_household(id, &draft, NOW + 1_000_000).unwrap();
     }
@@ -347,7 +347,8 @@ async fn gridwalk(n: usize) -> Gridwalk {
     // 3: A edits 1 %; B syncs until it has every edit.
     let (cpu0, a0, b0) = (server.cpu_s(), a.bytes(), b.bytes());
     let t0 = Instant::now();
-    let edited = edit_notes(&mut a.store.lock().unwrap(), &households);
+    let edited = edit_notes(&mut a.store.lock().unwrap(), &households, "复访");
+    let stored_locally = t0.elapsed();
     a.sync().await;
     let acked = t0.elapsed();
     b.sync().await;
@@ -364,7 +365,7 @@ async fn gridwalk(n: usize) -> Gridwalk {
     }
     let update = Phase {
         wall_ms: ms(wall),
-        create_local_ms: None,
+        create_local_ms: Some(ms(stored_locally)),
         a: a.bytes().since(a0),
         b: b.bytes().since(b0),
         cpu_s: server.cpu_s() - cpu0,

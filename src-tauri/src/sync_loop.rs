@@ -365,7 +365,7 @@ pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport,
         // batch went through and the outbox still holds more.
         let pushed_all = !req.changes.is_empty() && outcome.acked == req.changes.len();
         let outbox_left = pushed_all && lock(store)?.pending_counts()?.0 > 0;
-        if !resp.more && !outbox_left {
+        if !resp.more && !outbox_left && !outcome.server_restored {
             break;
         }
     }

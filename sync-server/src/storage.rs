@@ -175,6 +175,20 @@ pub enum Database {
 #[derive(Debug, Clone)]
 pub struct Storage {
     backend: Arc<dyn Backend>,
+    /// The feed's name, read once: a restore happens with the server down.
+    epoch: Arc<std::sync::atomic::AtomicU64>,
+    /// The grid tree as of a directory version (see `directory.rs`).
+    tree_cache: Arc<std::sync::Mutex<Option<TreeAt>>>,
+}
+
+/// The grid tree and the directory version it was read at.
+type TreeAt = (u64, Arc<Vec<gridwalk_domain::directory::GridNode>>);
+
+/// A random feed name that fits both databases' signed 64-bit integers.
+fn random_epoch() -> Result<i64, StorageError> {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).map_err(|e| StorageError::Corrupt(format!("no randomness: {e}")))?;
+    Ok((u64::from_le_bytes(b) >> 1).max(1) as i64)
 }
 
 impl Storage {
@@ -183,7 +197,43 @@ impl Storage {
             Database::Sqlite(path) => Arc::new(sqlite::SqliteBackend::open(path)?),
             Database::Postgres(url) => Arc::new(postgres::PostgresBackend::open(url)?),
         };
-        Ok(Self { backend })
+        let storage = Self {
+            backend,
+            epoch: Default::default(),
+            tree_cache: Default::default(),
+        };
+        let first = random_epoch()?;
+        let epoch = storage.write(|tx| {
+            tx.execute(
+                "INSERT INTO feed_epoch(one, epoch) VALUES (1, $1) ON CONFLICT(one) DO NOTHING",
+                &[first.into()],
+            )?;
+            tx.query("SELECT epoch FROM feed_epoch", &[])?
+                .first()
+                .map_or(Ok(first), |r| r.int(0))
+        })?;
+        storage
+            .epoch
+            .store(epoch as u64, std::sync::atomic::Ordering::SeqCst);
+        Ok(storage)
+    }
+
+    /// The feed's name, sent with every sync answer.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Gives the feed a new name, after a restore: every device then pulls
+    /// from the start and pushes its own changes again.
+    pub fn renew_epoch(&self) -> Result<u64, StorageError> {
+        let epoch = random_epoch()?;
+        self.write(|tx| {
+            tx.execute("UPDATE feed_epoch SET epoch = $1", &[epoch.into()])?;
+            Ok(())
+        })?;
+        self.epoch
+            .store(epoch as u64, std::sync::atomic::Ordering::SeqCst);
+        Ok(epoch as u64)
     }
 
     /// The embedded SQLite database at `path`.

@@ -110,7 +110,7 @@ impl DocState {
             let change = decode_change(&bytes)
                 .map_err(|e| StorageError::Corrupt(format!("stored change of {doc}: {e}")))?;
             // Stored changes were checked on the way in; their paths resolve.
-            let _ = state.touched(&change);
+            let _ = state.touched(&change.decode());
             state.known.insert(change.hash());
             history.push(bytes);
         }
@@ -120,8 +120,7 @@ impl DocState {
     }
 
     /// The paths a change writes, recording the objects it creates.
-    fn touched(&mut self, change: &automerge::Change) -> Result<Vec<FieldPath>, String> {
-        let expanded = change.decode();
+    fn touched(&mut self, expanded: &Expanded) -> Result<Vec<FieldPath>, String> {
         let start = expanded.start_op.get();
         let mut out = Vec::with_capacity(expanded.operations.len());
         for (i, op) in expanded.operations.iter().enumerate() {
@@ -217,10 +216,12 @@ pub fn assignees_of(history: &[Vec<u8>]) -> Vec<String> {
         .collect()
 }
 
+/// A change decoded into its operations, once per change and check.
+type Expanded = automerge::legacy::Change;
+
 /// The kind a creating change sets at the document root.
-fn created_kind(change: &automerge::Change) -> Option<String> {
+fn created_kind(change: &Expanded) -> Option<String> {
     change
-        .decode()
         .operations
         .iter()
         .find_map(|op| match (&op.obj, &op.key, &op.action) {
@@ -234,20 +235,19 @@ fn created_kind(change: &automerge::Change) -> Option<String> {
 /// The id and grid a creating change writes into its body, as plain
 /// strings. Devices file a record by them, so they must be the document's
 /// own: a body written as text (or not at all) could later say anything.
-fn created_identity(change: &automerge::Change) -> (Option<String>, Option<String>) {
+fn created_identity(change: &Expanded) -> (Option<String>, Option<String>) {
     let text = |name| created_field(change, name).and_then(|v| v.as_str().map(str::to_owned));
     (text("id"), text("scope"))
 }
 
 /// Whether a creating change publishes its work order as a small wish: a
 /// plain `true` at `body.wish` (anything else is no wish).
-fn created_wish(change: &automerge::Change) -> bool {
+fn created_wish(change: &Expanded) -> bool {
     created_field(change, "wish").is_some_and(|v| v.as_bool() == Some(true))
 }
 
 /// A plain value a creating change puts at `body.<name>`.
-fn created_field(change: &automerge::Change, name: &str) -> Option<automerge::ScalarValue> {
-    let expanded = change.decode();
+fn created_field(expanded: &Expanded, name: &str) -> Option<automerge::ScalarValue> {
     let start = expanded.start_op.get();
     let body = expanded.operations.iter().enumerate().find_map(|(i, op)| {
         match (&op.obj, &op.key, &op.action) {
@@ -280,20 +280,35 @@ pub struct Authorized {
     pub index: HashMap<DocId, IndexUpdate>,
 }
 
+/// Each pushed change parsed and decoded once, or why it would not.
+type Decoded = Vec<Result<(automerge::Change, Expanded), String>>;
+
+fn decode_all(changes: &[CheckedChange]) -> Decoded {
+    changes
+        .iter()
+        .map(|c| {
+            decode_change(&c.wire.bytes).map(|change| {
+                let expanded = change.decode();
+                (change, expanded)
+            })
+        })
+        .collect()
+}
+
 /// What the push asks of each document: its changes' hashes and
 /// dependencies, and the objects they write into.
-fn wanted(changes: &[CheckedChange]) -> HashMap<DocId, Wanted> {
+fn wanted(changes: &[CheckedChange], decoded: &Decoded) -> HashMap<DocId, Wanted> {
     let mut out: HashMap<DocId, Wanted> = HashMap::new();
-    for c in changes {
+    for (c, d) in changes.iter().zip(decoded) {
         let w = out.entry(c.wire.doc).or_default();
-        // Undecodable bytes are refused with their index by the loop below.
-        let Ok(change) = decode_change(&c.wire.bytes) else {
+        // Undecodable bytes are refused with their index by the check.
+        let Ok((change, expanded)) = d else {
             continue;
         };
         w.hashes.insert(change.hash().to_string());
         w.hashes
             .extend(change.deps().iter().map(ToString::to_string));
-        for op in change.decode().operations {
+        for op in &expanded.operations {
             if let ObjectId::Id(id) = &op.obj {
                 w.objects.insert(object_name(id.0, &id.1));
             }
@@ -307,10 +322,11 @@ fn wanted(changes: &[CheckedChange]) -> HashMap<DocId, Wanted> {
 fn load_states(
     storage: &Storage,
     changes: &[CheckedChange],
+    decoded: &Decoded,
 ) -> Result<HashMap<DocId, DocState>, StorageError> {
     let mut docs = HashMap::new();
     let mut legacy = Vec::new();
-    for (doc, index) in storage.doc_index(&wanted(changes))? {
+    for (doc, index) in storage.doc_index(&wanted(changes, decoded))? {
         if index.facts.is_some() && !index.indexed {
             legacy.push(doc);
         } else {
@@ -332,7 +348,8 @@ pub fn authorize(
     who: &DeviceAuth,
     changes: &[CheckedChange],
 ) -> Result<Authorized, Rejection> {
-    let mut docs = load_states(storage, changes)?;
+    let decoded = decode_all(changes);
+    let mut docs = load_states(storage, changes, &decoded)?;
     let mut out = Authorized::default();
     let user = who.user.to_string();
     for (index, c) in changes.iter().enumerate() {
@@ -346,8 +363,9 @@ pub fn authorize(
         let Some(state) = docs.get_mut(&doc) else {
             continue; // Every pushed document was loaded above.
         };
-        let change =
-            decode_change(&c.wire.bytes).map_err(|e| invalid(ErrorCode::SyncBadChange, e))?;
+        let (change, expanded) = decoded[index]
+            .as_ref()
+            .map_err(|e| invalid(ErrorCode::SyncBadChange, e.clone()))?;
         if state.known.contains(&change.hash()) {
             continue; // Already stored: acknowledging it again changes nothing.
         }
@@ -362,7 +380,7 @@ pub fn authorize(
         }
         // The author a change names is what people see beside its version.
         if change.message().is_some()
-            && gridwalk_records::author_of(&change).is_none_or(|a| a.user != who.user)
+            && gridwalk_records::author_of(change).is_none_or(|a| a.user != who.user)
         {
             return Err(Rejection::Denied {
                 index,
@@ -379,11 +397,11 @@ pub fn authorize(
             ));
         }
         let touched = state
-            .touched(&change)
+            .touched(expanded)
             .map_err(|e| invalid(ErrorCode::SyncBadChange, e))?;
         let creating = state.facts.is_none();
         if creating {
-            let kind = created_kind(&change).ok_or_else(|| {
+            let kind = created_kind(expanded).ok_or_else(|| {
                 invalid(
                     ErrorCode::SyncUnknownKind,
                     "the first change of a record must set its kind".into(),
@@ -391,7 +409,7 @@ pub fn authorize(
             })?;
             let kind = DocKind::parse(&kind)
                 .map_err(|e| invalid(ErrorCode::SyncUnknownKind, e.to_string()))?;
-            let (body_id, body_scope) = created_identity(&change);
+            let (body_id, body_scope) = created_identity(expanded);
             if body_id.as_deref() != Some(doc.to_string().as_str())
                 || body_scope.as_deref() != Some(c.wire.scope.as_str())
             {
@@ -407,11 +425,11 @@ pub fn authorize(
                 scope: c.wire.scope.clone(),
                 kind,
                 owner: user.clone(),
-                wish: kind == DocKind::WorkOrder && created_wish(&change),
+                wish: kind == DocKind::WorkOrder && created_wish(expanded),
             };
             if kind == DocKind::Reveal {
                 let reveal =
-                    read_reveal(&change).map_err(|e| invalid(ErrorCode::SyncBadRecord, e))?;
+                    read_reveal(change).map_err(|e| invalid(ErrorCode::SyncBadRecord, e))?;
                 out.notes.insert(
                     index,
                     AuditNote {
@@ -448,7 +466,7 @@ pub fn authorize(
             touched: &touched,
         })
         .map_err(|denied| Rejection::Denied { index, doc, denied })?;
-        state.accept(storage, &doc, &change, &c.wire.bytes, &touched)?;
+        state.accept(storage, &doc, change, &c.wire.bytes, &touched)?;
     }
     out.index = docs
         .into_iter()

@@ -11,7 +11,8 @@
 mod projection;
 
 pub(crate) use projection::{
-    PROJECTION_VERSION, Rows, project, reproject_all, write_rows, write_search,
+    Arrival, PROJECTION_VERSION, Prepared, Rows, prepare, project, reproject_all, write_prepared,
+    write_rows, write_search,
 };
 
 use automerge::{AutoCommit, Change};

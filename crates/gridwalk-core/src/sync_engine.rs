@@ -7,17 +7,17 @@
 //! changes; a pulled change whose dependencies are missing is parked, not
 //! dropped, so moving the cursor past it loses nothing.
 
-use automerge::{ActorId, AutoCommit, Change};
+use automerge::{ActorId, Change};
 use gridwalk_domain::sync::{
     MAX_CHANGES_PER_PUSH, MAX_PUSH_CHANGE_BYTES, PROTOCOL_VERSION, SyncRequest, SyncResponse,
     WireChange,
 };
-use gridwalk_domain::{DocId, DocKind, GridId};
+use gridwalk_domain::{DocId, DocKind};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{CoreError, Result};
-use crate::records::project;
+use crate::records::write_search;
 use crate::store::{Store, set_meta};
 
 /// What one applied answer did, for logs and tests.
@@ -32,10 +32,16 @@ pub struct PullOutcome {
     /// The server's directory moved on since this device last read its
     /// account: fetch `Me` again, then `directory_seen`.
     pub directory_changed: bool,
+    /// The server was restored from a backup since the last sync: the
+    /// cursor went back to the start and this device's own changes are
+    /// queued again. Sync once more.
+    pub server_restored: bool,
 }
 
 /// The directory version the stored `Me` was read under.
 const DIRECTORY_KEY: &str = "directory_version";
+/// The name of the server's feed this device's cursor belongs to.
+const EPOCH_KEY: &str = "feed_epoch";
 
 impl Store {
     pub fn cursor(&self) -> Result<u64> {
@@ -88,6 +94,11 @@ impl Store {
         sent: &SyncRequest,
         resp: &SyncResponse,
     ) -> Result<PullOutcome> {
+        let epoch = resp.epoch.to_string();
+        let stored_epoch = self.meta(EPOCH_KEY)?;
+        if resp.epoch != 0 && stored_epoch.as_ref().is_some_and(|e| *e != epoch) {
+            return self.start_again_after_restore(sent, resp);
+        }
         if resp.cursor < sent.cursor {
             return Err(CoreError::BadServerData(format!(
                 "the cursor went back from {} to {}",
@@ -139,19 +150,63 @@ impl Store {
                 .changed
                 .extend(kind.and_then(|k| DocKind::parse(&k).ok()));
         }
-        for (doc_id, (scope, changes)) in by_doc {
-            let (applied, parked, kind) = apply_to_doc(&tx, &device, &doc_id, &scope, changes)?;
-            outcome.applied += applied;
-            outcome.parked += parked;
-            if let (true, Some(kind)) = (applied > 0, kind) {
+        let mut search = Vec::new();
+        let pulled = merge::read_stored(&tx, by_doc)?;
+        for merged in merge::merge_all(pulled, &device)? {
+            let a = merge::write(&tx, merged)?;
+            outcome.applied += a.applied;
+            outcome.parked += a.parked;
+            if let (true, Some(kind)) = (a.applied > 0, a.kind) {
                 outcome.changed.insert(kind);
             }
+            search.extend(a.search);
         }
+        write_search(&tx, &search)?;
         set_meta(&tx, "cursor", &resp.cursor.to_string())?;
+        if resp.epoch != 0 {
+            set_meta(&tx, EPOCH_KEY, &epoch)?;
+        }
         tx.commit()?;
         outcome.directory_changed =
             self.meta(DIRECTORY_KEY)?.as_deref() != Some(resp.directory.to_string().as_str());
         Ok(outcome)
+    }
+
+    /// The server's feed has a new name: it was restored from a backup that
+    /// may lack what was synced since. The answer's page belongs to a cursor
+    /// that no longer means anything, so it is not applied; its acks are
+    /// (those changes are stored in the restored feed). The cursor goes back
+    /// to the start and every change this device made is queued again; the
+    /// server keeps one copy of each.
+    fn start_again_after_restore(
+        &mut self,
+        sent: &SyncRequest,
+        resp: &SyncResponse,
+    ) -> Result<PullOutcome> {
+        let acked = (resp.acked as usize).min(sent.changes.len());
+        let device = self.device();
+        let tx = self.conn.transaction()?;
+        for c in &sent.changes[..acked] {
+            if let Ok(change) = Change::from_bytes(c.bytes.clone()) {
+                tx.execute(
+                    "DELETE FROM outbox WHERE doc_id = ?1 AND change_hash = ?2",
+                    params![c.doc.to_string(), change.hash().to_string()],
+                )?;
+            }
+        }
+        let queued = queue_own_changes(&tx, &device)?;
+        set_meta(&tx, "cursor", "0")?;
+        set_meta(&tx, EPOCH_KEY, &resp.epoch.to_string())?;
+        tx.commit()?;
+        tracing::warn!(
+            queued,
+            "the sync server was restored from a backup: syncing again from the start"
+        );
+        Ok(PullOutcome {
+            acked,
+            server_restored: true,
+            ..Default::default()
+        })
     }
 
     /// Remembers that `Me` was read after the server's directory reached
@@ -170,75 +225,29 @@ impl Store {
     }
 }
 
-/// Merges pulled changes (and any parked for this document) into the stored
-/// document, parks what still lacks dependencies, and re-projects.
-fn apply_to_doc(
-    tx: &Transaction<'_>,
-    device: &gridwalk_domain::DeviceId,
-    doc_id: &DocId,
-    wire_scope: &str,
-    mut changes: Vec<Change>,
-) -> Result<(usize, usize, Option<DocKind>)> {
-    let id = doc_id.to_string();
-    let stored: Option<(Vec<u8>, String)> = tx
-        .query_row(
-            "SELECT bytes, scope FROM documents WHERE doc_id = ?1",
-            [&id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let (mut doc, scope) = match stored {
-        Some((bytes, scope)) => (gridwalk_records::load(&bytes, &id)?, scope),
-        None => (AutoCommit::new(), wire_scope.to_owned()),
-    };
-    doc.set_actor(ActorId::from(&device.as_bytes()[..]));
-    {
-        let mut stmt = tx.prepare_cached("SELECT bytes FROM parked_changes WHERE doc_id = ?1")?;
-        for bytes in stmt.query_map([&id], |r| r.get::<_, Vec<u8>>(0))? {
-            if let Ok(c) = Change::from_bytes(bytes?) {
-                changes.push(c);
+/// Queues every change this device made to any stored document, oldest
+/// first per document; ones already queued stay as they are.
+fn queue_own_changes(tx: &Transaction<'_>, device: &gridwalk_domain::DeviceId) -> Result<usize> {
+    let actor = ActorId::from(&device.as_bytes()[..]);
+    let docs: Vec<(String, String, Vec<u8>)> = tx
+        .prepare("SELECT doc_id, scope, bytes FROM documents ORDER BY doc_id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    let mut queued = 0;
+    for (id, scope, bytes) in docs {
+        let mut doc = gridwalk_records::load(&bytes, &id)?;
+        for change in doc.get_changes(&[]) {
+            if change.actor_id() == &actor {
+                queued += tx.execute(
+                    "INSERT OR IGNORE INTO outbox(change_hash, doc_id, scope, bytes) VALUES (?1, ?2, ?3, ?4)",
+                    params![change.hash().to_string(), id, scope, change.raw_bytes()],
+                )?;
             }
         }
     }
-    let incoming: Vec<(automerge::ChangeHash, Vec<u8>)> = changes
-        .iter()
-        .map(|c| (c.hash(), c.raw_bytes().to_vec()))
-        .collect();
-    doc.apply_changes(changes)
-        .map_err(|e| CoreError::BadServerData(format!("changes for {id} do not apply: {e}")))?;
-    let (mut applied, mut parked) = (0, 0);
-    for (hash, bytes) in incoming {
-        let have = doc.get_change_by_hash(&hash).is_some();
-        let hash = hash.to_string();
-        if have {
-            applied += 1;
-            tx.execute(
-                "DELETE FROM parked_changes WHERE doc_id = ?1 AND change_hash = ?2",
-                params![id, hash],
-            )?;
-        } else {
-            parked += 1;
-            tx.execute(
-                "INSERT OR IGNORE INTO parked_changes(change_hash, doc_id, scope, bytes)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![hash, id, scope, bytes],
-            )?;
-        }
-    }
-    if doc.get_heads().is_empty() {
-        return Ok((applied, parked, None));
-    }
-    let doc_kind = gridwalk_records::kind(&doc);
-    let kind = doc_kind.map_or("", |k| k.as_str());
-    tx.execute(
-        "INSERT INTO documents(doc_id, kind, scope, bytes, updated_at_ms) VALUES (?1, ?2, ?3, ?4, 0)
-         ON CONFLICT(doc_id) DO UPDATE SET kind = excluded.kind, bytes = excluded.bytes",
-        params![id, kind, scope, doc.save()],
-    )?;
-    let grid = GridId::parse(&scope).map_err(|e| CoreError::BadServerData(e.to_string()))?;
-    project(tx, doc_id, &grid, &doc)?;
-    Ok((applied, parked, doc_kind))
+    Ok(queued)
 }
 
+mod merge;
 #[cfg(test)]
 mod tests;

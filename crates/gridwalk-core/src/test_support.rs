@@ -63,6 +63,7 @@ impl Feed {
                 more: false,
                 server_time_ms: None,
                 directory: 0,
+                epoch: 0,
             };
             store.apply_sync_response(&req, &resp).unwrap();
             if req.changes.is_empty() {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 /// directory version, and the binary body.
 pub const PROTOCOL_VERSION: u32 = 2;
 /// At most this many changes in one push; a larger outbox goes in batches.
-pub const MAX_CHANGES_PER_PUSH: usize = 500;
+pub const MAX_CHANGES_PER_PUSH: usize = 2000;
 /// One Automerge change may be at most this large (photos never travel inside).
 pub const MAX_CHANGE_BYTES: usize = 256 * 1024;
 /// The sync request body limit; base64 makes a full batch ~4/3 of its bytes.
@@ -36,7 +36,7 @@ pub const MAX_PAGE_CHANGE_BYTES: usize = 8 * 1024 * 1024;
 /// A stored photo or thumbnail is at most this large.
 pub const MAX_BLOB_BYTES: usize = 8 * 1024 * 1024;
 /// The server answers at most this many changes per sync; `more` says to ask again.
-pub const PULL_PAGE_CHANGES: usize = 500;
+pub const PULL_PAGE_CHANGES: usize = 2000;
 
 /// The `Content-Type` of the binary body, both ways. Errors stay JSON.
 pub const SYNC_MEDIA_TYPE: &str = "application/vnd.gridwalk.sync";
@@ -80,6 +80,12 @@ pub struct SyncResponse {
     /// last saw, so a quiet sync is one round trip.
     #[serde(default)]
     pub directory: u64,
+    /// Names this server's feed; it changes when the server is restored
+    /// from a backup. A device that sees it change pulls again from the
+    /// start and pushes its own changes again, in case the backup lacks
+    /// them (0: the server does not say).
+    #[serde(default)]
+    pub epoch: u64,
 }
 
 /// The one error shape every server route answers with.

@@ -95,15 +95,21 @@ pub fn respond(
             );
         }
     })?;
-    let outcome = state.storage.append(
-        &who.device_row.to_string(),
-        checked,
-        &authorized.created,
-        &authorized.notes,
-        &authorized.index,
-        now_ms(),
-    )?;
-    state.metrics.changes_stored(outcome.inserted);
+    // A pull alone writes nothing, so it opens no write transaction.
+    let acked = if checked.is_empty() {
+        0
+    } else {
+        let outcome = state.storage.append(
+            &who.device_row.to_string(),
+            checked,
+            &authorized.created,
+            &authorized.notes,
+            &authorized.index,
+            now_ms(),
+        )?;
+        state.metrics.changes_stored(outcome.inserted);
+        outcome.acked.len() as u32
+    };
     let scope_key = who.scope_key();
     let cursor = if scope_key == who.scope_key_served {
         cursor
@@ -119,7 +125,7 @@ pub fn respond(
         .map(|c| (c.wire.doc, c.hash.as_str()))
         .collect();
     Ok(SyncResponse {
-        acked: outcome.acked.len() as u32,
+        acked,
         changes: page
             .changes
             .into_iter()
@@ -130,5 +136,6 @@ pub fn respond(
         more: page.more,
         server_time_ms: Some(now_ms()),
         directory: state.storage.directory_version()?,
+        epoch: state.storage.epoch(),
     })
 }

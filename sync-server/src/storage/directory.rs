@@ -26,7 +26,7 @@ pub struct DeviceRow {
 pub struct DeviceIdentity {
     pub row: DeviceRow,
     pub user: UserInfo,
-    pub tree: Vec<GridNode>,
+    pub tree: std::sync::Arc<Vec<GridNode>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +148,11 @@ fn write_setting(
     bump_directory(tx)
 }
 
+fn directory_version(tx: &mut dyn Tx) -> Result<u64, StorageError> {
+    let rows = tx.query("SELECT version FROM directory_version", &[])?;
+    Ok(rows.first().map(|r| r.int(0)).transpose()?.unwrap_or(0) as u64)
+}
+
 /// Moves the directory version on, in the transaction that changed it.
 fn bump_directory(tx: &mut dyn Tx) -> Result<(), StorageError> {
     tx.execute(
@@ -247,10 +252,23 @@ impl Storage {
     /// The directory version devices compare with the one their account
     /// was read under (0 before any change).
     pub fn directory_version(&self) -> Result<u64, StorageError> {
-        self.read(|tx| {
-            let rows = tx.query("SELECT version FROM directory_version", &[])?;
-            Ok(rows.first().map(|r| r.int(0)).transpose()?.unwrap_or(0) as u64)
-        })
+        self.read(|tx| directory_version(tx))
+    }
+
+    /// The grid tree in `tx`'s snapshot. Every request's authentication
+    /// needs it, and it changes only with the directory version, so it is
+    /// read (outlines parsed and all) once per version.
+    fn tree_as_of(&self, tx: &mut dyn Tx) -> Result<std::sync::Arc<Vec<GridNode>>, StorageError> {
+        let version = directory_version(tx)?;
+        let mut cache = self.tree_cache.lock().map_err(|_| StorageError::Poisoned)?;
+        if let Some((v, tree)) = cache.as_ref()
+            && *v == version
+        {
+            return Ok(tree.clone());
+        }
+        let tree = std::sync::Arc::new(read_nodes(tx)?);
+        *cache = Some((version, tree.clone()));
+        Ok(tree)
     }
 
     pub fn nodes(&self) -> Result<Vec<GridNode>, StorageError> {
@@ -420,7 +438,7 @@ impl Storage {
             Ok(Some(DeviceIdentity {
                 row,
                 user,
-                tree: read_nodes(tx)?,
+                tree: self.tree_as_of(tx)?,
             }))
         })
     }

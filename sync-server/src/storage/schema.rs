@@ -75,6 +75,11 @@ CREATE TABLE IF NOT EXISTS directory_version (
     one INTEGER PRIMARY KEY CHECK (one = 1),
     version BIGINT NOT NULL
 );
+-- Names the feed; a restore gives it a new name (see `backup.rs`).
+CREATE TABLE IF NOT EXISTS feed_epoch (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    epoch BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,

@@ -7,7 +7,7 @@
 use automerge::AutoCommit;
 use gridwalk_domain::record::{Projection, spec};
 use gridwalk_domain::{DocId, DocKind, GridId};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use crate::error::{CoreError, Result};
@@ -21,35 +21,100 @@ pub(crate) const PROJECTION_VERSION: &str = "3";
 /// does not describe, or whose body does not read as its kind, is kept
 /// (and synced) but not listed.
 pub(crate) fn project(tx: &Connection, id: &DocId, scope: &GridId, doc: &AutoCommit) -> Result<()> {
-    let label = id.to_string();
-    let Some(kind_spec) = gridwalk_records::kind(doc).and_then(spec) else {
-        return unproject(tx, id);
-    };
-    let (body_id, body_scope, p) = match gridwalk_records::read_spec(doc, kind_spec, &label) {
-        Ok(read) => read,
-        Err(e) => {
-            tracing::warn!(doc = %label, "record not listed: {e}");
-            return unproject(tx, id);
+    let arrival = Arrival::default();
+    let search = write_prepared(
+        tx,
+        id,
+        scope,
+        prepare(doc, id, scope, arrival).as_ref(),
+        arrival,
+    )?;
+    write_search(tx, search.as_slice())
+}
+
+/// What the caller knows of a record it projects.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Arrival {
+    /// It has no rows yet: a plain insert, nothing old to clear.
+    pub new: bool,
+    /// It may hold conflicts; one made of a single change cannot, and
+    /// walking it for them is most of the work.
+    pub may_conflict: bool,
+}
+
+impl Default for Arrival {
+    fn default() -> Self {
+        Self {
+            new: false,
+            may_conflict: true,
         }
-    };
+    }
+}
+
+/// What a record's rows will hold, read from its document alone (no
+/// database), so many records can be read at once on several threads.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    kind: DocKind,
+    projection: Projection<Value>,
+    conflicts: bool,
+    maker: String,
+}
+
+/// `None` when the record is not listed: its kind is not described here,
+/// or its body does not read as its kind or names another id or grid.
+pub(crate) fn prepare(
+    doc: &AutoCommit,
+    id: &DocId,
+    scope: &GridId,
+    arrival: Arrival,
+) -> Option<Prepared> {
+    let label = id.to_string();
+    let kind_spec = gridwalk_records::kind(doc).and_then(spec)?;
+    let (body_id, body_scope, projection) =
+        match gridwalk_records::read_spec(doc, kind_spec, &label) {
+            Ok(read) => read,
+            Err(e) => {
+                tracing::warn!(doc = %label, "record not listed: {e}");
+                return None;
+            }
+        };
     if body_id != *id || body_scope != *scope {
         tracing::warn!(doc = %label, "the record's body names another id or grid; not listed");
-        return unproject(tx, id);
+        return None;
     }
-    let conflicts = !gridwalk_records::conflicts(doc, kind_spec).is_empty();
-    let maker = gridwalk_records::maker(doc)
-        .map(|d| d.to_string())
-        .unwrap_or_default();
+    Some(Prepared {
+        kind: kind_spec.kind,
+        projection,
+        conflicts: arrival.may_conflict && !gridwalk_records::conflicts(doc, kind_spec).is_empty(),
+        maker: gridwalk_records::maker(doc)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    })
+}
+
+/// Writes what `prepare` read (or takes the record off the lists); answers
+/// the row and text for `write_search`, which the caller runs once for many
+/// records (FTS5 flushes at every statement).
+pub(crate) fn write_prepared(
+    tx: &Connection,
+    id: &DocId,
+    scope: &GridId,
+    prepared: Option<&Prepared>,
+    arrival: Arrival,
+) -> Result<Option<(i64, String)>> {
+    let Some(p) = prepared else {
+        return unproject(tx, id).map(|()| None);
+    };
     let rows = Rows {
         id,
         scope,
-        kind: kind_spec.kind,
-        projection: &p,
-        conflicts,
-        maker: &maker,
+        kind: p.kind,
+        projection: &p.projection,
+        conflicts: p.conflicts,
+        maker: &p.maker,
     };
-    let (row, text) = write_rows(tx, &rows, false)?;
-    write_search(tx, &[(row, text)])
+    write_rows(tx, &rows, arrival.new).map(Some)
 }
 
 /// What one record's projection rows hold.
@@ -110,14 +175,29 @@ pub(crate) fn write_rows(tx: &Connection, r: &Rows<'_>, new: bool) -> Result<(i6
     if !new {
         tx.prepare_cached("DELETE FROM record_blobs WHERE doc_id = ?1")?
             .execute([&label])?;
-        tx.prepare_cached("DELETE FROM record_search WHERE rowid = ?1")?
-            .execute([row])?;
     }
     for hash in &p.blobs {
         tx.prepare_cached("INSERT OR IGNORE INTO record_blobs(doc_id, hash) VALUES (?1, ?2)")?
             .execute(params![label, hash.as_str()])?;
     }
-    Ok((row, index_text(&p.search)))
+    let text = index_text(&p.search);
+    if !new {
+        // Most edits leave the searchable words as they were; re-indexing
+        // them anyway (an FTS5 delete reads and re-tokenises the old text)
+        // would be most of an edit's cost.
+        let old: Option<String> = tx
+            .prepare_cached("SELECT text FROM record_search WHERE rowid = ?1")?
+            .query_row([row], |r| r.get(0))
+            .optional()?;
+        if old.as_deref() == Some(text.as_str()) {
+            return Ok((row, String::new()));
+        }
+        if old.is_some() {
+            tx.prepare_cached("DELETE FROM record_search WHERE rowid = ?1")?
+                .execute([row])?;
+        }
+    }
+    Ok((row, text))
 }
 
 /// Rows per search insert: one FTS5 flush per statement, not per record.

@@ -37,6 +37,7 @@ fn answer(req: &SyncRequest, feed: &[WireChange]) -> SyncResponse {
         more: false,
         server_time_ms: None,
         directory: 0,
+        epoch: 0,
     }
 }
 

@@ -27,6 +27,7 @@ fn requests_and_answers_round_trip_with_raw_change_bytes() {
         more: true,
         server_time_ms: Some(1_790_000_000_000),
         directory: 3,
+        epoch: 77,
     };
     assert_eq!(decode::<SyncResponse>(&encode(&resp)).unwrap(), resp);
     let json = serde_json::to_vec(&req).unwrap();
