@@ -26,10 +26,70 @@ pub const DEFAULT_ADDRESS_RATE_LIMIT: RateLimit = RateLimit {
     burst: 20.0,
 };
 
-const USAGE: &str =
-    "usage: gridwalk-sync-server [--listen 127.0.0.1:8787] [--data-dir DIR] [--demo] [--admin NAME]
-  --admin NAME        create or reset admin NAME with the password in GRIDWALK_ADMIN_PASSWORD
-  GRIDWALK_DATABASE_URL=postgres://…   store in PostgreSQL instead of DIR/sync.sqlite";
+/// The command line (clap, with each flag's environment variable).
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "gridwalk-sync-server",
+    version,
+    about = "Gridwalk's sync server: the change feed, photos and accounts of one or many communities",
+    after_help = "Secrets come from the environment only, so they never show in ps:\n  \
+                  GRIDWALK_DATABASE_URL=postgres://…   store in PostgreSQL instead of DIR/sync.sqlite\n  \
+                  GRIDWALK_ADMIN_PASSWORD=…            the password for --admin"
+)]
+struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "GRIDWALK_LISTEN", default_value = DEFAULT_LISTEN, value_parser = parse_listen)]
+    listen: SocketAddr,
+    /// Holds sync.sqlite (unless GRIDWALK_DATABASE_URL is set) and blobs/.
+    #[arg(
+        long = "data-dir",
+        env = "GRIDWALK_SERVER_DATA",
+        default_value = "./gridwalk-server-data"
+    )]
+    data_dir: PathBuf,
+    /// Seed the demo community (idempotent).
+    #[arg(long, env = "GRIDWALK_DEMO")]
+    demo: bool,
+    /// Create or reset admin NAME with the password in GRIDWALK_ADMIN_PASSWORD.
+    #[arg(long, value_name = "NAME")]
+    admin: Option<String>,
+    /// Requests per second each device token may make (bursts of six times that).
+    #[arg(long = "rate-limit", value_name = "PER_SECOND", value_parser = parse_rate)]
+    rate_limit: Option<f64>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+enum Command {
+    /// Copy the database (a consistent snapshot, also while the server
+    /// runs) and the photos into FOLDER, which must be empty or new.
+    Backup { folder: PathBuf },
+    /// Restore a backup made by `backup` into an empty data folder (or
+    /// empty PostgreSQL database), with the server stopped. Devices then
+    /// pull again and push what the backup lacks.
+    Restore { folder: PathBuf },
+}
+
+fn parse_listen(v: &str) -> Result<SocketAddr, String> {
+    v.parse()
+        .map_err(|_| format!("{v:?} is not an address like 127.0.0.1:8787"))
+}
+
+fn parse_rate(v: &str) -> Result<f64, String> {
+    v.parse()
+        .ok()
+        .filter(|n: &f64| *n > 0.0)
+        .ok_or_else(|| format!("{v:?} is not a positive number"))
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone)]
+pub enum Invocation {
+    Serve(ServerConfig),
+    Backup(ServerConfig, PathBuf),
+    Restore(ServerConfig, PathBuf),
+}
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -68,52 +128,22 @@ impl ServerConfig {
         }
     }
 
-    pub fn from_args(args: impl Iterator<Item = String>) -> Result<Self, ServerError> {
+    /// Reads the command line (`args` without the program name). Help,
+    /// version and parse errors come back as clap's error, which prints
+    /// itself; a flag that needs a secret from the environment is checked
+    /// here.
+    pub fn from_args(
+        args: impl Iterator<Item = String>,
+    ) -> Result<Result<Invocation, ServerError>, clap::Error> {
+        use clap::Parser as _;
+        let cli =
+            Cli::try_parse_from(std::iter::once("gridwalk-sync-server".to_owned()).chain(args))?;
+        Ok(Self::from_cli(cli))
+    }
+
+    fn from_cli(cli: Cli) -> Result<Invocation, ServerError> {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let mut listen = env("GRIDWALK_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        let mut data_dir =
-            env("GRIDWALK_SERVER_DATA").unwrap_or_else(|| "./gridwalk-server-data".into());
-        let mut demo = env("GRIDWALK_DEMO").is_some_and(|v| v == "1");
-        let mut admin_name = None;
-        let mut rate_limit = DEFAULT_RATE_LIMIT;
-        let mut args = args.peekable();
-        while let Some(a) = args.next() {
-            let mut value = |name: &str| {
-                args.next()
-                    .ok_or_else(|| ServerError::Config(format!("{name} needs a value")))
-            };
-            match a.as_str() {
-                "--listen" => listen = value("--listen")?,
-                "--data-dir" => data_dir = value("--data-dir")?,
-                "--demo" => demo = true,
-                "--admin" => admin_name = Some(value("--admin")?),
-                "--rate-limit" => {
-                    let v = value("--rate-limit")?;
-                    let per_second: f64 =
-                        v.parse().ok().filter(|n: &f64| *n > 0.0).ok_or_else(|| {
-                            ServerError::Config(format!(
-                                "--rate-limit {v:?} is not a positive number"
-                            ))
-                        })?;
-                    rate_limit = RateLimit {
-                        per_second,
-                        burst: per_second * 6.0,
-                    };
-                }
-                "-h" | "--help" => return Err(ServerError::Config(USAGE.into())),
-                other => {
-                    return Err(ServerError::Config(format!(
-                        "unknown option {other:?}; try --help"
-                    )));
-                }
-            }
-        }
-        let listen = listen.parse().map_err(|_| {
-            ServerError::Config(format!(
-                "--listen {listen:?} is not an address like 127.0.0.1:8787"
-            ))
-        })?;
-        let admin = match admin_name {
+        let admin = match cli.admin {
             None => None,
             Some(name) => Some((
                 name,
@@ -124,12 +154,55 @@ impl ServerConfig {
                 })?,
             )),
         };
-        Ok(Self {
+        let config = Self {
             database_url: env("GRIDWALK_DATABASE_URL"),
-            demo,
+            demo: cli.demo,
             admin,
-            rate_limit,
-            ..Self::new(listen, PathBuf::from(data_dir))
+            rate_limit: cli
+                .rate_limit
+                .map_or(DEFAULT_RATE_LIMIT, |per_second| RateLimit {
+                    per_second,
+                    burst: per_second * 6.0,
+                }),
+            ..Self::new(cli.listen, cli.data_dir)
+        };
+        Ok(match cli.command {
+            None => Invocation::Serve(config),
+            Some(Command::Backup { folder }) => Invocation::Backup(config, folder),
+            Some(Command::Restore { folder }) => Invocation::Restore(config, folder),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Result<Invocation, ServerError>, clap::Error> {
+        ServerConfig::from_args(args.iter().map(|a| (*a).to_owned()))
+    }
+
+    #[test]
+    fn flags_parse_and_bad_values_say_what_is_expected() {
+        let Ok(Ok(Invocation::Serve(c))) =
+            parse(&["--listen", "127.0.0.1:9000", "--demo", "--rate-limit", "50"])
+        else {
+            panic!("a plain serve");
+        };
+        assert_eq!(c.listen.port(), 9000);
+        assert!(c.demo);
+        assert_eq!(c.rate_limit.burst, 300.0);
+        let err = parse(&["--listen", "here"]).unwrap_err().to_string();
+        assert!(
+            err.contains("is not an address like 127.0.0.1:8787"),
+            "{err}"
+        );
+        let err = parse(&["--rate-limit", "0"]).unwrap_err().to_string();
+        assert!(err.contains("is not a positive number"), "{err}");
+        assert!(parse(&["--frobnicate"]).is_err());
+        let Ok(Ok(Invocation::Backup(_, folder))) = parse(&["backup", "/tmp/b"]) else {
+            panic!("backup is a subcommand");
+        };
+        assert_eq!(folder, PathBuf::from("/tmp/b"));
     }
 }

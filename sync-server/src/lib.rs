@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod blobs;
 pub mod config;
 pub mod demo;

@@ -1,4 +1,5 @@
-//! `gridwalk-sync-server [--listen ADDR] [--data-dir DIR] [--demo]`
+//! `gridwalk-sync-server [--listen ADDR] [--data-dir DIR] [--demo]`, or
+//! `gridwalk-sync-server backup FOLDER` / `restore FOLDER` (see `backup.rs`).
 //!
 //! Logs go to stdout, as text or — with `GRIDWALK_LOG_FORMAT=json` — one
 //! JSON object a line for a log collector. `RUST_LOG` picks the levels.
@@ -13,7 +14,25 @@ async fn main() -> anyhow::Result<()> {
         Ok("text") | Err(_) => logs.init(),
         Ok(other) => anyhow::bail!("GRIDWALK_LOG_FORMAT must be json or text, not {other:?}"),
     }
-    let config = gridwalk_sync_server::ServerConfig::from_args(std::env::args().skip(1))?;
+    use gridwalk_sync_server::config::Invocation;
+    let invocation = match gridwalk_sync_server::ServerConfig::from_args(std::env::args().skip(1)) {
+        Ok(invocation) => invocation?,
+        // --help, --version and mistyped flags: clap prints and exits.
+        Err(e) => e.exit(),
+    };
+    let config = match invocation {
+        Invocation::Serve(config) => config,
+        Invocation::Backup(config, folder) => {
+            let done = gridwalk_sync_server::backup::backup(&config, &folder)?;
+            tracing::info!("{done}");
+            return Ok(());
+        }
+        Invocation::Restore(config, folder) => {
+            let done = gridwalk_sync_server::backup::restore(&config, &folder)?;
+            tracing::info!("{done}");
+            return Ok(());
+        }
+    };
     let server = gridwalk_sync_server::spawn(config).await?;
     tracing::info!("gridwalk sync server listening on http://{}", server.addr());
     tokio::signal::ctrl_c().await?;

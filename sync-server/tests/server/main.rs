@@ -8,6 +8,7 @@
 mod accounts;
 mod archive;
 mod authorization;
+mod backup;
 mod check_index;
 mod convergence;
 mod crash;

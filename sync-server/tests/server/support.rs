@@ -184,6 +184,8 @@ pub fn provision(
 
 pub struct World {
     pub server: RunningServer,
+    /// What the server was started with.
+    pub config: ServerConfig,
     pub backend: Backend,
     pub users: HashMap<&'static str, UserId>,
     pub tokens: HashMap<&'static str, String>,
@@ -222,7 +224,7 @@ pub async fn world_with(backend: Backend, tweak: impl FnOnce(&mut ServerConfig))
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(backend, dir.path());
     tweak(&mut config);
-    let server = spawn(config).await.unwrap();
+    let server = spawn(config.clone()).await.unwrap();
     for n in tree() {
         server.storage().add_node(&n).unwrap();
     }
@@ -245,6 +247,7 @@ pub async fn world_with(backend: Backend, tweak: impl FnOnce(&mut ServerConfig))
     }
     World {
         server,
+        config,
         backend,
         users,
         tokens,
@@ -254,6 +257,15 @@ pub async fn world_with(backend: Backend, tweak: impl FnOnce(&mut ServerConfig))
 }
 
 impl World {
+    /// Stops this server and starts one on `config` in its place; devices
+    /// keep their tokens, and sync with the new one from now on.
+    pub async fn replace_server(&mut self, config: ServerConfig) {
+        let new = spawn(config.clone()).await.unwrap();
+        let old = std::mem::replace(&mut self.server, new);
+        old.shutdown().await;
+        self.config = config;
+    }
+
     /// The device `who` pushes from: their changes must carry its actor.
     pub fn device(&self, who: &str) -> DeviceId {
         self.devices[who]
@@ -492,8 +504,9 @@ impl World {
             h.store
                 .note_server_clock(sent_ms, now_ms(), resp.server_time_ms)
                 .unwrap();
-            h.store.apply_sync_response(&req, &resp).unwrap();
-            if req.changes.is_empty() && !resp.more {
+            let outcome = h.store.apply_sync_response(&req, &resp).unwrap();
+            // After a restore the device queued its changes again: go on.
+            if req.changes.is_empty() && !resp.more && !outcome.server_restored {
                 return;
             }
         }
