@@ -17,7 +17,9 @@
 //!     GRIDWALK_BENCH_SIZES=1000 bash scripts/bench-sync.sh
 //!
 //! `GRIDWALK_PEER=0` skips the peer; `GRIDWALK_PEER_DIR` points at its
-//! harness; `GRIDWALK_PEER_PHASE_TIMEOUT_S` bounds each of its phases (360).
+//! harness; `GRIDWALK_PEER_PHASE_TIMEOUT_S` bounds each of its phases (360);
+//! `GRIDWALK_PEER_LINES=FILE` takes its figures from lines it printed
+//! before (`side_by_side/peer-results/`) instead of running it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -405,11 +407,16 @@ async fn main() {
     let timeout_s: u64 = env_or("GRIDWALK_PEER_PHASE_TIMEOUT_S", "360")
         .parse()
         .unwrap();
+    let stored = std::env::var("GRIDWALK_PEER_LINES").ok().map(|f| {
+        std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("GRIDWALK_PEER_LINES {f}: {e}"))
+    });
     let mut out = String::new();
     for n in sizes {
         eprintln!("N = {n}: Gridwalk");
         let g = gridwalk(n).await;
-        let p = if run_peer {
+        let p = if let Some(lines) = &stored {
+            peer::from_lines(lines, n)
+        } else if run_peer {
             eprintln!("N = {n}: the official Automerge stack (this takes a while)");
             peer::run(&peer_dir, n, timeout_s * 1000).unwrap_or_else(|e| {
                 eprintln!("  peer not run: {e}");
@@ -418,7 +425,7 @@ async fn main() {
         } else {
             Default::default()
         };
-        out += &table::render(&g, &p, timeout_s);
+        out += &table::render(&g, &p);
     }
     println!("{out}");
 }

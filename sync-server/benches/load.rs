@@ -32,14 +32,16 @@ fn env_or(key: &str, default: u64) -> u64 {
 
 fn change(device: u64, n: u64) -> WireChange {
     let actor = DeviceId::from_random_bytes((device as u128 + 1).to_le_bytes());
-    let body = serde_json::json!({"device": device, "n": n});
-    let (_, c) = gridwalk_records::create_untyped(&actor, "report", &body, 0).unwrap();
     let mut id = [0u8; 16];
     id[..8].copy_from_slice(&device.to_le_bytes());
     // Byte 8 carries the UUID variant bits, so `n` goes after it: ids never collide.
     id[9..].copy_from_slice(&n.to_le_bytes()[..7]);
+    let doc = DocId::from_random_bytes(id);
+    // A record's first change names its own id and grid (the server checks).
+    let body = serde_json::json!({"id": doc.to_string(), "scope": GRID, "device": device, "n": n});
+    let (_, c) = gridwalk_records::create_untyped(&actor, "report", &body, 0).unwrap();
     WireChange {
-        doc: DocId::from_random_bytes(id),
+        doc,
         scope: GridId::parse(GRID).unwrap(),
         bytes: c.raw_bytes().to_vec(),
     }

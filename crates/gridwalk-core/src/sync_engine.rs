@@ -136,15 +136,13 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut outcome = PullOutcome::default();
         for (doc, hash) in &sent_pairs {
-            outcome.acked += tx.execute(
-                "DELETE FROM outbox WHERE doc_id = ?1 AND change_hash = ?2",
-                params![doc, hash],
-            )?;
+            outcome.acked += tx
+                .prepare_cached("DELETE FROM outbox WHERE doc_id = ?1 AND change_hash = ?2")?
+                .execute(params![doc, hash])?;
             // Its record now reads 已同步: lists showing its kind refresh.
             let kind: Option<String> = tx
-                .query_row("SELECT kind FROM documents WHERE doc_id = ?1", [doc], |r| {
-                    r.get(0)
-                })
+                .prepare_cached("SELECT kind FROM documents WHERE doc_id = ?1")?
+                .query_row([doc], |r| r.get(0))
                 .optional()?;
             outcome
                 .changed

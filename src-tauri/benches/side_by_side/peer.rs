@@ -1,5 +1,7 @@
 //! Runs the official stack's harness (`../shared/peers/automerge-repo`,
-//! `run.sh N`) and reads its JSON lines, one per phase.
+//! `run.sh N`) and reads its JSON lines, one per phase — or reads lines
+//! it printed before (`GRIDWALK_PEER_LINES`, e.g. the committed
+//! `peer-results/`), because at N = 10,000 it runs for many minutes.
 
 use serde_json::Value;
 use std::collections::HashMap;
@@ -18,8 +20,10 @@ pub struct PeerPhase {
     pub b: (u64, u64),
     pub cpu_s: f64,
     pub peak_mib: f64,
-    /// Whether every document or change arrived within the harness's timeout.
+    /// Whether every document or change arrived.
     pub finished: bool,
+    /// What happened, when not.
+    pub outcome: String,
 }
 
 fn bytes(v: &Value, who: &str) -> (u64, u64) {
@@ -32,10 +36,25 @@ fn bytes(v: &Value, who: &str) -> (u64, u64) {
 
 fn phase(v: &Value) -> PeerPhase {
     let name = v["phase"].as_str().unwrap_or_default();
-    let finished = match name {
-        "1_upload" => v["not_acked"].as_u64() == Some(0),
-        "2_initial_sync" => v["failed"].as_u64() == Some(0) && v["loaded"] == v["docs"],
-        _ => v["b_saw_all"].as_bool() == Some(true),
+    let n = |k: &str| v[k].as_u64().unwrap_or(0);
+    let (finished, outcome) = match name {
+        "1_upload" => (
+            n("not_acked") == 0,
+            format!("{} of {} not acknowledged", n("not_acked"), n("docs")),
+        ),
+        "2_initial_sync" => (
+            n("failed") == 0 && n("loaded") == n("docs"),
+            format!(
+                "{} of {} documents loaded, {} failed",
+                n("loaded"),
+                n("docs"),
+                n("failed")
+            ),
+        ),
+        _ => (
+            v["b_saw_all"].as_bool() == Some(true),
+            "B did not see every edit".to_owned(),
+        ),
     };
     PeerPhase {
         wall_ms: v["wall_ms"].as_f64(),
@@ -46,7 +65,20 @@ fn phase(v: &Value) -> PeerPhase {
         cpu_s: v["server_cpu_s"].as_f64().unwrap_or(0.0),
         peak_mib: v["server_hwm_mib"].as_f64().unwrap_or(0.0),
         finished,
+        outcome,
     }
+}
+
+/// The phases for `n` from lines the harness printed before.
+pub fn from_lines(text: &str, n: usize) -> HashMap<String, PeerPhase> {
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["N"].as_u64() == Some(n as u64))
+        .filter_map(|v| {
+            let name = v["phase"].as_str().filter(|p| *p != "versions")?.to_owned();
+            Some((name, phase(&v)))
+        })
+        .collect()
 }
 
 /// The peer's phases for `n` documents, keyed `1_upload`, `2_initial_sync`,

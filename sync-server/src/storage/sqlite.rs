@@ -51,9 +51,15 @@ pub struct SqliteBackend {
     writes: AtomicU64,
 }
 
+/// Page cache per connection, in KiB (SQLite's default is 2 MiB): the feed's
+/// indexes of a large community stay in memory; five connections stay well
+/// under the server's memory budget.
+const CACHE_KIB: i64 = 16 * 1024;
+
 fn connect(path: &Path) -> Result<Connection, StorageError> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)
