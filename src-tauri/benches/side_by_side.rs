@@ -23,6 +23,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+#[path = "../../sync-server/benches/support/accounts.rs"]
+#[allow(dead_code)] // devices here redeem their codes over HTTP, as the app does
+mod accounts;
 #[path = "side_by_side/peer.rs"]
 mod peer;
 #[path = "../../sync-server/benches/support/proc_memory.rs"]
@@ -37,12 +40,11 @@ use gridwalk_app_lib::transport::HttpTransport;
 use gridwalk_core::Store;
 use gridwalk_core::account::DeviceToken;
 use gridwalk_core::archive::import::Roster;
-use gridwalk_domain::directory::{GridNode, NewUser, NodeKind};
 use gridwalk_domain::household::HouseholdDraft;
 use gridwalk_domain::sync_state::SyncStatus;
 use gridwalk_domain::visit::VisitDraft;
-use gridwalk_domain::{DocId, GridId, Role};
-use gridwalk_sync_server::{provisioning, storage::Storage};
+use gridwalk_domain::{DocId, Role};
+use gridwalk_sync_server::storage::Storage;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -84,43 +86,8 @@ fn server_bin() -> PathBuf {
 /// database before it starts; returns their invitation codes.
 fn provision(dir: &Path) -> (String, String) {
     let storage = Storage::open_sqlite(&dir.join("sync.sqlite")).unwrap();
-    let node = |id: &str, parent: Option<&str>, kind| GridNode {
-        id: GridId::parse(id).unwrap(),
-        parent: parent.map(|p| GridId::parse(p).unwrap()),
-        kind,
-        name: id.into(),
-        boundary: None,
-        policy: None,
-    };
-    storage
-        .add_node(&node("bench", None, NodeKind::Community))
-        .unwrap();
-    storage
-        .add_node(&node(GRID, Some("bench"), NodeKind::Grid))
-        .unwrap();
-    let invite = |name: &str, role, node: &str| {
-        let user = provisioning::add_user(
-            &storage,
-            provisioning::random_user_id().unwrap(),
-            &NewUser {
-                name: name.into(),
-                role,
-                nodes: vec![GridId::parse(node).unwrap()],
-                categories: vec![],
-            },
-            NOW,
-        )
-        .unwrap();
-        provisioning::invite(
-            &storage,
-            &user.id,
-            "bench",
-            Duration::from_secs(3600),
-            gridwalk_sync_server::api::now_ms(),
-        )
-        .unwrap()
-        .code
-    };
+    accounts::community(&storage, "bench", GRID);
+    let invite = |name: &str, role, node: &str| accounts::invitation(&storage, name, role, node).1;
     (
         invite("王芳", Role::GridWorker, GRID),
         invite("社区办公室", Role::Office, "bench"),

@@ -25,15 +25,9 @@ pub fn community(storage: &Storage, community: &str, grid: &str) {
         .unwrap();
 }
 
-/// A person in `role` at `node` with the device `device` redeemed; returns
-/// their id and the device's token.
-pub fn person(
-    storage: &Storage,
-    name: &str,
-    role: Role,
-    node: &str,
-    device: DeviceId,
-) -> (UserId, String) {
+/// A person in `role` at `node` and an invitation for them; returns their
+/// id and its code.
+pub fn invitation(storage: &Storage, name: &str, role: Role, node: &str) -> (UserId, String) {
     let user = provisioning::add_user(
         storage,
         provisioning::random_user_id().unwrap(),
@@ -50,11 +44,24 @@ pub fn person(
         storage,
         &user.id,
         "bench",
-        Duration::from_secs(60),
+        Duration::from_secs(3600),
         api::now_ms(),
     )
     .unwrap();
-    let code = InvitationCode::parse(&inv.code).unwrap();
+    (user.id, inv.code)
+}
+
+/// A person in `role` at `node` with the device `device` redeemed; returns
+/// their id and the device's token.
+pub fn person(
+    storage: &Storage,
+    name: &str,
+    role: Role,
+    node: &str,
+    device: DeviceId,
+) -> (UserId, String) {
+    let (user, code) = invitation(storage, name, role, node);
+    let code = InvitationCode::parse(&code).unwrap();
     let token = auth::new_token(auth::DEVICE_TOKEN_PREFIX).unwrap();
     storage
         .redeem_invitation(
@@ -65,5 +72,5 @@ pub fn person(
             api::now_ms(),
         )
         .unwrap();
-    (user.id, token)
+    (user, token)
 }

@@ -10,19 +10,9 @@ use gridwalk_domain::record::{Choice, ConflictKind};
 use gridwalk_domain::sync_state::SyncStatus;
 use gridwalk_domain::{DocKind, Role};
 
-use crate::support::{Backend, world};
+use crate::support::{Backend, at_door, world};
 
 const NOW: i64 = 1_790_000_000_000;
-
-/// A household at `door` of 幸福小区, no tags, no notes.
-fn at_door(door: &str) -> HouseholdDraft {
-    HouseholdDraft {
-        estate: "幸福小区".into(),
-        door: door.into(),
-        tags: vec![],
-        notes: String::new(),
-    }
-}
 
 fn member(name: &str, phone: &str) -> MemberDraft {
     MemberDraft {

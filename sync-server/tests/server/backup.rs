@@ -4,23 +4,13 @@
 //! after it comes back from the phone that made it.
 
 use gridwalk_domain::Role;
-use gridwalk_domain::household::HouseholdDraft;
 use gridwalk_domain::ipc::archive::HouseholdQuery;
 use gridwalk_domain::sync_state::SyncStatus;
 use gridwalk_photo::sha256_hash;
 use gridwalk_sync_server::backup::{backup, restore};
 use reqwest::StatusCode;
 
-use crate::support::{Backend, config, jpeg, now_ms, world};
-
-fn at_door(door: &str) -> HouseholdDraft {
-    HouseholdDraft {
-        estate: "幸福小区".into(),
-        door: door.into(),
-        tags: vec![],
-        notes: String::new(),
-    }
-}
+use crate::support::{Backend, at_door, config, jpeg, now_ms, world};
 
 #[tokio::test]
 async fn a_restored_server_has_the_backup_and_devices_push_what_came_after() {

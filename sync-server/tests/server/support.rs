@@ -528,3 +528,13 @@ impl World {
         h.store.set_me(&me).unwrap();
     }
 }
+
+/// A household at `door` of 幸福小区, no tags, no notes.
+pub fn at_door(door: &str) -> gridwalk_domain::household::HouseholdDraft {
+    gridwalk_domain::household::HouseholdDraft {
+        estate: "幸福小区".into(),
+        door: door.into(),
+        tags: vec![],
+        notes: String::new(),
+    }
+}
