@@ -35,4 +35,12 @@ fn the_seed_request_is_valid_so_the_fuzzer_starts_from_real_input() {
         .unwrap();
     let (req, checked) = check_request(valid).expect("the seed is a valid request");
     assert_eq!((req.changes.len(), checked.len()), (1, 1));
+    // The same request in the app's binary body, so the fuzzer starts
+    // from both encodings.
+    let (_, binary) = seeds
+        .iter()
+        .find(|(n, _)| n.ends_with("valid_request.bin"))
+        .unwrap();
+    let (same, _) = check_request(binary).expect("the binary seed is a valid request");
+    assert_eq!(same, req, "both seeds carry the same request");
 }
