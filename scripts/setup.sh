@@ -49,6 +49,13 @@ if [ "${GRIDWALK_SETUP_E2E:-1}" = 1 ] && ! command -v tauri-driver >/dev/null; t
   say "installing tauri-driver"
   cargo install tauri-driver --locked
 fi
+# An S3-compatible server over a folder, for the photo-bucket test. 0.14.1
+# is the newest that builds with the pinned Rust (0.17 wants 1.96).
+S3S_FS_VERSION=0.14.1
+if [ "$(version_of s3s-fs)" != "$S3S_FS_VERSION" ]; then
+  say "installing s3s-fs $S3S_FS_VERSION"
+  cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
+fi
 if [ "${GRIDWALK_SETUP_NEXTEST:-1}" = 1 ] && ! command -v cargo-nextest >/dev/null; then
   say "installing cargo-nextest"
   cargo install cargo-nextest --locked

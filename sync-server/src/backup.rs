@@ -29,18 +29,22 @@ const PG_DUMP_FILE: &str = "gridwalk.pgdump";
 pub struct Done {
     pub what: &'static str,
     pub folder: PathBuf,
-    pub photos: usize,
+    /// Photos copied; `None` when they live in a bucket, which the
+    /// store's own tools (versioning, replication) back up.
+    pub photos: Option<usize>,
 }
 
 impl std::fmt::Display for Done {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: the database and {} photos, {}",
-            self.what,
-            self.photos,
-            self.folder.display()
-        )
+        match self.photos {
+            Some(n) => write!(f, "{}: the database and {n} photos", self.what)?,
+            None => write!(
+                f,
+                "{}: the database (the photos stay in their bucket)",
+                self.what
+            )?,
+        }
+        write!(f, ", {}", self.folder.display())
     }
 }
 
@@ -87,7 +91,9 @@ pub fn backup(config: &ServerConfig, to: &Path) -> Result<Done, ServerError> {
             ],
         )?,
     }
-    let photos = copy_photos(&config.data_dir.join("blobs"), &to.join("blobs"))?;
+    let photos = photos_in_folder(config)
+        .map(|folder| copy_photos(&folder, &to.join("blobs")))
+        .transpose()?;
     Ok(Done {
         what: "backed up",
         folder: to.to_owned(),
@@ -148,7 +154,9 @@ pub fn restore(config: &ServerConfig, from: &Path) -> Result<Done, ServerError> 
             )?;
         }
     }
-    let photos = copy_photos(&from.join("blobs"), &config.data_dir.join("blobs"))?;
+    let photos = photos_in_folder(config)
+        .map(|folder| copy_photos(&from.join("blobs"), &folder))
+        .transpose()?;
     Storage::open(&database)?.renew_epoch()?;
     Ok(Done {
         what: "restored",
@@ -195,6 +203,11 @@ fn postgres_is_empty(url: &str) -> Result<bool, ServerError> {
 
 /// Copies every photo under `from` that `to` lacks; answers how many
 /// photos `from` holds. Files in progress (`tmp/`) are left out.
+/// The photo folder, unless photos are kept in a bucket.
+fn photos_in_folder(config: &ServerConfig) -> Option<PathBuf> {
+    (config.photos == crate::blobs::PhotoPlace::Folder).then(|| config.data_dir.join("blobs"))
+}
+
 fn copy_photos(from: &Path, to: &Path) -> Result<usize, ServerError> {
     let mut count = 0;
     let Ok(shards) = std::fs::read_dir(from) else {

@@ -1,74 +1,91 @@
-//! Photos on the server: files named by their SHA-256 under a folder, two
-//! levels deep so no directory grows huge. Writes go to a temporary file that
-//! is synced and renamed, so a crash never leaves half a photo under a hash.
+//! Photos on the server, by SHA-256, behind one interface with two places:
+//! a folder under the data directory (the embedded default) or a bucket of
+//! an S3-compatible store, so several server instances can share photos.
+//!
+//! Keys are `ab/abcdef…` (the hash's first two digits, then the hash) in
+//! both, so a folder can be copied into a bucket as it is. Storing a photo
+//! that is there is a no-op, which makes uploads idempotent.
 
+mod bucket;
+mod folder;
+
+use bytes::Bytes;
 use gridwalk_domain::BlobHash;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::ServerError;
 
+/// Where photos go, as configured.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PhotoPlace {
+    /// `DATA_DIR/blobs`.
+    #[default]
+    Folder,
+    /// A bucket of an S3-compatible store. The endpoint and credentials
+    /// come from the standard `AWS_*` environment variables, then from
+    /// `settings` (object_store's `aws_…` keys), which win.
+    Bucket {
+        name: String,
+        settings: Vec<(String, String)>,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub struct BlobStore {
-    root: PathBuf,
+    place: Place,
+}
+
+#[derive(Debug, Clone)]
+enum Place {
+    Folder(folder::Folder),
+    Bucket(bucket::Bucket),
+}
+
+/// A store that failed: the message says which and why.
+#[derive(Debug, thiserror::Error)]
+#[error("photo store {place}: {detail}")]
+pub struct BlobError {
+    place: String,
+    detail: String,
 }
 
 impl BlobStore {
+    /// Photos in the folder `root`.
     pub fn open(root: &Path) -> Result<Self, ServerError> {
-        std::fs::create_dir_all(root.join("tmp")).map_err(|source| ServerError::Blobs {
-            path: root.display().to_string(),
-            source,
-        })?;
         Ok(Self {
-            root: root.to_owned(),
+            place: Place::Folder(folder::Folder::open(root)?),
         })
     }
 
-    fn path(&self, hash: &BlobHash) -> PathBuf {
-        // BlobHash is 64 hex digits by construction: no path tricks possible.
-        let h = hash.as_str();
-        self.root.join(&h[..2]).join(h)
-    }
-
-    pub fn contains(&self, hash: &BlobHash) -> bool {
-        self.path(hash).is_file()
-    }
-
-    /// Stores `bytes` (already verified against `hash`). Storing a blob that
-    /// exists is a no-op, which makes uploads idempotent.
-    pub fn put(&self, hash: &BlobHash, bytes: &[u8]) -> std::io::Result<bool> {
-        let dest = self.path(hash);
-        if dest.is_file() {
-            return Ok(false);
+    /// Photos where `place` says; `data_dir` holds the folder.
+    pub fn open_place(place: &PhotoPlace, data_dir: &Path) -> Result<Self, ServerError> {
+        match place {
+            PhotoPlace::Folder => Self::open(&data_dir.join("blobs")),
+            PhotoPlace::Bucket { name, settings } => Ok(Self {
+                place: Place::Bucket(bucket::Bucket::open(name, settings)?),
+            }),
         }
-        if let Some(dir) = dest.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut tmp = tempfile_in(&self.root.join("tmp"))?;
-        tmp.1.write_all(bytes)?;
-        tmp.1.sync_all()?;
-        std::fs::rename(&tmp.0, &dest)?;
-        Ok(true)
     }
 
-    pub fn get(&self, hash: &BlobHash) -> std::io::Result<Option<Vec<u8>>> {
-        match std::fs::read(self.path(hash)) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+    /// Stores `bytes` (already verified against `hash`); `true` when it was
+    /// not there before.
+    pub async fn put(&self, hash: &BlobHash, bytes: Bytes) -> Result<bool, BlobError> {
+        match &self.place {
+            Place::Folder(f) => f.put(hash, bytes).await,
+            Place::Bucket(b) => b.put(hash, bytes).await,
+        }
+    }
+
+    pub async fn get(&self, hash: &BlobHash) -> Result<Option<Bytes>, BlobError> {
+        match &self.place {
+            Place::Folder(f) => f.get(hash).await,
+            Place::Bucket(b) => b.get(hash).await,
         }
     }
 }
 
-fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let name = format!(
-        "{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    );
-    let path = dir.join(name);
-    let file = std::fs::File::create(&path)?;
-    Ok((path, file))
+/// `ab/abcdef…`. BlobHash is 64 hex digits by construction: no path tricks.
+fn key(hash: &BlobHash) -> String {
+    let h = hash.as_str();
+    format!("{}/{h}", &h[..2])
 }

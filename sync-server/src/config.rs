@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::ServerError;
 use crate::auth::rate_limit::RateLimit;
+use crate::blobs::PhotoPlace;
 use crate::storage::Database;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -53,6 +54,14 @@ struct Cli {
     /// Create or reset admin NAME with the password in GRIDWALK_ADMIN_PASSWORD.
     #[arg(long, value_name = "NAME")]
     admin: Option<String>,
+    /// Keep photos in this bucket of an S3-compatible store instead of
+    /// DIR/blobs (endpoint and keys from the AWS_* environment variables).
+    #[arg(
+        long = "photos-bucket",
+        env = "GRIDWALK_PHOTOS_BUCKET",
+        value_name = "BUCKET"
+    )]
+    photos_bucket: Option<String>,
     /// Requests per second each device token may make (bursts of six times that).
     #[arg(long = "rate-limit", value_name = "PER_SECOND", value_parser = parse_rate)]
     rate_limit: Option<f64>,
@@ -102,6 +111,8 @@ pub struct ServerConfig {
     pub demo: bool,
     /// An admin account to create or reset at start: (name, password).
     pub admin: Option<(String, String)>,
+    /// Where photos go: `DATA_DIR/blobs` unless a bucket is named.
+    pub photos: PhotoPlace,
     pub rate_limit: RateLimit,
     pub address_rate_limit: RateLimit,
     pub invitation_ttl: Duration,
@@ -115,6 +126,7 @@ impl ServerConfig {
             database_url: None,
             demo: false,
             admin: None,
+            photos: PhotoPlace::Folder,
             rate_limit: DEFAULT_RATE_LIMIT,
             address_rate_limit: DEFAULT_ADDRESS_RATE_LIMIT,
             invitation_ttl: Duration::from_secs(7 * 86_400),
@@ -158,6 +170,13 @@ impl ServerConfig {
             database_url: env("GRIDWALK_DATABASE_URL"),
             demo: cli.demo,
             admin,
+            photos: cli.photos_bucket.filter(|name| !name.is_empty()).map_or(
+                PhotoPlace::Folder,
+                |name| PhotoPlace::Bucket {
+                    name,
+                    settings: Vec::new(),
+                },
+            ),
             rate_limit: cli
                 .rate_limit
                 .map_or(DEFAULT_RATE_LIMIT, |per_second| RateLimit {
@@ -191,6 +210,7 @@ mod tests {
         };
         assert_eq!(c.listen.port(), 9000);
         assert!(c.demo);
+        assert_eq!(c.photos, PhotoPlace::Folder);
         assert_eq!(c.rate_limit.burst, 300.0);
         let err = parse(&["--listen", "here"]).unwrap_err().to_string();
         assert!(
@@ -200,6 +220,10 @@ mod tests {
         let err = parse(&["--rate-limit", "0"]).unwrap_err().to_string();
         assert!(err.contains("is not a positive number"), "{err}");
         assert!(parse(&["--frobnicate"]).is_err());
+        let Ok(Ok(Invocation::Serve(c))) = parse(&["--photos-bucket", "photos"]) else {
+            panic!("a bucket for photos");
+        };
+        assert!(matches!(c.photos, PhotoPlace::Bucket { name, .. } if name == "photos"));
         let Ok(Ok(Invocation::Backup(_, folder))) = parse(&["backup", "/tmp/b"]) else {
             panic!("backup is a subcommand");
         };

@@ -10,7 +10,7 @@
 //! invitation; the token gives the user's role and grids, which decide what
 //! each pushed change may touch (`write_check`) and what a pull returns.
 //! Storage sits behind `storage::Storage` (embedded SQLite or PostgreSQL)
-//! and `blobs::BlobStore` (a folder).
+//! and `blobs::BlobStore` (a folder or an S3 bucket).
 
 pub mod api;
 pub mod auth;
@@ -48,6 +48,8 @@ pub enum ServerError {
         path: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Photos(#[from] blobs::BlobError),
     #[error("{0}")]
     Config(String),
 }
@@ -128,7 +130,7 @@ fn open_state(config: &ServerConfig) -> Result<Arc<api::AppState>, ServerError> 
         source,
     })?;
     let storage = storage::Storage::open(&config.database())?;
-    let blobs = blobs::BlobStore::open(&config.data_dir.join("blobs"))?;
+    let blobs = blobs::BlobStore::open_place(&config.photos, &config.data_dir)?;
     if let Some((name, password)) = &config.admin {
         let hash =
             auth::password::hash(password).map_err(|e| ServerError::Config(e.to_string()))?;

@@ -11,7 +11,7 @@ use gridwalk_domain::ErrorCode;
 use gridwalk_photo::{is_jpeg, sha256_hash};
 
 use super::sync::device_auth;
-use super::{ApiError, Shared, blocking};
+use super::{ApiError, Shared};
 
 fn parse_hash(s: &str) -> Result<BlobHash, ApiError> {
     BlobHash::parse(s).map_err(|e| ApiError::BadRequest(ErrorCode::BlobBadHash, e.to_string()))
@@ -37,14 +37,13 @@ pub async fn put_blob(
             "only JPEG photos are accepted".into(),
         ));
     }
-    let created = blocking(move || {
-        state.metrics.blob_in(body.len());
-        state
-            .blobs
-            .put(&hash, &body)
-            .map_err(|e| ApiError::Internal(e.to_string()))
-    })
-    .await?;
+    let size = body.len();
+    let created = state
+        .blobs
+        .put(&hash, body)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    state.metrics.blob_in(size);
     Ok(if created {
         StatusCode::CREATED
     } else {
@@ -59,15 +58,12 @@ pub async fn get_blob(
 ) -> Result<Response, ApiError> {
     device_auth(&state, &headers).await?;
     let hash = parse_hash(&hash)?;
-    let bytes = blocking(move || {
-        let bytes = state
-            .blobs
-            .get(&hash)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        state.metrics.blob_out(bytes.as_ref().map_or(0, Vec::len));
-        Ok(bytes)
-    })
-    .await?
-    .ok_or_else(|| ApiError::NotFound(ErrorCode::BlobNotFound, "no such photo".into()))?;
+    let bytes = state
+        .blobs
+        .get(&hash)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or_else(|| ApiError::NotFound(ErrorCode::BlobNotFound, "no such photo".into()))?;
+    state.metrics.blob_out(bytes.len());
     Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
 }

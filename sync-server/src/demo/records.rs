@@ -228,13 +228,9 @@ fn reports(state: &AppState, c: &Community, batch: &mut Batch) -> Result<(), Ser
             (&photo.full_hash, &photo.full),
             (&photo.thumb_hash, &photo.thumb),
         ] {
-            state
-                .blobs
-                .put(hash, bytes)
-                .map_err(|source| ServerError::Blobs {
-                    path: hash.to_string(),
-                    source,
-                })?;
+            // The demo is seeded on a blocking thread of the server's runtime.
+            tokio::runtime::Handle::current()
+                .block_on(state.blobs.put(hash, bytes.clone().into()))?;
         }
         batch.add(&report, &c.reports_owner, &author, at)?;
     }

@@ -17,6 +17,7 @@ mod fuzz_regressions;
 mod http;
 mod metrics;
 mod orders;
+mod photo_bucket;
 mod routing;
 mod support;
 mod wire;
