@@ -20,5 +20,6 @@ mod orders;
 mod photo_bucket;
 mod routing;
 mod support;
+mod two_instances;
 mod wire;
 mod wishes;
