@@ -123,22 +123,12 @@ impl Store {
                 sent.changes.len()
             )));
         }
-        // The ack covers the first `acked` (document, change) pairs sent.
-        let sent_pairs: Vec<(String, String)> = sent.changes[..acked]
-            .iter()
-            .filter_map(|c| {
-                let hash = Change::from_bytes(c.bytes.clone()).ok()?.hash().to_string();
-                Some((c.doc.to_string(), hash))
-            })
-            .collect();
-
         let device = self.device();
         let tx = self.conn.transaction()?;
         let mut outcome = PullOutcome::default();
-        for (doc, hash) in &sent_pairs {
-            outcome.acked += tx
-                .prepare_cached("DELETE FROM outbox WHERE doc_id = ?1 AND change_hash = ?2")?
-                .execute(params![doc, hash])?;
+        let (removed, docs) = drop_acked(&tx, &sent.changes[..acked])?;
+        outcome.acked = removed;
+        for doc in &docs {
             // Its record now reads 已同步: lists showing its kind refresh.
             let kind: Option<String> = tx
                 .prepare_cached("SELECT kind FROM documents WHERE doc_id = ?1")?
@@ -184,14 +174,7 @@ impl Store {
         let acked = (resp.acked as usize).min(sent.changes.len());
         let device = self.device();
         let tx = self.conn.transaction()?;
-        for c in &sent.changes[..acked] {
-            if let Ok(change) = Change::from_bytes(c.bytes.clone()) {
-                tx.execute(
-                    "DELETE FROM outbox WHERE doc_id = ?1 AND change_hash = ?2",
-                    params![c.doc.to_string(), change.hash().to_string()],
-                )?;
-            }
-        }
+        drop_acked(&tx, &sent.changes[..acked])?;
         let queued = queue_own_changes(&tx, &device)?;
         set_meta(&tx, "cursor", "0")?;
         set_meta(&tx, EPOCH_KEY, &resp.epoch.to_string())?;
@@ -221,6 +204,25 @@ impl Store {
         let photos = self.blobs_to_upload()?.len() as u64;
         Ok((changes as u64, photos))
     }
+}
+
+/// Deletes from the outbox the changes the server acknowledged (an ack
+/// covers the first changes sent); returns how many rows went and the
+/// documents they belong to.
+fn drop_acked(tx: &Transaction<'_>, acked: &[WireChange]) -> Result<(usize, Vec<String>)> {
+    let mut removed = 0;
+    let mut docs = Vec::with_capacity(acked.len());
+    for c in acked {
+        let Ok(change) = Change::from_bytes(c.bytes.clone()) else {
+            continue;
+        };
+        let doc = c.doc.to_string();
+        removed += tx
+            .prepare_cached("DELETE FROM outbox WHERE doc_id = ?1 AND change_hash = ?2")?
+            .execute(params![doc, change.hash().to_string()])?;
+        docs.push(doc);
+    }
+    Ok((removed, docs))
 }
 
 /// Queues every change this device made to any stored document, oldest

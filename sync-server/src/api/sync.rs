@@ -108,7 +108,7 @@ pub fn respond(
             now_ms(),
         )?;
         state.metrics.changes_stored(outcome.inserted);
-        outcome.acked.len() as u32
+        outcome.acked as u32
     };
     let scope_key = who.scope_key();
     let cursor = if scope_key == who.scope_key_served {

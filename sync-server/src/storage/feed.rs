@@ -39,8 +39,8 @@ pub struct DocHistory {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppendOutcome {
-    /// Hashes now stored (including ones that already were).
-    pub acked: Vec<String>,
+    /// Changes now stored (including ones that already were).
+    pub acked: usize,
     /// How many were new.
     pub inserted: usize,
 }
@@ -203,7 +203,7 @@ impl Storage {
                 write_index(tx, &doc.to_string(), update)?;
             }
             Ok(AppendOutcome {
-                acked: changes.iter().map(|c| c.hash.clone()).collect(),
+                acked: changes.len(),
                 inserted,
             })
         })
