@@ -24,7 +24,7 @@ use axum::routing::{get, post, put};
 use gridwalk_domain::ErrorCode;
 use gridwalk_domain::sync::{ApiError as ApiErrorBody, MAX_BLOB_BYTES, MAX_SYNC_BODY_BYTES};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::auth::rate_limit::RateLimiter;
@@ -207,9 +207,7 @@ impl AppState {
 
     /// One request's worth of the caller's rate budget.
     pub fn spend(&self, limiter: &RateLimiter, key: &str) -> Result<(), ApiError> {
-        limiter
-            .check(key, Instant::now())
-            .map_err(ApiError::TooMany)
+        limiter.check(key).map_err(ApiError::TooMany)
     }
 
     /// Records an audit entry; a failure to record is logged, not fatal to

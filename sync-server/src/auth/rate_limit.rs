@@ -1,11 +1,19 @@
-//! A token bucket per caller (a device token, an admin session, or for
+//! A rate budget per caller (a device token, an admin session, or for
 //! unauthenticated routes the client's IP address). A phone on a bad network
 //! retrying in a loop, or someone guessing invitation codes, is slowed down
 //! without touching anyone else.
+//!
+//! The bookkeeping is `governor`'s keyed limiter (GCRA, lock-free per key);
+//! this module only turns the configured rate and burst into its quota and
+//! forgets idle callers so the map stays small.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DashMapStateStore;
+use governor::{Quota, RateLimiter as Keyed};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimit {
@@ -13,80 +21,121 @@ pub struct RateLimit {
     pub burst: f64,
 }
 
-#[derive(Debug)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
+impl RateLimit {
+    /// The same budget as `governor` counts it: one request per period, at
+    /// most `burst` at once. A rate too small to express waits a day.
+    fn quota(self) -> Quota {
+        let period = Duration::try_from_secs_f64(1.0 / self.per_second)
+            .ok()
+            .filter(|p| !p.is_zero())
+            .unwrap_or(Duration::from_secs(86_400));
+        let burst = NonZeroU32::new(self.burst.clamp(1.0, f64::from(u32::MAX)) as u32)
+            .unwrap_or(NonZeroU32::MIN);
+        Quota::with_period(period)
+            .unwrap_or(Quota::per_hour(NonZeroU32::MIN))
+            .allow_burst(burst)
+    }
 }
 
-/// Buckets are forgotten after this long idle, so the map stays small.
-const IDLE_FORGET: Duration = Duration::from_secs(600);
+/// Above this many callers, those whose budget is full again are forgotten
+/// (every `PRUNE_EVERY` checks, so a crowd does not prune on every call).
 const PRUNE_ABOVE: usize = 10_000;
+const PRUNE_EVERY: u64 = 1_024;
 
-#[derive(Debug)]
-pub struct RateLimiter {
-    limit: RateLimit,
-    buckets: Mutex<HashMap<String, Bucket>>,
+pub struct RateLimiter<C: Clock = DefaultClock> {
+    keyed: Keyed<String, DashMapStateStore<String>, C, NoOpMiddleware<C::Instant>>,
+    clock: C,
+    checks: AtomicU64,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("callers", &self.keyed.len())
+            .finish()
+    }
 }
 
 impl RateLimiter {
     pub fn new(limit: RateLimit) -> Self {
+        Self::with_clock(limit, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> RateLimiter<C> {
+    pub fn with_clock(limit: RateLimit, clock: C) -> Self {
         Self {
-            limit,
-            buckets: Mutex::new(HashMap::new()),
+            keyed: Keyed::dashmap_with_clock(limit.quota(), clock.clone()),
+            clock,
+            checks: AtomicU64::new(0),
         }
     }
 
-    /// Takes one token for `key`, or says how long to wait for one.
-    pub fn check(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        let Ok(mut buckets) = self.buckets.lock() else {
-            return Ok(());
-        };
-        if buckets.len() > PRUNE_ABOVE {
-            buckets.retain(|_, b| now.duration_since(b.at) < IDLE_FORGET);
+    /// Takes one request's budget for `key`, or says how long to wait.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
+        let n = self.checks.fetch_add(1, Ordering::Relaxed);
+        if n % PRUNE_EVERY == 0 && self.keyed.len() > PRUNE_ABOVE {
+            self.keyed.retain_recent();
         }
-        let limit = self.limit;
-        let b = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: limit.burst,
-            at: now,
-        });
-        let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
-        b.tokens = (b.tokens + elapsed * limit.per_second).min(limit.burst);
-        b.at = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64(
-                (1.0 - b.tokens) / limit.per_second.max(f64::MIN_POSITIVE),
-            ))
-        }
+        self.keyed
+            .check_key(&key.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use governor::clock::FakeRelativeClock;
 
     #[test]
     fn a_burst_is_allowed_then_callers_wait_and_others_are_untouched() {
-        let limiter = RateLimiter::new(RateLimit {
+        let clock = FakeRelativeClock::default();
+        let limit = RateLimit {
             per_second: 2.0,
             burst: 3.0,
-        });
-        let t0 = Instant::now();
+        };
+        let limiter = RateLimiter::with_clock(limit, clock.clone());
         for _ in 0..3 {
-            assert!(limiter.check("a", t0).is_ok());
+            assert!(limiter.check("a").is_ok());
         }
-        let wait = limiter.check("a", t0).unwrap_err();
-        assert!(wait <= Duration::from_millis(500), "{wait:?}");
+        let wait = limiter.check("a").unwrap_err();
         assert!(
-            limiter.check("b", t0).is_ok(),
-            "another caller has its own bucket"
+            wait > Duration::ZERO && wait <= Duration::from_millis(500),
+            "{wait:?}"
         );
         assert!(
-            limiter.check("a", t0 + Duration::from_millis(600)).is_ok(),
-            "a token comes back after 1/rate seconds"
+            limiter.check("b").is_ok(),
+            "another caller has its own bucket"
+        );
+        clock.advance(Duration::from_millis(600));
+        assert!(
+            limiter.check("a").is_ok(),
+            "a request's budget comes back after 1/rate seconds"
+        );
+        assert!(limiter.check("a").is_err(), "but only one");
+    }
+
+    #[test]
+    fn idle_callers_are_forgotten_once_there_are_many() {
+        let clock = FakeRelativeClock::default();
+        let limit = RateLimit {
+            per_second: 1.0,
+            burst: 2.0,
+        };
+        let limiter = RateLimiter::with_clock(limit, clock.clone());
+        for i in 0..PRUNE_ABOVE as u64 + PRUNE_EVERY {
+            let _ = limiter.check(&format!("phone-{i}"));
+        }
+        assert!(limiter.keyed.len() > PRUNE_ABOVE);
+        clock.advance(Duration::from_secs(10));
+        for _ in 0..PRUNE_EVERY {
+            let _ = limiter.check("busy");
+        }
+        assert!(
+            limiter.keyed.len() < 10,
+            "callers whose budget refilled are dropped: {}",
+            limiter.keyed.len()
         );
     }
 }
