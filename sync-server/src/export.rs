@@ -10,6 +10,7 @@
 
 mod xlsx;
 
+pub use gridwalk_core::table_csv::table_csv;
 pub use xlsx::table_xlsx;
 
 use automerge::AutoCommit;

@@ -23,6 +23,7 @@ pub mod search;
 pub mod store;
 pub mod sync_engine;
 pub mod sync_wire;
+pub mod table_csv;
 #[cfg(test)]
 pub(crate) mod test_support;
 

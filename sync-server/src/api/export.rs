@@ -16,7 +16,7 @@ use axum::routing::get;
 use gridwalk_domain::ErrorCode;
 use gridwalk_domain::catalog::{builtin_catalog, builtin_vocabulary};
 use gridwalk_domain::export::{
-    LEFT_OUT_HEADER, ROWS_HEADER, Table, csv, households_table, reports_table, visits_table,
+    LEFT_OUT_HEADER, ROWS_HEADER, Table, households_table, reports_table, visits_table,
 };
 use gridwalk_domain::{GridId, HazardReport, Household, Visit};
 use std::collections::BTreeMap;
@@ -117,12 +117,13 @@ async fn export_file(
         state
             .storage
             .audit(&mgr.actor(), action, &target, &detail, now_ms())?;
-        let bytes = match format {
-            Format::Csv => csv(&table).into_bytes(),
-            Format::Xlsx => {
-                export::table_xlsx(&table).map_err(|e| ApiError::Internal(format!("xlsx: {e}")))?
-            }
-        };
+        let bytes =
+            match format {
+                Format::Csv => export::table_csv(&table)
+                    .map_err(|e| ApiError::Internal(format!("csv: {e}")))?,
+                Format::Xlsx => export::table_xlsx(&table)
+                    .map_err(|e| ApiError::Internal(format!("xlsx: {e}")))?,
+            };
         Ok((bytes, table.rows.len(), left_out))
     })
     .await?;

@@ -28,7 +28,7 @@ fn report(n: u8, at_ms: i64, description: &str, location: Location) -> HazardRep
     }
 }
 
-fn reports_csv(reports: &[HazardReport], catalog: &CategoryCatalog) -> String {
+fn reports_rows(reports: &[HazardReport], catalog: &CategoryCatalog) -> Table {
     let fixed: Vec<Fixed<HazardReport>> = reports
         .iter()
         .map(|r| Fixed {
@@ -37,11 +37,7 @@ fn reports_csv(reports: &[HazardReport], catalog: &CategoryCatalog) -> String {
             record: r.clone(),
         })
         .collect();
-    csv(&reports_table(&fixed, catalog))
-}
-
-fn lines(csv: &str) -> Vec<&str> {
-    csv.trim_end_matches("\r\n").split("\r\n").collect()
+    reports_table(&fixed, catalog)
 }
 
 #[test]
@@ -58,19 +54,14 @@ fn reports_become_rows_oldest_first_with_chinese_names_and_beijing_time() {
         "井盖松动",
         Location::address("幸福小区2号楼").unwrap(),
     );
-    let csv = reports_csv(&[newer.clone(), older.clone()], &catalog());
-    assert!(
-        csv.starts_with('\u{feff}'),
-        "WPS needs the BOM to read UTF-8"
-    );
-    assert_eq!(csv_data_rows(&csv), 2);
-    let rows = lines(&csv);
-    assert_eq!(rows.len(), 3, "a header and one row per report: {csv}");
-    assert!(rows[0].ends_with(
-        "编号,网格,类别,描述,位置,纬度,经度,定位来源,上报人,上报时间（北京时间）,照片数"
-    ));
+    let table = reports_rows(&[newer.clone(), older.clone()], &catalog());
     assert_eq!(
-        rows[1],
+        table.header.join(","),
+        "编号,网格,类别,描述,位置,纬度,经度,定位来源,上报人,上报时间（北京时间）,照片数"
+    );
+    assert_eq!(table.rows.len(), 2, "one row per report");
+    assert_eq!(
+        table.rows[0].join(","),
         format!(
             "{},demo-grid-1,垃圾堆积,井盖松动,幸福小区2号楼,,,手填地址,王师傅,2025-11-25 00:00:00,2",
             older.id
@@ -78,7 +69,7 @@ fn reports_become_rows_oldest_first_with_chinese_names_and_beijing_time() {
         "the older report comes first"
     );
     assert_eq!(
-        rows[2],
+        table.rows[1].join(","),
         format!(
             "{},demo-grid-1,垃圾堆积,楼下垃圾三天没清,3号楼东侧,31.230400,121.473700,照片GPS,王师傅,2025-11-25 21:33:48,2",
             newer.id
@@ -87,45 +78,22 @@ fn reports_become_rows_oldest_first_with_chinese_names_and_beijing_time() {
 }
 
 #[test]
-fn hostile_text_stays_in_its_cell_and_never_runs_as_a_formula() {
-    let nasty = report(
-        3,
-        0,
-        "=HYPERLINK(\"http://x\",\"点我\")",
-        Location::address("a,b\n\"c\"").unwrap(),
+fn text_from_phones_is_kept_as_written_for_the_writers_to_defuse() {
+    let link = "=HYPERLINK(\"http://x\",\"点我\")";
+    let table = reports_rows(
+        &[report(3, 0, link, Location::address("a,b\n\"c\"").unwrap())],
+        &catalog(),
     );
-    let csv = reports_csv(&[nasty], &catalog());
-    assert_eq!(
-        csv_data_rows(&csv),
-        1,
-        "a line break inside a cell is no new row"
-    );
-    let row = csv.split("\r\n").nth(1).unwrap();
-    assert!(
-        row.contains(",\"'=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")\","),
-        "a formula is quoted and defused with an apostrophe: {row}"
-    );
-    assert!(
-        csv.contains(",\"a,b\n\"\"c\"\"\","),
-        "separators and quotes stay inside one quoted cell: {csv}"
-    );
-    for lead in ["+1", "-1", "@SUM(A1)"] {
-        let mut out = String::new();
-        push_cell(&mut out, lead);
-        assert_eq!(
-            out,
-            format!("\"'{lead}\""),
-            "{lead} must not start a formula"
-        );
-    }
+    assert_eq!(table.rows[0][3], link);
+    assert_eq!(table.rows[0][4], "a,b\n\"c\"");
 }
 
 #[test]
 fn an_unknown_category_code_is_kept_rather_than_dropped() {
     let mut r = report(4, 0, "", Location::address("某处").unwrap());
     r.category = crate::CategoryCode::parse("retired_code").unwrap();
-    let csv = reports_csv(&[r], &catalog());
-    assert!(csv.contains(",retired_code,"), "{csv}");
+    let table = reports_rows(&[r], &catalog());
+    assert_eq!(table.rows[0][2], "retired_code");
 }
 
 #[test]
@@ -136,18 +104,6 @@ fn beijing_time_is_utc_plus_eight_across_dates_and_leap_days() {
     assert_eq!(beijing_time(1_709_136_000_000), "2024-02-29 00:00:00");
     assert_eq!(beijing_time(1_735_660_800_000), "2025-01-01 00:00:00");
     assert_eq!(beijing_time(4_102_444_799_000), "2100-01-01 07:59:59");
-}
-
-#[test]
-fn rows_are_counted_below_the_header_whatever_the_line_ends() {
-    assert_eq!(csv_data_rows(""), 0);
-    assert_eq!(csv_data_rows("a,b\r\n"), 0, "a header alone");
-    assert_eq!(csv_data_rows("a,b\r\n1,2\r\n3,4"), 2, "no final line break");
-    assert_eq!(
-        csv_data_rows("a\n\"x\"\"\ny\"\n"),
-        1,
-        "escaped quotes keep the cell open"
-    );
 }
 
 #[test]
@@ -189,16 +145,20 @@ fn households_export_one_row_per_member_masked_unless_full() {
         grid: GridId::parse("demo-grid-1").unwrap(),
         record: h,
     }];
-    let masked = csv(&households_table(&fixed, &v, false));
-    assert_eq!(lines(&masked).len(), 3, "header and one row per member");
+    let text = |t: &Table| {
+        t.rows
+            .iter()
+            .map(|r| r.join(","))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let table = households_table(&fixed, &v, false);
+    assert_eq!(table.rows.len(), 2, "one row per member");
+    let masked = text(&table);
     assert!(masked.contains("138****5678") && !masked.contains("13812345678"));
     assert!(!masked.contains(&id), "ID numbers are masked by default");
     assert!(masked.contains("户主") && masked.contains("独居老人"));
-    assert!(
-        masked.contains("\"'=HYPERLINK"),
-        "a formula in notes is defused"
-    );
-    let full = csv(&households_table(&fixed, &v, true));
+    let full = text(&households_table(&fixed, &v, true));
     assert!(
         full.contains("13812345678") && full.contains(&id),
         "full data when asked"

@@ -169,13 +169,10 @@ fn an_export_of_the_archive_imports_back_into_another_device() {
         .collect();
     let v = gridwalk_domain::catalog::builtin_vocabulary();
     for full in [true, false] {
-        let csv = gridwalk_domain::export::csv(&gridwalk_domain::export::households_table(
-            &fixed, v, full,
-        ));
+        let table = gridwalk_domain::export::households_table(&fixed, v, full);
+        let csv = crate::table_csv::table_csv(&table).unwrap();
         let (mut b, _) = bound_store(&["demo-grid-1"]);
-        let done = b
-            .import(&Roster::read(csv.as_bytes()).unwrap(), NOW)
-            .unwrap();
+        let done = b.import(&Roster::read(&csv).unwrap(), NOW).unwrap();
         assert_eq!(
             (done.households, done.members, done.skipped_blocked),
             (2, 4, 0),
