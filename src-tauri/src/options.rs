@@ -2,41 +2,68 @@
 //! (tests run two side by side), `--server URL` points it at a sync server,
 //! `--invitation CODE` binds a not-yet-bound device at start (for scripts).
 //! Flags win over `GRIDWALK_DATA_DIR` / `GRIDWALK_SERVER_URL` /
-//! `GRIDWALK_INVITATION`.
+//! `GRIDWALK_INVITATION`. Parsed by clap; flags that are not the app's
+//! (a WebDriver adds its own) are left aside rather than refused.
 
+use clap::Parser;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use std::path::PathBuf;
 
 pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8787";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Parser)]
+#[command(name = "gridwalk", version, about = "网格通 Gridwalk")]
 pub struct AppOptions {
+    /// Where this device keeps its store and photos (one folder per device).
+    #[arg(long, env = "GRIDWALK_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The sync server, e.g. http://192.168.1.10:8787.
+    #[arg(long = "server", env = "GRIDWALK_SERVER_URL", value_name = "URL")]
     pub server_url: Option<String>,
+    /// An invitation code to bind this device with at start.
+    #[arg(long, env = "GRIDWALK_INVITATION", value_name = "CODE")]
     pub invitation: Option<String>,
 }
 
 impl AppOptions {
+    /// The options from the environment and `args` (without the program
+    /// name). `--help`, `--version` and a flag of ours without its value
+    /// end the process with clap's message, as any command-line tool does.
     pub fn from_env_and_args(args: impl IntoIterator<Item = String>) -> Self {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let mut o = Self {
-            data_dir: env("GRIDWALK_DATA_DIR").map(PathBuf::from),
-            server_url: env("GRIDWALK_SERVER_URL"),
-            invitation: env("GRIDWALK_INVITATION"),
-        };
-        let mut args = args.into_iter();
-        while let Some(a) = args.next() {
-            match (a.as_str(), a.split_once('=')) {
-                (_, Some(("--data-dir", v))) => o.data_dir = Some(PathBuf::from(v)),
-                (_, Some(("--server", v))) => o.server_url = Some(v.to_owned()),
-                (_, Some(("--invitation", v))) => o.invitation = Some(v.to_owned()),
-                ("--data-dir", _) => o.data_dir = args.next().map(PathBuf::from),
-                ("--server", _) => o.server_url = args.next(),
-                ("--invitation", _) => o.invitation = args.next(),
-                // Anything else (e.g. WebDriver's own flags) is not ours.
-                _ => {}
+        let mut args: Vec<String> = args.into_iter().collect();
+        loop {
+            let argv = std::iter::once("gridwalk".to_owned()).chain(args.iter().cloned());
+            match Self::try_parse_from(argv) {
+                Ok(o) => return o.without_empty(),
+                Err(e) => match not_ours(&e).and_then(|a| args.iter().position(|x| *x == a)) {
+                    Some(i) => {
+                        args.remove(i);
+                    }
+                    None => e.exit(),
+                },
             }
         }
-        o
+    }
+
+    /// An empty variable (`GRIDWALK_SERVER_URL=`) means "not set".
+    fn without_empty(self) -> Self {
+        let some = |v: Option<String>| v.filter(|s| !s.is_empty());
+        Self {
+            data_dir: self.data_dir.filter(|d| !d.as_os_str().is_empty()),
+            server_url: some(self.server_url),
+            invitation: some(self.invitation),
+        }
+    }
+}
+
+/// The argument clap did not know, when that is what it stopped at.
+fn not_ours(e: &clap::Error) -> Option<String> {
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(a)) => Some(a.clone()),
+        _ => None,
     }
 }
 
@@ -62,12 +89,16 @@ mod tests {
     fn flags_are_read_in_both_forms_and_unknown_ones_ignored() {
         let o = AppOptions::from_env_and_args(
             [
+                "--automation",
                 "--data-dir",
                 "/tmp/a",
                 "--foo",
                 "--server=http://x:1",
+                "--remote-debugging-port",
+                "9222",
                 "--invitation",
                 "ABCD-EFGH-JKLM",
+                "-x",
             ]
             .map(String::from),
         );
