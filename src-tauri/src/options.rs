@@ -35,7 +35,7 @@ impl AppOptions {
             let argv = std::iter::once("gridwalk".to_owned()).chain(args.iter().cloned());
             match Self::try_parse_from(argv) {
                 Ok(o) => return o.without_empty(),
-                Err(e) => match not_ours(&e).and_then(|a| args.iter().position(|x| *x == a)) {
+                Err(e) => match not_ours(&e).and_then(|a| position_of(&args, &a)) {
                     Some(i) => {
                         args.remove(i);
                     }
@@ -67,6 +67,15 @@ fn not_ours(e: &clap::Error) -> Option<String> {
     }
 }
 
+/// Where `arg` (as clap names it: `--flag` for `--flag=value`) is.
+fn position_of(args: &[String], arg: &str) -> Option<usize> {
+    args.iter().position(|x| {
+        x == arg
+            || x.strip_prefix(arg)
+                .is_some_and(|rest| rest.starts_with('='))
+    })
+}
+
 /// A server URL a person typed: http(s) with a host, no trailing slash.
 pub fn parse_server_url(s: &str) -> Result<String, String> {
     let s = s.trim().trim_end_matches('/');
@@ -93,6 +102,7 @@ mod tests {
                 "--data-dir",
                 "/tmp/a",
                 "--foo",
+                "--port=4444",
                 "--server=http://x:1",
                 "--remote-debugging-port",
                 "9222",
