@@ -1,8 +1,10 @@
 //! Backing a server up and restoring it, for both backends, with the
 //! operator's one pair of commands:
 //!
-//!     gridwalk-sync-server --data-dir DIR backup FOLDER    (server running or not)
-//!     gridwalk-sync-server --data-dir DIR restore FOLDER   (server stopped)
+//! ```text
+//! gridwalk-sync-server --data-dir DIR backup FOLDER    (server running or not)
+//! gridwalk-sync-server --data-dir DIR restore FOLDER   (server stopped)
+//! ```
 //!
 //! SQLite: `VACUUM INTO` writes a consistent snapshot of the live database
 //! to `FOLDER/sync.sqlite`. PostgreSQL (`GRIDWALK_DATABASE_URL` set):

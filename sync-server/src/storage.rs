@@ -31,7 +31,9 @@ pub enum StorageError {
     #[error("sync database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("sync database failed: {0}")]
-    Postgres(#[from] ::postgres::Error),
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("the sync database cannot be reached: {0}")]
+    Unavailable(String),
     #[error("cannot create {path}: {source}")]
     Io {
         path: String,

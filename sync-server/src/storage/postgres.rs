@@ -4,24 +4,38 @@
 //! time and commit in the order their sequence numbers were drawn: a reader
 //! can then never see change N+1 while N is still uncommitted, which would
 //! make a cursor skip N forever. Reads run at REPEATABLE READ, one snapshot
-//! per call. The `postgres` client drives its own small Tokio runtime, which
-//! must not start inside another; every call therefore runs on a scoped
-//! thread of its own, whoever the caller is.
+//! per call.
+//!
+//! Connections come from a `deadpool` pool of `tokio-postgres` clients, each
+//! with its statements prepared once. The backend owns a one-worker Tokio
+//! runtime that drives the connections' sockets; a storage call (made on a
+//! blocking thread, or anywhere) waits on the client's futures, which only
+//! talk to those connection tasks over channels — no thread per call, and no
+//! runtime started inside another.
 
-use ::postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use ::postgres::{Client, IsolationLevel, NoTls, Transaction};
 use bytes::BytesMut;
-use std::sync::Mutex;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
+use std::future::Future;
+use std::time::Duration;
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use tokio_postgres::{IsolationLevel, NoTls};
 
 use super::{Backend, CommitCounts, Row, StorageError, Tx, TxFn, Value, schema};
 
 /// Any number: only this server's writers take it.
 const WRITE_LOCK: i64 = 0x6772_6964; // "grid"
-const MAX_IDLE_CONNECTIONS: usize = 8;
+/// Connections at most; a request beyond waits for one to come back.
+const MAX_CONNECTIONS: usize = 16;
+/// How long a call waits for a free connection, or for a new one to open,
+/// before it fails (and the device retries) instead of hanging.
+const WAIT_FOR_CONNECTION: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct PostgresBackend {
-    url: String,
-    idle: Mutex<Vec<Client>>,
+    pool: Pool,
+    /// Drives the connections. Taken on drop, which may be on an async
+    /// worker, where a runtime must not be shut down by blocking.
+    runtime: Option<tokio::runtime::Runtime>,
     /// Each write is its own commit here.
     writes: std::sync::atomic::AtomicU64,
 }
@@ -33,56 +47,97 @@ impl std::fmt::Debug for PostgresBackend {
     }
 }
 
+/// Waits on a future from any thread without needing a runtime of its own.
+fn wait<F: Future>(f: F) -> F::Output {
+    futures_executor::block_on(f)
+}
+
 impl PostgresBackend {
     pub fn open(url: &str) -> Result<Self, StorageError> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StorageError::Unavailable(format!("bad PostgreSQL URL: {e}")))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("gridwalk-pg")
+            .enable_all()
+            .build()
+            .map_err(|e| StorageError::Unavailable(format!("no runtime for PostgreSQL: {e}")))?;
+        let pool = Pool::builder(manager)
+            .max_size(MAX_CONNECTIONS)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(WAIT_FOR_CONNECTION))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(|e| StorageError::Unavailable(e.to_string()))?;
         let backend = Self {
-            url: url.to_owned(),
-            idle: Mutex::new(Vec::new()),
+            pool,
+            runtime: Some(runtime),
             writes: Default::default(),
         };
-        backend.with_client(&mut |client| {
-            let mut tx = client.transaction()?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
-            tx.batch_execute(&schema::postgres())?;
-            tx.commit()?;
-            Ok(())
-        })?;
+        backend.with_client(
+            &mut |tx| {
+                wait(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]))?;
+                wait(tx.batch_execute(&schema::postgres()))?;
+                Ok(())
+            },
+            Kind::Write,
+        )?;
         Ok(backend)
     }
 
+    /// Runs `work` in a transaction on a pooled connection and commits it.
     fn with_client(
         &self,
-        work: &mut (dyn FnMut(&mut Client) -> Result<(), StorageError> + Send),
+        work: &mut dyn FnMut(&mut Transaction<'_>) -> Result<(), StorageError>,
+        kind: Kind,
     ) -> Result<(), StorageError> {
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                let taken = self.idle.lock().map_err(|_| StorageError::Poisoned)?.pop();
-                let mut client = match taken {
-                    Some(c) if !c.is_closed() => c,
-                    _ => Client::connect(&self.url, NoTls)?,
-                };
-                let result = work(&mut client);
-                if !client.is_closed() {
-                    let mut idle = self.idle.lock().map_err(|_| StorageError::Poisoned)?;
-                    if idle.len() < MAX_IDLE_CONNECTIONS {
-                        idle.push(client);
-                    }
-                }
-                result
-            })
-            .join()
-            .map_err(|_| StorageError::Poisoned)?
-        })
+        let mut client = self.checkout()?;
+        let mut tx = match kind {
+            Kind::Write => wait(client.transaction())?,
+            Kind::Read => wait(
+                client
+                    .build_transaction()
+                    .isolation_level(IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start(),
+            )?,
+        };
+        work(&mut tx)?;
+        wait(tx.commit())?;
+        Ok(())
     }
+
+    /// A connection from the pool. Opening one spawns its socket task, so
+    /// the checkout runs on the backend's runtime.
+    fn checkout(&self) -> Result<deadpool_postgres::Object, StorageError> {
+        let runtime = self.runtime.as_ref().ok_or(StorageError::Poisoned)?;
+        let pool = self.pool.clone();
+        wait(runtime.spawn(async move { pool.get().await }))
+            .map_err(|_| StorageError::Poisoned)?
+            .map_err(|e| StorageError::Unavailable(format!("no PostgreSQL connection: {e}")))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Write,
+    Read,
 }
 
 impl Drop for PostgresBackend {
     fn drop(&mut self) {
-        // Closing a client drives its runtime too; do it off any async worker.
-        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|e| e.into_inner()));
-        std::thread::scope(|s| {
-            s.spawn(move || drop(idle));
-        });
+        self.pool.close();
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
@@ -90,28 +145,17 @@ impl Backend for PostgresBackend {
     fn write(&self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
         self.writes
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.with_client(&mut |client| {
-            let mut tx = client.transaction()?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
-            let mut wrapped = PgTx(tx);
-            f(&mut wrapped)?;
-            wrapped.0.commit()?;
-            Ok(())
-        })
+        self.with_client(
+            &mut |tx| {
+                wait(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]))?;
+                f(&mut PgTx(tx))
+            },
+            Kind::Write,
+        )
     }
 
     fn read(&self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
-        self.with_client(&mut |client| {
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
-            let mut wrapped = PgTx(tx);
-            f(&mut wrapped)?;
-            wrapped.0.commit()?;
-            Ok(())
-        })
+        self.with_client(&mut |tx| f(&mut PgTx(tx)), Kind::Read)
     }
 
     fn commit_counts(&self) -> CommitCounts {
@@ -144,7 +188,7 @@ impl Backend for PostgresBackend {
     }
 }
 
-struct PgTx<'c>(Transaction<'c>);
+struct PgTx<'a, 'c>(&'a mut Transaction<'c>);
 
 impl ToSql for Value {
     fn to_sql(
@@ -169,20 +213,22 @@ impl ToSql for Value {
     to_sql_checked!();
 }
 
-impl Tx for PgTx<'_> {
+impl Tx for PgTx<'_, '_> {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StorageError> {
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
-        let rows = self.0.query(sql, &refs)?;
+        let statement = wait(self.0.prepare_cached(sql))?;
+        let rows = wait(self.0.query(&statement, &refs))?;
         rows.iter().map(read_row).collect()
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StorageError> {
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
-        Ok(self.0.execute(sql, &refs)?)
+        let statement = wait(self.0.prepare_cached(sql))?;
+        Ok(wait(self.0.execute(&statement, &refs))?)
     }
 }
 
-fn read_row(row: &::postgres::Row) -> Result<Row, StorageError> {
+fn read_row(row: &tokio_postgres::Row) -> Result<Row, StorageError> {
     let mut values = Vec::with_capacity(row.len());
     for (i, column) in row.columns().iter().enumerate() {
         let ty = column.type_();

@@ -18,6 +18,7 @@ mod http;
 mod metrics;
 mod orders;
 mod photo_bucket;
+mod postgres_pool;
 mod routing;
 mod support;
 mod two_instances;
