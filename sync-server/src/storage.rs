@@ -13,6 +13,7 @@ mod audit;
 mod check_index;
 mod directory;
 mod feed;
+mod migrations;
 mod postgres;
 mod schema;
 mod sqlite;
@@ -34,6 +35,8 @@ pub enum StorageError {
     Postgres(#[from] tokio_postgres::Error),
     #[error("the sync database cannot be reached: {0}")]
     Unavailable(String),
+    #[error("{0}")]
+    Migration(String),
     #[error("cannot create {path}: {source}")]
     Io {
         path: String,

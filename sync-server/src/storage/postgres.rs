@@ -20,7 +20,8 @@ use std::time::Duration;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{IsolationLevel, NoTls};
 
-use super::{Backend, CommitCounts, Row, StorageError, Tx, TxFn, Value, schema};
+use super::schema::Dialect;
+use super::{Backend, CommitCounts, Row, StorageError, Tx, TxFn, Value, migrations};
 
 /// Any number: only this server's writers take it.
 const WRITE_LOCK: i64 = 0x6772_6964; // "grid"
@@ -54,11 +55,12 @@ fn wait<F: Future>(f: F) -> F::Output {
 
 impl PostgresBackend {
     pub fn open(url: &str) -> Result<Self, StorageError> {
-        let config: tokio_postgres::Config = url
+        let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StorageError::Unavailable(format!("bad PostgreSQL URL: {e}")))?;
+        config.connect_timeout(CONNECT_TIMEOUT);
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -77,20 +79,12 @@ impl PostgresBackend {
             .create_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|e| StorageError::Unavailable(e.to_string()))?;
-        let backend = Self {
+        migrate(&runtime, config)?;
+        Ok(Self {
             pool,
             runtime: Some(runtime),
             writes: Default::default(),
-        };
-        backend.with_client(
-            &mut |tx| {
-                wait(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]))?;
-                wait(tx.batch_execute(&schema::postgres()))?;
-                Ok(())
-            },
-            Kind::Write,
-        )?;
-        Ok(backend)
+        })
     }
 
     /// Runs `work` in a transaction on a pooled connection and commits it.
@@ -124,6 +118,26 @@ impl PostgresBackend {
             .map_err(|_| StorageError::Poisoned)?
             .map_err(|e| StorageError::Unavailable(format!("no PostgreSQL connection: {e}")))
     }
+}
+
+/// Brings the layout up to date on a connection of its own, holding the
+/// write lock for the session so instances starting together take turns;
+/// closing the connection releases it, whatever happened.
+fn migrate(
+    runtime: &tokio::runtime::Runtime,
+    config: tokio_postgres::Config,
+) -> Result<(), StorageError> {
+    let runner = migrations::runner(Dialect::Postgres)?;
+    let done = wait(runtime.spawn(async move {
+        let (mut client, connection) = config.connect(NoTls).await?;
+        tokio::spawn(connection);
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&WRITE_LOCK])
+            .await?;
+        Ok::<_, tokio_postgres::Error>(runner.run_async(&mut client).await)
+    }))
+    .map_err(|_| StorageError::Poisoned)??;
+    done.map(drop).map_err(|e| migrations::explain(&e))
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -1,5 +1,9 @@
-//! The schema, written once for both backends. `{key}` and `{blob}` are the
-//! only words the dialects spell differently.
+//! The first layout (migration V1, see `migrations.rs`), written once for
+//! both backends. `{key}` and `{blob}` are the only words the dialects spell
+//! differently.
+//!
+//! Applied migrations are checksummed by their text: this one is frozen.
+//! A later change to the layout is a new migration, not an edit here.
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS changes (
@@ -137,16 +141,33 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 "#;
 
-pub fn sqlite() -> String {
-    SCHEMA
-        .replace("{key}", "INTEGER PRIMARY KEY AUTOINCREMENT")
-        .replace("{blob}", "BLOB")
+/// The two SQL dialects the server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
 }
 
-pub fn postgres() -> String {
-    SCHEMA
-        .replace("{key}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
-        .replace("{blob}", "BYTEA")
+/// A layout template in `dialect`'s words.
+pub fn render(template: &str, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Sqlite => template
+            .replace("{key}", "INTEGER PRIMARY KEY AUTOINCREMENT")
+            .replace("{blob}", "BLOB"),
+        Dialect::Postgres => template
+            .replace("{key}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
+            .replace("{blob}", "BYTEA"),
+    }
+}
+
+/// Migration V1 in `dialect`'s words.
+pub fn first_layout(dialect: Dialect) -> String {
+    let sql = render(SCHEMA, dialect);
+    match dialect {
+        Dialect::Sqlite => sql,
         // Databases from before per-document keys had `hash` unique alone.
-        + "ALTER TABLE changes DROP CONSTRAINT IF EXISTS changes_hash_key;\n"
+        Dialect::Postgres => {
+            sql + "ALTER TABLE changes DROP CONSTRAINT IF EXISTS changes_hash_key;\n"
+        }
+    }
 }

@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use super::{Backend, CommitCounts, Row, StorageError, Tx, TxFn, Value, schema};
+use super::schema::Dialect;
+use super::{Backend, CommitCounts, Row, StorageError, Tx, TxFn, Value, migrations};
 
 /// Writes in one commit at most, so a steady stream still reaches disk.
 const MAX_BATCH: usize = 64;
@@ -73,11 +74,13 @@ impl SqliteBackend {
                 source,
             })?;
         }
-        let conn = connect(path)?;
+        let mut conn = connect(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         upgrade_first_layout(&conn)?;
         key_changes_by_document(&conn)?;
-        conn.execute_batch(&schema::sqlite())?;
+        migrations::runner(Dialect::Sqlite)?
+            .run(&mut conn)
+            .map_err(|e| migrations::explain(&e))?;
         Ok(Self {
             path: path.to_owned(),
             writer: Mutex::new(Writer {

@@ -16,6 +16,7 @@ mod export;
 mod fuzz_regressions;
 mod http;
 mod metrics;
+mod migrations;
 mod orders;
 mod photo_bucket;
 mod postgres_pool;
