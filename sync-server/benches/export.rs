@@ -14,13 +14,14 @@
 mod proc_memory;
 
 use gridwalk_domain::catalog::builtin_catalog;
-use gridwalk_domain::export::{csv, reports_table};
+use gridwalk_domain::export::reports_table;
 use gridwalk_domain::sync::WireChange;
 use gridwalk_domain::{
     BlobHash, CategoryCode, Coordinates, DeviceId, DocId, DocKind, GridId, HazardReport, Location,
     LocationSource, PhotoRef,
 };
 use gridwalk_sync_server::export;
+use gridwalk_sync_server::export::table_csv;
 use gridwalk_sync_server::storage::{CheckedChange, DocFacts, Storage};
 use proc_memory::memory_mib;
 use std::collections::HashMap;
@@ -113,7 +114,7 @@ fn main() {
     let started = Instant::now();
     let exported = export::records::<HazardReport>(&storage, Some(&grids)).unwrap();
     let rebuilt = started.elapsed();
-    let csv = csv(&reports_table(&exported.records, builtin_catalog()));
+    let csv = table_csv(&reports_table(&exported.records, builtin_catalog())).unwrap();
     let total = started.elapsed();
     let (rss_after, peak) = memory_mib("self");
     assert_eq!(exported.records.len() as u64, n, "every report exported");

@@ -74,7 +74,7 @@ impl<C: Clock + Clone> RateLimiter<C> {
     /// Takes one request's budget for `key`, or says how long to wait.
     pub fn check(&self, key: &str) -> Result<(), Duration> {
         let n = self.checks.fetch_add(1, Ordering::Relaxed);
-        if n % PRUNE_EVERY == 0 && self.keyed.len() > PRUNE_ABOVE {
+        if n.is_multiple_of(PRUNE_EVERY) && self.keyed.len() > PRUNE_ABOVE {
             self.keyed.retain_recent();
         }
         self.keyed

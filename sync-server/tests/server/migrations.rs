@@ -14,21 +14,19 @@ fn sql(db: &Database, sql: &str) -> Vec<String> {
             let c = rusqlite::Connection::open(path).unwrap();
             let mut stmt = c.prepare(sql).unwrap();
             let n = stmt.column_count();
-            let rows = stmt
-                .query_map([], |r| {
-                    if n == 0 {
-                        return Ok(String::new());
-                    }
-                    Ok(match r.get_ref(0)? {
-                        rusqlite::types::ValueRef::Integer(i) => i.to_string(),
-                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into(),
-                        other => format!("{other:?}"),
-                    })
+            stmt.query_map([], |r| {
+                if n == 0 {
+                    return Ok(String::new());
+                }
+                Ok(match r.get_ref(0)? {
+                    rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into(),
+                    other => format!("{other:?}"),
                 })
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
-            rows
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
         }
         Database::Postgres(url) => {
             let (url, sql) = (url.clone(), sql.to_owned());
