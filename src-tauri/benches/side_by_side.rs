@@ -313,34 +313,50 @@ async fn gridwalk(n: usize) -> Gridwalk {
     assert_eq!(received, 4 * n as u64, "the office has every record");
     eprintln!("  gridwalk 2_initial_sync: {initial:?}");
 
-    // 3: A edits 1 %; B syncs until it has every edit.
-    let (cpu0, a0, b0) = (server.cpu_s(), a.bytes(), b.bytes());
-    let t0 = Instant::now();
-    let edited = edit_notes(&mut a.store.lock().unwrap(), &households, "复访");
-    let stored_locally = t0.elapsed();
-    a.sync().await;
-    let acked = t0.elapsed();
-    b.sync().await;
-    let wall = t0.elapsed();
-    for id in &edited {
-        let page = b
-            .store
-            .lock()
-            .unwrap()
-            .household_page(id, &SyncStatus::default())
-            .unwrap()
-            .unwrap();
-        assert_eq!(page.household.notes, "复访", "B has the edit of {id}");
+    // 3: A edits 1 %; B syncs until it has every edit. One such edit is a
+    // few milliseconds, so it is repeated (a new value each round) and the
+    // median round is reported, with its bytes.
+    let rounds: usize = env_or("GRIDWALK_BENCH_EDIT_ROUNDS", "9")
+        .parse()
+        .expect("GRIDWALK_BENCH_EDIT_ROUNDS: a number of rounds");
+    let mut edited = Vec::new();
+    let mut updates = Vec::new();
+    for round in 0..rounds.max(1) {
+        let value = format!("复访{round}");
+        let (cpu0, a0, b0) = (server.cpu_s(), a.bytes(), b.bytes());
+        let t0 = Instant::now();
+        edited = edit_notes(&mut a.store.lock().unwrap(), &households, &value);
+        let stored_locally = t0.elapsed();
+        a.sync().await;
+        let acked = t0.elapsed();
+        b.sync().await;
+        let wall = t0.elapsed();
+        for id in &edited {
+            let page = b
+                .store
+                .lock()
+                .unwrap()
+                .household_page(id, &SyncStatus::default())
+                .unwrap()
+                .unwrap();
+            assert_eq!(page.household.notes, value, "B has the edit of {id}");
+        }
+        updates.push(Phase {
+            wall_ms: ms(wall),
+            create_local_ms: Some(ms(stored_locally)),
+            a: a.bytes().since(a0),
+            b: b.bytes().since(b0),
+            cpu_s: server.cpu_s() - cpu0,
+            peak_mib: server.peak_mib(),
+            acked_ms: Some(ms(acked)),
+        });
     }
-    let update = Phase {
-        wall_ms: ms(wall),
-        create_local_ms: Some(ms(stored_locally)),
-        a: a.bytes().since(a0),
-        b: b.bytes().since(b0),
-        cpu_s: server.cpu_s() - cpu0,
-        peak_mib: server.peak_mib(),
-        acked_ms: Some(ms(acked)),
-    };
+    // Ranked by the sync alone: the local fsync'd edits are not sync.
+    updates.sort_by(|x, y| {
+        let sync = |p: &Phase| p.wall_ms - p.create_local_ms.unwrap_or(0.0);
+        sync(x).total_cmp(&sync(y))
+    });
+    let update = updates.swap_remove(updates.len() / 2);
     eprintln!("  gridwalk 3_update_1pct: {update:?}");
     Gridwalk {
         n,
