@@ -13,6 +13,7 @@ mod audit;
 mod check_index;
 mod directory;
 mod feed;
+mod group_commit;
 mod migrations;
 mod postgres;
 mod schema;

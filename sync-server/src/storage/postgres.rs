@@ -3,8 +3,10 @@
 //! Write transactions take one advisory lock first, so they run one at a
 //! time and commit in the order their sequence numbers were drawn: a reader
 //! can then never see change N+1 while N is still uncommitted, which would
-//! make a cursor skip N forever. Reads run at REPEATABLE READ, one snapshot
-//! per call.
+//! make a cursor skip N forever. Since they run one at a time anyway, an
+//! instance sends its writes through one connection and those that arrive
+//! together share one commit and so one WAL flush (`group_commit`). Reads
+//! run at REPEATABLE READ, one snapshot per call.
 //!
 //! Connections come from a `deadpool` pool of `tokio-postgres` clients, each
 //! with its statements prepared once. The backend owns a one-worker Tokio
@@ -14,17 +16,19 @@
 //! runtime started inside another.
 
 use bytes::BytesMut;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
+use deadpool_postgres::{ClientWrapper, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::future::Future;
 use std::time::Duration;
+use tokio_postgres::NoTls;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use tokio_postgres::{IsolationLevel, NoTls};
 
+use super::group_commit::{GroupCommit, WriteConnection};
 use super::schema::Dialect;
 use super::{Backend, CommitCounts, Row, StorageError, Tx, TxFn, Value, migrations};
 
 /// Any number: only this server's writers take it.
 const WRITE_LOCK: i64 = 0x6772_6964; // "grid"
+const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 /// Connections at most; a request beyond waits for one to come back.
 const MAX_CONNECTIONS: usize = 16;
 /// How long a call waits for a free connection, or for a new one to open,
@@ -37,8 +41,20 @@ pub struct PostgresBackend {
     /// Drives the connections. Taken on drop, which may be on an async
     /// worker, where a runtime must not be shut down by blocking.
     runtime: Option<tokio::runtime::Runtime>,
-    /// Each write is its own commit here.
-    writes: std::sync::atomic::AtomicU64,
+    writes: GroupCommit<WriteConn>,
+}
+
+/// The connection an instance's writes go through, taken from the pool.
+struct WriteConn(deadpool_postgres::Object);
+
+impl WriteConnection for WriteConn {
+    fn batch(&mut self, sql: &str) -> Result<(), StorageError> {
+        Ok(wait(self.0.batch_execute(sql))?)
+    }
+
+    fn run(&mut self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
+        f(&mut PgTx(&self.0))
+    }
 }
 
 impl std::fmt::Debug for PostgresBackend {
@@ -80,44 +96,29 @@ impl PostgresBackend {
             .build()
             .map_err(|e| StorageError::Unavailable(e.to_string()))?;
         migrate(&runtime, config)?;
+        let (for_writes, handle) = (pool.clone(), runtime.handle().clone());
         Ok(Self {
+            writes: GroupCommit::new(
+                None,
+                format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"),
+                move || checkout(&handle, &for_writes).map(WriteConn),
+            ),
             pool,
             runtime: Some(runtime),
-            writes: Default::default(),
         })
     }
+}
 
-    /// Runs `work` in a transaction on a pooled connection and commits it.
-    fn with_client(
-        &self,
-        work: &mut dyn FnMut(&mut Transaction<'_>) -> Result<(), StorageError>,
-        kind: Kind,
-    ) -> Result<(), StorageError> {
-        let mut client = self.checkout()?;
-        let mut tx = match kind {
-            Kind::Write => wait(client.transaction())?,
-            Kind::Read => wait(
-                client
-                    .build_transaction()
-                    .isolation_level(IsolationLevel::RepeatableRead)
-                    .read_only(true)
-                    .start(),
-            )?,
-        };
-        work(&mut tx)?;
-        wait(tx.commit())?;
-        Ok(())
-    }
-
-    /// A connection from the pool. Opening one spawns its socket task, so
-    /// the checkout runs on the backend's runtime.
-    fn checkout(&self) -> Result<deadpool_postgres::Object, StorageError> {
-        let runtime = self.runtime.as_ref().ok_or(StorageError::Poisoned)?;
-        let pool = self.pool.clone();
-        wait(runtime.spawn(async move { pool.get().await }))
-            .map_err(|_| StorageError::Poisoned)?
-            .map_err(|e| StorageError::Unavailable(format!("no PostgreSQL connection: {e}")))
-    }
+/// A connection from the pool. Opening one spawns its socket task, so the
+/// checkout runs on the backend's runtime.
+fn checkout(
+    runtime: &tokio::runtime::Handle,
+    pool: &Pool,
+) -> Result<deadpool_postgres::Object, StorageError> {
+    let pool = pool.clone();
+    wait(runtime.spawn(async move { pool.get().await }))
+        .map_err(|_| StorageError::Poisoned)?
+        .map_err(|e| StorageError::Unavailable(format!("no PostgreSQL connection: {e}")))
 }
 
 /// Brings the layout up to date on a connection of its own, holding the
@@ -140,12 +141,6 @@ fn migrate(
     done.map(drop).map_err(|e| migrations::explain(&e))
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Write,
-    Read,
-}
-
 impl Drop for PostgresBackend {
     fn drop(&mut self) {
         self.pool.close();
@@ -157,27 +152,22 @@ impl Drop for PostgresBackend {
 
 impl Backend for PostgresBackend {
     fn write(&self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
-        self.writes
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.with_client(
-            &mut |tx| {
-                wait(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]))?;
-                f(&mut PgTx(tx))
-            },
-            Kind::Write,
-        )
+        self.writes.write(f)
     }
 
     fn read(&self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
-        self.with_client(&mut |tx| f(&mut PgTx(tx)), Kind::Read)
+        let runtime = self.runtime.as_ref().ok_or(StorageError::Poisoned)?;
+        let client = checkout(runtime.handle(), &self.pool)?;
+        wait(client.batch_execute(BEGIN_READ))?;
+        let ran = f(&mut PgTx(&client));
+        // A read writes nothing: ending it either way releases the snapshot.
+        let ended = wait(client.batch_execute(if ran.is_ok() { "COMMIT" } else { "ROLLBACK" }));
+        ran?;
+        Ok(ended?)
     }
 
     fn commit_counts(&self) -> CommitCounts {
-        let n = self.writes.load(std::sync::atomic::Ordering::Relaxed);
-        CommitCounts {
-            commits: n,
-            writes: n,
-        }
+        self.writes.counts()
     }
 
     fn integrity_check(&self) -> Result<String, StorageError> {
@@ -202,7 +192,7 @@ impl Backend for PostgresBackend {
     }
 }
 
-struct PgTx<'a, 'c>(&'a mut Transaction<'c>);
+struct PgTx<'a>(&'a ClientWrapper);
 
 impl ToSql for Value {
     fn to_sql(
@@ -227,7 +217,7 @@ impl ToSql for Value {
     to_sql_checked!();
 }
 
-impl Tx for PgTx<'_, '_> {
+impl Tx for PgTx<'_> {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StorageError> {
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
         let statement = wait(self.0.prepare_cached(sql))?;

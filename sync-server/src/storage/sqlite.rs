@@ -1,55 +1,42 @@
 //! The embedded backend: one SQLite file in WAL mode with `synchronous=FULL`,
 //! so an acknowledgement is only sent after its commit is on disk.
 //!
-//! Writes go through one connection: SQLite has a single writer anyway,
-//! which is also what keeps the feed's sequence in commit order. Writes
-//! that arrive together share one commit and so one fsync (group commit):
-//! each runs in a savepoint of the open transaction, and the last writer
-//! in line commits for all of them. Nobody's call returns before the commit
-//! that holds its writes is on disk; a writer whose own work fails is rolled
-//! back to its savepoint and the others are kept.
+//! Writes go through one connection, SQLite's single writer anyway, and
+//! those that arrive together share one commit and so one fsync
+//! (`group_commit`).
 //!
 //! Reads run on a small pool of their own connections, each on a snapshot
 //! of what is committed: a read never sees a batch that is still open.
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OptionalExtension};
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::Mutex;
 
+use super::group_commit::{GroupCommit, WriteConnection};
 use super::schema::Dialect;
 use super::{Backend, CommitCounts, Row, StorageError, Tx, TxFn, Value, migrations};
 
-/// Writes in one commit at most, so a steady stream still reaches disk.
-const MAX_BATCH: usize = 64;
 /// Read connections kept open.
 const MAX_IDLE_READERS: usize = 4;
 
 #[derive(Debug)]
-struct Writer {
-    conn: Connection,
-    /// The batch whose transaction is open, and how many writes it holds.
-    open: Option<(u64, usize)>,
-    next: u64,
-    /// Every batch up to this one has finished, committed or not.
-    done: u64,
-    /// Recent batches whose commit failed, with why.
-    failed: VecDeque<(u64, String)>,
-}
-
-#[derive(Debug)]
 pub struct SqliteBackend {
     path: PathBuf,
-    writer: Mutex<Writer>,
-    finished: Condvar,
-    /// Writers waiting for the writer connection: while any is, the open
-    /// batch waits for them instead of committing.
-    arriving: AtomicUsize,
+    writes: GroupCommit<WriteConn>,
     readers: Mutex<Vec<Connection>>,
-    commits: AtomicU64,
-    writes: AtomicU64,
+}
+
+struct WriteConn(Connection);
+
+impl WriteConnection for WriteConn {
+    fn batch(&mut self, sql: &str) -> Result<(), StorageError> {
+        Ok(self.0.execute_batch(sql)?)
+    }
+
+    fn run(&mut self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
+        f(&mut SqliteTx(&self.0))
+    }
 }
 
 /// Page cache per connection, in KiB (SQLite's default is 2 MiB): the feed's
@@ -81,74 +68,14 @@ impl SqliteBackend {
         migrations::runner(Dialect::Sqlite)?
             .run(&mut conn)
             .map_err(|e| migrations::explain(&e))?;
+        let reopen = path.to_owned();
         Ok(Self {
             path: path.to_owned(),
-            writer: Mutex::new(Writer {
-                conn,
-                open: None,
-                next: 1,
-                done: 0,
-                failed: VecDeque::new(),
+            writes: GroupCommit::new(Some(WriteConn(conn)), "BEGIN IMMEDIATE".into(), move || {
+                connect(&reopen).map(WriteConn)
             }),
-            finished: Condvar::new(),
-            arriving: AtomicUsize::new(0),
             readers: Mutex::new(Vec::new()),
-            commits: AtomicU64::new(0),
-            writes: AtomicU64::new(0),
         })
-    }
-
-    /// Commits the open batch and wakes everyone waiting for it.
-    fn finish(&self, w: &mut Writer) {
-        let Some((batch, _)) = w.open.take() else {
-            return;
-        };
-        if let Err(e) = w.conn.execute_batch("COMMIT") {
-            let _ = w.conn.execute_batch("ROLLBACK");
-            w.failed.push_back((batch, e.to_string()));
-            if w.failed.len() > 64 {
-                w.failed.pop_front();
-            }
-        }
-        self.commits.fetch_add(1, Ordering::Relaxed);
-        w.done = batch;
-        self.finished.notify_all();
-    }
-
-    /// Runs `f` in a savepoint of the open batch (opening one if none is).
-    fn run_in_batch(
-        &self,
-        w: &mut MutexGuard<'_, Writer>,
-        f: &mut TxFn<'_>,
-    ) -> Result<u64, StorageError> {
-        let batch = match w.open {
-            Some((batch, _)) => batch,
-            None => {
-                w.conn.execute_batch("BEGIN IMMEDIATE")?;
-                let batch = w.next;
-                w.next += 1;
-                w.open = Some((batch, 0));
-                batch
-            }
-        };
-        w.conn.execute_batch("SAVEPOINT write")?;
-        // A panic must not leave the batch open with others waiting on it.
-        let ran =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut SqliteTx(&w.conn))))
-                .unwrap_or(Err(StorageError::Poisoned));
-        match ran {
-            Ok(()) => {
-                w.conn.execute_batch("RELEASE write")?;
-                if let Some((_, n)) = &mut w.open {
-                    *n += 1;
-                }
-                Ok(batch)
-            }
-            Err(e) => {
-                w.conn.execute_batch("ROLLBACK TO write; RELEASE write")?;
-                Err(e)
-            }
-        }
     }
 
     fn read_conn(&self) -> Result<Connection, StorageError> {
@@ -218,26 +145,7 @@ fn key_changes_by_document(conn: &Connection) -> Result<(), StorageError> {
 
 impl Backend for SqliteBackend {
     fn write(&self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
-        self.arriving.fetch_add(1, Ordering::SeqCst);
-        let locked = self.writer.lock();
-        self.arriving.fetch_sub(1, Ordering::SeqCst);
-        let mut w = locked.map_err(|_| StorageError::Poisoned)?;
-        self.writes.fetch_add(1, Ordering::Relaxed);
-        let ran = self.run_in_batch(&mut w, f);
-        let full = w.open.is_some_and(|(_, n)| n >= MAX_BATCH);
-        // The last writer in line commits for the batch; a failed savepoint
-        // leaves the transaction in doubt, so it ends the batch as well.
-        if self.arriving.load(Ordering::SeqCst) == 0 || full || ran.is_err() {
-            self.finish(&mut w);
-        }
-        let batch = ran?;
-        while w.done < batch {
-            w = self.finished.wait(w).map_err(|_| StorageError::Poisoned)?;
-        }
-        match w.failed.iter().find(|(b, _)| *b == batch) {
-            Some((_, why)) => Err(StorageError::CommitFailed(why.clone())),
-            None => Ok(()),
-        }
+        self.writes.write(f)
     }
 
     fn read(&self, f: &mut TxFn<'_>) -> Result<(), StorageError> {
@@ -262,10 +170,7 @@ impl Backend for SqliteBackend {
     }
 
     fn commit_counts(&self) -> CommitCounts {
-        CommitCounts {
-            commits: self.commits.load(Ordering::Relaxed),
-            writes: self.writes.load(Ordering::Relaxed),
-        }
+        self.writes.counts()
     }
 
     fn name(&self) -> &'static str {

@@ -228,12 +228,10 @@ async fn sigkill_rounds(backend: Backend) {
             p.await.unwrap();
         }
     }
-    if backend == Backend::Sqlite {
-        assert!(
-            shared > 0,
-            "concurrent pushes shared commits, so the kills hit batched commits"
-        );
-    }
+    assert!(
+        shared > 0,
+        "{backend:?}: concurrent pushes shared commits, so the kills hit batched commits"
+    );
     let acked = acks.stored.lock().unwrap().clone();
     assert!(
         acked.len() as u64 >= ROUNDS * BATCH,

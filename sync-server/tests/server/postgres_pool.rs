@@ -1,7 +1,8 @@
 //! The PostgreSQL backend's connections: pooled async clients, so more
 //! calls at once than the pool holds wait for a connection instead of each
-//! opening its own, and a call made on an async
-//! worker (not only on a blocking thread) is served, not refused.
+//! opening its own, writes that arrive together share commits, and a call
+//! made on an async worker (not only on a blocking thread) is served, not
+//! refused.
 
 use gridwalk_sync_server::storage::{Database, Storage};
 
@@ -69,6 +70,12 @@ fn more_callers_than_connections_share_the_pool() {
         entries.iter().filter(|e| e.action == "pool.write").count(),
         CALLERS * CALLS,
         "every write was committed"
+    );
+    let counts = storage.commit_counts();
+    assert!(counts.writes >= (CALLERS * CALLS) as u64, "{counts:?}");
+    assert!(
+        counts.commits < counts.writes,
+        "writes from {CALLERS} threads at once shared commits: {counts:?}"
     );
     assert!(
         (1..=POOL).contains(&most),
