@@ -12,15 +12,19 @@
 mod accounts;
 #[path = "support/proc_memory.rs"]
 mod proc_memory;
+#[path = "support/records.rs"]
+mod records;
+#[path = "support/server_process.rs"]
+mod server_process;
 
 use gridwalk_core::sync_wire;
+use gridwalk_domain::Role;
 use gridwalk_domain::sync::{
     PROTOCOL_VERSION, SYNC_MEDIA_TYPE, SyncRequest, SyncResponse, WireChange,
 };
-use gridwalk_domain::{DeviceId, DocId, GridId, Role};
 use gridwalk_sync_server::storage::Storage;
 use proc_memory::{cpu_seconds, memory_mib};
-use std::process::{Command, Stdio};
+use server_process::ServerProcess;
 use std::time::{Duration, Instant};
 
 fn env_or(key: &str, default: u64) -> u64 {
@@ -31,20 +35,14 @@ fn env_or(key: &str, default: u64) -> u64 {
 }
 
 fn change(device: u64, n: u64) -> WireChange {
-    let actor = DeviceId::from_random_bytes((device as u128 + 1).to_le_bytes());
-    let mut id = [0u8; 16];
-    id[..8].copy_from_slice(&device.to_le_bytes());
-    // Byte 8 carries the UUID variant bits, so `n` goes after it: ids never collide.
-    id[9..].copy_from_slice(&n.to_le_bytes()[..7]);
-    let doc = DocId::from_random_bytes(id);
-    // A record's first change names its own id and grid (the server checks).
-    let body = serde_json::json!({"id": doc.to_string(), "scope": GRID, "device": device, "n": n});
-    let (_, c) = gridwalk_records::create_untyped(&actor, "report", &body, 0).unwrap();
-    WireChange {
-        doc,
-        scope: GridId::parse(GRID).unwrap(),
-        bytes: c.raw_bytes().to_vec(),
-    }
+    records::create(
+        device,
+        n,
+        "report",
+        GRID,
+        serde_json::json!({"device": device, "n": n}),
+    )
+    .1
 }
 
 const GRID: &str = "grid-load";
@@ -56,13 +54,12 @@ fn provision(dir: &std::path::Path, devices: u64) -> Vec<String> {
     accounts::community(&storage, "load", GRID);
     (0..devices)
         .map(|d| {
-            let device = DeviceId::from_random_bytes((d as u128 + 1).to_le_bytes());
             accounts::person(
                 &storage,
                 &format!("worker {d}"),
                 Role::GridWorker,
                 GRID,
-                device,
+                records::device_id(d),
             )
             .1
         })
@@ -76,7 +73,7 @@ async fn device(url: String, token: String, id: u64, rounds: u64, batch: u64) ->
     for round in 0..rounds {
         let req = SyncRequest {
             protocol: PROTOCOL_VERSION,
-            device: DeviceId::from_random_bytes((id as u128 + 1).to_le_bytes()),
+            device: records::device_id(id),
             cursor,
             changes: (0..batch).map(|i| change(id, round * batch + i)).collect(),
         };
@@ -116,32 +113,11 @@ async fn main() {
     let batch = env_or("GRIDWALK_LOAD_BATCH", 5);
     let dir = tempfile::tempdir().unwrap();
     let tokens = provision(dir.path(), devices);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_gridwalk-sync-server"))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-            dir.path().to_str().unwrap(),
-            // Each simulated device syncs back to back, far above a phone's pace.
-            "--rate-limit",
-            "100000",
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("server binary");
-    let client = reqwest::Client::new();
-    while client.get(format!("{url}/v1/health")).send().await.is_err() {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let (rss_idle, _) = memory_mib(&server.id().to_string());
-    let cpu_idle = cpu_seconds(&server.id().to_string());
+    // Each simulated device syncs back to back, far above a phone's pace.
+    let server = ServerProcess::start(dir.path(), &["--rate-limit", "100000"]).await;
+    let url = server.url.clone();
+    let (rss_idle, _) = memory_mib(&server.pid());
+    let cpu_idle = cpu_seconds(&server.pid());
 
     let started = Instant::now();
     let tasks: Vec<_> = (0..devices)
@@ -160,10 +136,9 @@ async fn main() {
         latencies.extend(t.await.unwrap());
     }
     let elapsed = started.elapsed();
-    let (rss, peak) = memory_mib(&server.id().to_string());
-    let cpu = cpu_seconds(&server.id().to_string()) - cpu_idle;
-    server.kill().unwrap();
-    server.wait().unwrap();
+    let (rss, peak) = memory_mib(&server.pid());
+    let cpu = cpu_seconds(&server.pid()) - cpu_idle;
+    drop(server);
 
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];

@@ -9,6 +9,11 @@ use std::time::Duration;
 
 /// Adds a community `community` with one grid `grid` under it.
 pub fn community(storage: &Storage, community: &str, grid: &str) {
+    node_tree(storage, community, &[grid.to_owned()]);
+}
+
+/// Adds a community `community` with `grids` under it.
+pub fn node_tree(storage: &Storage, community: &str, grids: &[String]) {
     let node = |id: &str, parent: Option<&str>, kind| GridNode {
         id: GridId::parse(id).unwrap(),
         parent: parent.map(|p| GridId::parse(p).unwrap()),
@@ -20,9 +25,11 @@ pub fn community(storage: &Storage, community: &str, grid: &str) {
     storage
         .add_node(&node(community, None, NodeKind::Community))
         .unwrap();
-    storage
-        .add_node(&node(grid, Some(community), NodeKind::Grid))
-        .unwrap();
+    for grid in grids {
+        storage
+            .add_node(&node(grid, Some(community), NodeKind::Grid))
+            .unwrap();
+    }
 }
 
 /// A person in `role` at `node` and an invitation for them; returns their

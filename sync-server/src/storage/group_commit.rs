@@ -126,9 +126,8 @@ impl<C: WriteConnection> GroupCommit<C> {
             return;
         };
         let committed = match w.conn.as_mut() {
-            Some(conn) => conn.batch("COMMIT").map_err(|e| {
+            Some(conn) => conn.batch("COMMIT").inspect_err(|_| {
                 let _ = conn.batch("ROLLBACK");
-                e
             }),
             None => Err(StorageError::Poisoned),
         };
