@@ -94,6 +94,9 @@ impl Store {
             return Ok(());
         };
         let offset = ClockOffset::measure(sent_ms, received_ms, server_ms);
+        if !offset.replaces(self.clock_offset()?.as_ref()) {
+            return Ok(());
+        }
         let json = serde_json::to_string(&offset).map_err(|e| CoreError::Invalid(e.to_string()))?;
         self.set_meta(CLOCK_OFFSET, &json)
     }

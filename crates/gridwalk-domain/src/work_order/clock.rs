@@ -12,6 +12,13 @@ use serde::{Deserialize, Serialize};
 
 /// How long an offset measured at a sync is trusted.
 pub const MAX_OFFSET_AGE_MS: i64 = 24 * 60 * 60 * 1000;
+/// A new measurement this close to the kept one is not written: stamps are
+/// read in minutes, and writing it every sync would cost a device one more
+/// fsync per pass.
+const OFFSET_STEADY_MS: i64 = 1_000;
+/// The kept offset is refreshed at least this often anyway, well inside
+/// `MAX_OFFSET_AGE_MS`.
+const OFFSET_REFRESH_MS: i64 = 60 * 60 * 1000;
 
 /// What a device last learned of the server's clock: at device time
 /// `measured_at_ms` the server's clock read `offset_ms` more.
@@ -30,6 +37,16 @@ impl ClockOffset {
             offset_ms: server_ms - midpoint,
             measured_at_ms: received_ms,
         }
+    }
+
+    /// Whether this measurement should replace the one kept: there is none,
+    /// the offset moved by a second or more, the kept one is an hour old, or
+    /// the device's clock went back since it was measured.
+    pub fn replaces(&self, kept: Option<&ClockOffset>) -> bool {
+        kept.is_none_or(|kept| {
+            (self.offset_ms - kept.offset_ms).abs() >= OFFSET_STEADY_MS
+                || !(0..OFFSET_REFRESH_MS).contains(&(self.measured_at_ms - kept.measured_at_ms))
+        })
     }
 }
 
@@ -75,5 +92,34 @@ mod tests {
             "a clock set back since the sync is not corrected by a stale offset"
         );
         assert_eq!(stamp(500, None), (500, Clock::Device));
+    }
+
+    #[test]
+    fn a_measurement_replaces_the_kept_one_only_when_it_tells_something_new() {
+        let kept = ClockOffset {
+            offset_ms: 6_000,
+            measured_at_ms: 10_000,
+        };
+        let at = |offset_ms, measured_at_ms| ClockOffset {
+            offset_ms,
+            measured_at_ms,
+        };
+        assert!(at(6_000, 10_000).replaces(None), "nothing kept yet");
+        assert!(
+            !at(6_400, 25_000).replaces(Some(&kept)),
+            "the same offset within a second, 15 s later: not worth a write"
+        );
+        assert!(
+            at(7_000, 25_000).replaces(Some(&kept)),
+            "the offset moved by a second"
+        );
+        assert!(
+            at(6_000, 10_000 + OFFSET_REFRESH_MS).replaces(Some(&kept)),
+            "an hour on, the kept one is refreshed"
+        );
+        assert!(
+            at(6_000, 9_000).replaces(Some(&kept)),
+            "the device's clock went back"
+        );
     }
 }
