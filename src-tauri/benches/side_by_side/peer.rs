@@ -69,21 +69,66 @@ fn phase(v: &Value) -> PeerPhase {
     }
 }
 
-/// The phases for `n` from lines the harness printed before.
-pub fn from_lines(text: &str, n: usize) -> HashMap<String, PeerPhase> {
-    text.lines()
+/// One run of the harness: its phases by name.
+pub type Run = HashMap<String, PeerPhase>;
+
+/// The runs for `n` in lines the harness printed before, one after another;
+/// a run ends where a phase it already has comes again.
+pub fn from_lines(text: &str, n: usize) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    let phases = text
+        .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["N"].as_u64() == Some(n as u64))
-        .filter_map(|v| {
-            let name = v["phase"].as_str().filter(|p| *p != "versions")?.to_owned();
-            Some((name, phase(&v)))
-        })
-        .collect()
+        .filter(|v| v["N"].as_u64() == Some(n as u64));
+    for v in phases {
+        let Some(name) = v["phase"].as_str().filter(|p| *p != "versions") else {
+            continue;
+        };
+        if runs.last().is_none_or(|r| r.contains_key(name)) {
+            runs.push(Run::new());
+        }
+        if let Some(run) = runs.last_mut() {
+            run.insert(name.to_owned(), phase(&v));
+        }
+    }
+    runs
+}
+
+/// Per phase, the figures of the run with the median wall time among the
+/// runs that finished it (the peer's phase 3 varies by 3× between runs on
+/// this machine), and a line saying what each run measured.
+pub fn median(runs: &[Run]) -> (Run, String) {
+    let mut out = Run::new();
+    let mut said = Vec::new();
+    for name in ["1_upload", "2_initial_sync", "3_update_1pct"] {
+        let mut seen: Vec<&PeerPhase> = runs.iter().filter_map(|r| r.get(name)).collect();
+        let walls: Vec<String> = seen
+            .iter()
+            .map(|p| p.wall_ms.map_or("–".into(), |w| format!("{w:.0}")))
+            .collect();
+        said.push(format!("{name} {} ms", walls.join(" / ")));
+        seen.sort_by(|a, b| {
+            (!a.finished, a.wall_ms.unwrap_or(f64::MAX))
+                .partial_cmp(&(!b.finished, b.wall_ms.unwrap_or(f64::MAX)))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let finished = seen.iter().filter(|p| p.finished).count();
+        let pick = if finished > 0 { finished / 2 } else { 0 };
+        if let Some(p) = seen.get(pick) {
+            out.insert(name.to_owned(), (*p).clone());
+        }
+    }
+    let line = format!(
+        "Official stack: {} run(s), the median run's figures per phase; wall per run: {}.\n\n",
+        runs.len(),
+        said.join("; ")
+    );
+    (out, line)
 }
 
 /// The peer's phases for `n` documents, keyed `1_upload`, `2_initial_sync`,
 /// `3_update_1pct`; an error says why it did not run.
-pub fn run(dir: &Path, n: usize, timeout_ms: u64) -> Result<HashMap<String, PeerPhase>, String> {
+pub fn run(dir: &Path, n: usize, timeout_ms: u64) -> Result<Run, String> {
     let script = dir.join("run.sh");
     if !script.exists() {
         return Err(format!(
