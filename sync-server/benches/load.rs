@@ -17,11 +17,8 @@ mod records;
 #[path = "support/server_process.rs"]
 mod server_process;
 
-use gridwalk_core::sync_wire;
 use gridwalk_domain::Role;
-use gridwalk_domain::sync::{
-    PROTOCOL_VERSION, SYNC_MEDIA_TYPE, SyncRequest, SyncResponse, WireChange,
-};
+use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, WireChange};
 use gridwalk_sync_server::storage::Storage;
 use proc_memory::{cpu_seconds, memory_mib};
 use server_process::ServerProcess;
@@ -78,23 +75,8 @@ async fn device(url: String, token: String, id: u64, rounds: u64, batch: u64) ->
             changes: (0..batch).map(|i| change(id, round * batch + i)).collect(),
         };
         let started = Instant::now();
-        let answer = client
-            .post(format!("{url}/v1/sync"))
-            .bearer_auth(&token)
-            // The app's binary body, both ways.
-            .header(reqwest::header::CONTENT_TYPE, SYNC_MEDIA_TYPE)
-            .body(sync_wire::encode(&req))
-            .send()
-            .await
-            .expect("server reachable");
-        let status = answer.status();
-        let body = answer.bytes().await.expect("sync answer");
-        let resp: SyncResponse = sync_wire::decode(&body).unwrap_or_else(|_| {
-            panic!(
-                "device {id} round {round}: {status} {}",
-                String::from_utf8_lossy(&body)
-            )
-        });
+        let who = format!("device {id} round {round}");
+        let resp = server_process::sync(&client, &url, &token, &req, &who).await;
         latencies.push(started.elapsed());
         assert_eq!(
             u64::from(resp.acked),

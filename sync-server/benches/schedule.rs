@@ -27,10 +27,7 @@ mod server_process;
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT, ReadDoc};
-use gridwalk_core::sync_wire;
-use gridwalk_domain::sync::{
-    PROTOCOL_VERSION, SYNC_MEDIA_TYPE, SyncRequest, SyncResponse, WireChange,
-};
+use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, WireChange};
 use gridwalk_domain::{DocId, GridId, Role};
 use gridwalk_sync_server::storage::Storage;
 use proc_memory::{cpu_seconds, memory_mib};
@@ -138,24 +135,8 @@ impl Device {
                 cursor: self.cursor,
                 changes: std::mem::take(&mut changes),
             };
-            let answer = self
-                .client
-                .post(format!("{url}/v1/sync"))
-                .bearer_auth(&self.token)
-                .header(reqwest::header::CONTENT_TYPE, SYNC_MEDIA_TYPE)
-                .body(sync_wire::encode(&req))
-                .send()
-                .await
-                .expect("server reachable");
-            let status = answer.status();
-            let body = answer.bytes().await.expect("sync answer");
-            let resp: SyncResponse = sync_wire::decode(&body).unwrap_or_else(|_| {
-                panic!(
-                    "device {}: {status} {}",
-                    self.index,
-                    String::from_utf8_lossy(&body)
-                )
-            });
+            let who = format!("device {}", self.index);
+            let resp = server_process::sync(&self.client, url, &self.token, &req, &who).await;
             assert_eq!(resp.acked as usize, pushed, "every change acknowledged");
             self.cursor = resp.cursor;
             requests += 1;

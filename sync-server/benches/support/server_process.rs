@@ -56,3 +56,29 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// One `/v1/sync` call in the app's binary body, both ways; panics with
+/// the server's answer (and `who`) when it is not a sync answer.
+pub async fn sync(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    req: &gridwalk_domain::sync::SyncRequest,
+    who: &str,
+) -> gridwalk_domain::sync::SyncResponse {
+    let answer = client
+        .post(format!("{url}/v1/sync"))
+        .bearer_auth(token)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            gridwalk_domain::sync::SYNC_MEDIA_TYPE,
+        )
+        .body(gridwalk_core::sync_wire::encode(req))
+        .send()
+        .await
+        .expect("server reachable");
+    let status = answer.status();
+    let body = answer.bytes().await.expect("sync answer");
+    gridwalk_core::sync_wire::decode(&body)
+        .unwrap_or_else(|_| panic!("{who}: {status} {}", String::from_utf8_lossy(&body)))
+}
