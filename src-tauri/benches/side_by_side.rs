@@ -8,7 +8,9 @@
 //! document: address, three members, a care tag, a phone — and logs their
 //! three visits, each visit its own record as the app keeps them; then
 //! uploads. A community office (B) syncs from empty. A edits `notes` of
-//! N/100 households ("复访"); done when B has every edit.
+//! N/100 households ("复访"); done when B has every edit. B waits for them
+//! as the office's idle app does, on a pull the server holds until the
+//! feed moves; the peer's office client waits on its WebSocket.
 //!
 //! Peer side: `../shared/peers/automerge-repo/run.sh N` (its README says
 //! what it measures). Wire bytes there are TCP bytes too.
@@ -37,7 +39,7 @@ mod table;
 #[path = "side_by_side/wire_meter.rs"]
 mod wire_meter;
 
-use gridwalk_app_lib::sync_loop::pass;
+use gridwalk_app_lib::sync_loop::{IDLE_INTERVAL, held_pull, pass, pass_from};
 use gridwalk_app_lib::transport::HttpTransport;
 use gridwalk_core::Store;
 use gridwalk_core::account::DeviceToken;
@@ -129,6 +131,30 @@ impl Server {
         Self { child, addr }
     }
 
+    /// Returns once the server holds at least `n` pulls (its `/metrics`).
+    async fn wait_for_held_pulls(&self, n: u64) {
+        let client = reqwest::Client::new();
+        loop {
+            let text = client
+                .get(format!("http://{}/metrics", self.addr))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let held = text
+                .lines()
+                .find_map(|l| l.strip_prefix("gridwalk_sync_held_pulls "))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .expect("/metrics counts held pulls");
+            if held >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
     fn cpu_s(&self) -> f64 {
         proc_memory::cpu_seconds(&self.child.id().to_string())
     }
@@ -177,6 +203,20 @@ impl Device {
             pass(&self.store, &self.transport).await.unwrap();
             if self.store.lock().unwrap().pending_counts().unwrap().0 == 0 {
                 return;
+            }
+        }
+    }
+
+    /// Waits for news as the office's idle app does — a held pull, then a
+    /// pass that starts from its answer — until the news has come.
+    async fn wait_for_news(&self) -> Instant {
+        loop {
+            let held = held_pull(&self.store, &self.transport, IDLE_INTERVAL).await;
+            if let Some(answer) = held.unwrap() {
+                pass_from(&self.store, &self.transport, Some(answer))
+                    .await
+                    .unwrap();
+                return Instant::now();
             }
         }
     }
@@ -326,13 +366,18 @@ async fn gridwalk(n: usize) -> Gridwalk {
     for round in 0..rounds.max(1) {
         let value = format!("复访{round}");
         let (cpu0, a0, b0) = (server.cpu_s(), a.bytes(), b.bytes());
-        let t0 = Instant::now();
-        edited = edit_notes(&mut a.store.lock().unwrap(), &households, &value);
-        let stored_locally = t0.elapsed();
-        a.sync().await;
-        let acked = t0.elapsed();
-        b.sync().await;
-        let wall = t0.elapsed();
+        let a_side = async {
+            // B's pull is held before A edits, as an idle office's is.
+            server.wait_for_held_pulls(1).await;
+            let t0 = Instant::now();
+            let edits = edit_notes(&mut a.store.lock().unwrap(), &households, &value);
+            let stored_locally = t0.elapsed();
+            a.sync().await;
+            (t0, stored_locally, t0.elapsed(), edits)
+        };
+        let (b_done, (t0, stored_locally, acked, edits)) = tokio::join!(b.wait_for_news(), a_side);
+        let wall = b_done - t0;
+        edited = edits;
         for id in &edited {
             let page = b
                 .store

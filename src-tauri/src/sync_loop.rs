@@ -3,6 +3,10 @@
 //! a success, with exponential backoff after a failure — and a person can
 //! start a pass by hand. Passes never overlap.
 //!
+//! Between passes an office's device holds a pull open (`held_pull`): the
+//! server answers it as soon as a change the office may read is stored, and
+//! the next pass starts from that answer instead of asking again.
+//!
 //! Nothing goes to the server before the device is bound to an account.
 //! When the server refuses the token (401: revoked, or unknown), the loop
 //! stops calling it until a new invitation is redeemed: retrying cannot
@@ -89,6 +93,13 @@ pub struct SyncService {
     notifier: Notifier,
 }
 
+/// A held pull's answer that brought something, with the request it
+/// answered: the next pass applies it first.
+pub type HeldAnswer = (
+    gridwalk_domain::sync::SyncRequest,
+    gridwalk_domain::sync::SyncResponse,
+);
+
 /// What one pass moved, for logs and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PassReport {
@@ -171,7 +182,19 @@ impl SyncService {
     /// One full pass; records the outcome in the status either way. An
     /// unbound or refused device makes no network call at all.
     pub async fn run_pass(&self, store: &Mutex<Store>) -> Result<PassReport, SyncError> {
+        self.run_pass_from(store, None).await
+    }
+
+    /// A pass that starts by applying `first`, unless another pass moved
+    /// the cursor since it was asked for (then it asks afresh).
+    async fn run_pass_from(
+        &self,
+        store: &Mutex<Store>,
+        first: Option<HeldAnswer>,
+    ) -> Result<PassReport, SyncError> {
         let _only_one = self.pass.lock().await;
+        let cursor = lock(store)?.cursor()?;
+        let first = first.filter(|(req, _)| req.cursor == cursor);
         let result = match self.authorized(store) {
             // Not a failure: records simply wait, shown as 待同步.
             Err(SyncError::NotBound) => {
@@ -182,7 +205,7 @@ impl SyncService {
             Ok(t) => {
                 self.edit(|s| s.running = true);
                 self.announce(store);
-                let result = pass(store, &t).await;
+                let result = pass_from(store, &t, first).await;
                 remember_refusal(store, &t, &result)?;
                 result
             }
@@ -281,11 +304,33 @@ impl SyncService {
         Ok(resp.me)
     }
 
+    /// Waits out `idle` after a good pass; an office's device holds a pull
+    /// meanwhile and returns early with its answer when it brought news.
+    async fn idle(&self, store: &Mutex<Store>, idle: Duration) -> Option<HeldAnswer> {
+        let until = tokio::time::Instant::now() + idle;
+        let holds = lock(store)
+            .ok()
+            .and_then(|s| s.me().ok().flatten())
+            .is_some_and(|me| me.role.holds_pulls());
+        if holds && let Ok(t) = self.authorized(store) {
+            match held_pull(store, &t, idle).await {
+                Ok(Some(answer)) => return Some(answer),
+                Ok(None) => {}
+                // The pass that follows meets the same trouble and reports it.
+                Err(e) => tracing::debug!("held pull ended: {e}"),
+            }
+        }
+        // An older server answers a hold at once: never call it in a loop.
+        tokio::time::sleep_until(until).await;
+        None
+    }
+
     /// The background loop; runs until the app exits.
     pub async fn run_forever(self: Arc<Self>, store: Arc<Mutex<Store>>) {
         let mut failures = 0;
+        let mut first = None;
         loop {
-            let delay = match self.run_pass(&store).await {
+            let delay = match self.run_pass_from(&store, first.take()).await {
                 Ok(_) => {
                     failures = 0;
                     Some(IDLE_INTERVAL)
@@ -301,6 +346,10 @@ impl SyncService {
             };
             self.edit(|s| s.next_attempt_in_s = delay.map(|d| d.as_secs()));
             match delay {
+                Some(delay) if failures == 0 => tokio::select! {
+                    answer = self.idle(&store, delay) => first = answer,
+                    _ = self.wake.notified() => {}
+                },
                 Some(delay) => tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     _ = self.wake.notified() => {}
@@ -332,9 +381,33 @@ fn lock(store: &Mutex<Store>) -> Result<std::sync::MutexGuard<'_, Store>, SyncEr
     store.lock().map_err(|_| SyncError::Poisoned)
 }
 
+/// A pull that pushes nothing, held by the server for up to `wait` until a
+/// change this device may read is stored; `Some` when the answer brought
+/// something for `pass_from` to apply.
+pub async fn held_pull(
+    store: &Mutex<Store>,
+    t: &HttpTransport,
+    wait: Duration,
+) -> Result<Option<HeldAnswer>, SyncError> {
+    let mut req = lock(store)?.sync_request()?;
+    // Pushes go in passes, which a new change starts at once.
+    req.changes.clear();
+    let resp = t.sync_held(&req, wait).await?;
+    Ok((!resp.changes.is_empty() || resp.more).then_some((req, resp)))
+}
+
 /// Photos first, so no device learns of a report whose photo the server
 /// lacks; then changes, page by page; then the photos this device lacks.
 pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport, SyncError> {
+    pass_from(store, t, None).await
+}
+
+/// A pass whose first answer is `first` (a held pull's), if given.
+pub async fn pass_from(
+    store: &Mutex<Store>,
+    t: &HttpTransport,
+    mut first: Option<HeldAnswer>,
+) -> Result<PassReport, SyncError> {
     let mut report = PassReport::default();
     let uploads = lock(store)?.blobs_to_upload()?;
     for hash in uploads {
@@ -348,11 +421,18 @@ pub async fn pass(store: &Mutex<Store>, t: &HttpTransport) -> Result<PassReport,
     // The directory version of the last answer, when it says `Me` is stale.
     let mut stale_me = None;
     for _ in 0..MAX_ROUNDS {
-        let req = lock(store)?.sync_request()?;
-        let sent_ms = now_ms();
-        let resp = t.sync(&req).await?;
+        let (req, resp) = match first.take() {
+            // Its round trip includes the hold: it says nothing of the clock.
+            Some(answer) => answer,
+            None => {
+                let req = lock(store)?.sync_request()?;
+                let sent_ms = now_ms();
+                let resp = t.sync(&req).await?;
+                lock(store)?.note_server_clock(sent_ms, now_ms(), resp.server_time_ms)?;
+                (req, resp)
+            }
+        };
         let mut s = lock(store)?;
-        s.note_server_clock(sent_ms, now_ms(), resp.server_time_ms)?;
         let outcome = s.apply_sync_response(&req, &resp)?;
         drop(s);
         if outcome.directory_changed {

@@ -147,7 +147,27 @@ impl HttpTransport {
 
     /// One push and pull in the binary body (`sync_wire`), both ways.
     pub async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
-        let url = format!("{}/v1/sync", self.base);
+        self.sync_at(format!("{}/v1/sync", self.base), req).await
+    }
+
+    /// A pull the server may hold for up to `wait` (whole seconds, below
+    /// `READ_TIMEOUT`) until a change this device may read is stored.
+    pub async fn sync_held(
+        &self,
+        req: &SyncRequest,
+        wait: Duration,
+    ) -> Result<SyncResponse, TransportError> {
+        // The server says nothing while it holds: stay inside the read timeout.
+        let secs = wait.min(READ_TIMEOUT - Duration::from_secs(5)).as_secs();
+        self.sync_at(format!("{}/v1/sync?wait={secs}", self.base), req)
+            .await
+    }
+
+    async fn sync_at(
+        &self,
+        url: String,
+        req: &SyncRequest,
+    ) -> Result<SyncResponse, TransportError> {
         let call = self
             .device_call(self.client.post(&url))
             .header(reqwest::header::CONTENT_TYPE, SYNC_MEDIA_TYPE)

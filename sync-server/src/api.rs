@@ -50,6 +50,9 @@ pub struct AppState {
     /// One export at a time: each rebuilds every report it covers.
     pub export_gate: Arc<tokio::sync::Semaphore>,
     pub metrics: crate::metrics::Metrics,
+    /// Set when the server begins to stop: held pulls answer at once, so
+    /// stopping does not wait out their holds.
+    pub closing: tokio::sync::watch::Sender<bool>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -202,6 +205,7 @@ impl AppState {
             invitation_ttl: config.invitation_ttl,
             export_gate: Arc::new(tokio::sync::Semaphore::new(1)),
             metrics: crate::metrics::Metrics::default(),
+            closing: tokio::sync::watch::Sender::new(false),
         }
     }
 

@@ -105,9 +105,11 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
     })?;
     let app = api::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (tx, rx) = oneshot::channel::<()>();
+    let closing = state.clone();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = rx.await;
+            closing.closing.send_replace(true);
         });
         if let Err(e) = serve.await {
             tracing::error!("server stopped with an error: {e}");

@@ -49,9 +49,25 @@ pub struct Metrics {
     changes_stored: AtomicU64,
     blob_bytes_in: AtomicU64,
     blob_bytes_out: AtomicU64,
+    held_pulls: AtomicU64,
+}
+
+/// Counts one held pull for as long as it lives.
+#[derive(Debug)]
+pub struct HeldPull<'a>(&'a AtomicU64);
+
+impl Drop for HeldPull<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Metrics {
+    pub fn hold(&self) -> HeldPull<'_> {
+        self.held_pulls.fetch_add(1, Ordering::Relaxed);
+        HeldPull(&self.held_pulls)
+    }
+
     pub fn changes_stored(&self, n: usize) {
         self.changes_stored.fetch_add(n as u64, Ordering::Relaxed);
     }
@@ -158,6 +174,17 @@ impl Metrics {
             let _ = writeln!(out, "{name} {n}");
         }
         head(
+            "gridwalk_sync_held_pulls",
+            "gauge",
+            "Pulls waiting for the feed to move.",
+            &mut out,
+        );
+        let _ = writeln!(
+            out,
+            "gridwalk_sync_held_pulls {}",
+            self.held_pulls.load(Ordering::Relaxed)
+        );
+        head(
             "gridwalk_blob_bytes_total",
             "counter",
             "Photo bytes received and served.",
@@ -177,10 +204,15 @@ impl Metrics {
 /// Counts every request by its route pattern (not its path: a hash or an id
 /// in the path would make a series per photo).
 pub async fn track(State(state): State<Shared>, req: Request, next: Next) -> Response {
-    let route = req
+    let mut route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    // A held pull lasts as long as the feed stays still: its own series,
+    // so it does not hide how fast the others are answered.
+    if req.uri().query().is_some_and(|q| q.contains("wait=")) {
+        route += "?wait";
+    }
     let method = req.method().clone();
     let started = Instant::now();
     let resp = next.run(req).await;

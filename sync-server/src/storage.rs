@@ -13,8 +13,10 @@ mod audit;
 mod check_index;
 mod directory;
 mod feed;
+mod feed_signal;
 mod group_commit;
 mod migrations;
+mod pg_listen;
 mod postgres;
 mod schema;
 mod sqlite;
@@ -23,6 +25,7 @@ pub use audit::AuditNote;
 pub use check_index::{DocIndex, IndexUpdate, Wanted};
 pub use directory::{DeviceIdentity, DeviceRow, InvitationOutcome};
 pub use feed::{AppendOutcome, CheckedChange, DocFacts, DocHistory, Page, ReadFilter};
+pub use feed_signal::{FeedMoved, FeedSignal};
 
 use std::fmt;
 use std::path::Path;
@@ -161,6 +164,14 @@ pub trait Backend: Send + Sync + fmt::Debug {
     fn name(&self) -> &'static str;
     /// Commits made and writes they held, for `/metrics`.
     fn commit_counts(&self) -> CommitCounts;
+    /// The statement that tells other instances, inside a push's
+    /// transaction, where the feed moved (`$1`: the notice's payload);
+    /// `None` when this instance is the only one and tells its own.
+    fn feed_notice_sql(&self) -> Option<&'static str> {
+        None
+    }
+    /// Passes on what other instances notify, from now on.
+    fn relay_feed_notices(&self, _to: FeedSignal) {}
 }
 
 /// Commits made and writes they held: more writes than commits means
@@ -185,6 +196,8 @@ pub struct Storage {
     epoch: Arc<std::sync::atomic::AtomicU64>,
     /// The grid tree as of a directory version (see `directory.rs`).
     tree_cache: Arc<std::sync::Mutex<Option<TreeAt>>>,
+    /// Where the feed moved, for held pulls.
+    signal: FeedSignal,
 }
 
 /// The grid tree and the directory version it was read at.
@@ -207,7 +220,9 @@ impl Storage {
             backend,
             epoch: Default::default(),
             tree_cache: Default::default(),
+            signal: FeedSignal::default(),
         };
+        storage.backend.relay_feed_notices(storage.signal.clone());
         let first = random_epoch()?;
         let epoch = storage.write(|tx| {
             tx.execute(
@@ -257,6 +272,12 @@ impl Storage {
 
     pub fn commit_counts(&self) -> CommitCounts {
         self.backend.commit_counts()
+    }
+
+    /// Notices of where the feed moves from now on: subscribe before the
+    /// read that found nothing, so a commit in between still wakes.
+    pub fn feed_moves(&self) -> tokio::sync::broadcast::Receiver<FeedMoved> {
+        self.signal.subscribe()
     }
 
     fn run<T: Send>(

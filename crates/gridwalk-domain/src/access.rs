@@ -73,6 +73,14 @@ impl Role {
         matches!(self, Role::Office | Role::Admin)
     }
 
+    /// Whose idle device asks the server to hold its pull until there is
+    /// news (`/v1/sync?wait=`): the office's boards then show a step as it
+    /// is taken. A worker's or rider's phone on mobile data polls instead,
+    /// so held connections grow with communities, not with devices.
+    pub fn holds_pulls(self) -> bool {
+        self.manages()
+    }
+
     fn works_grids(self) -> bool {
         matches!(self, Role::GridWorker | Role::Office | Role::Admin)
     }

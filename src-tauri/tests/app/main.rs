@@ -8,6 +8,7 @@ mod archive_window;
 mod driver;
 mod duplicates_window;
 mod export;
+mod live_office;
 mod notices;
 mod orders_window;
 mod people;

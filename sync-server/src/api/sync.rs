@@ -1,9 +1,15 @@
 //! `/v1/sync`: the device's push is decoded, authorised change by change,
 //! stored all-or-nothing, and answered with what the device may read after
 //! its cursor. `/v1/me`: the device's user and part of the grid tree.
+//!
+//! `/v1/sync?wait=S`: a pull that pushes nothing and finds nothing new is
+//! held up to S seconds (at most `MAX_HOLD`) and answered as soon as a
+//! change it may read is stored, so an office's board shows a worker's
+//! step as it is taken instead of at its next poll. An older server
+//! ignores the parameter and answers at once.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use gridwalk_core::sync_wire;
@@ -12,10 +18,13 @@ use gridwalk_domain::directory::Me;
 use gridwalk_domain::sync::{PULL_PAGE_CHANGES, SYNC_MEDIA_TYPE, SyncResponse};
 use gridwalk_domain::{DocId, Role};
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 use super::{ApiError, AppState, Shared, blocking, now_ms};
 use crate::auth::{self, DeviceAuth};
-use crate::storage::{CheckedChange, ReadFilter};
+use crate::storage::{CheckedChange, FeedMoved, ReadFilter};
 use crate::validate::check_request;
 use crate::write_check::{Rejection, authorize};
 
@@ -28,20 +37,44 @@ pub async fn device_auth(state: &Shared, headers: &HeaderMap) -> Result<DeviceAu
     blocking(move || auth::device(&state.storage, token.as_deref())).await
 }
 
+/// The longest hold, well inside the request timeout and the app's read
+/// timeout, and short enough for mobile networks' idle connections.
+pub const MAX_HOLD: Duration = Duration::from_secs(20);
+
+#[derive(Debug, serde::Deserialize)]
+pub struct SyncQuery {
+    /// Seconds the device will wait for news.
+    wait: Option<u64>,
+}
+
 /// Answers in the encoding it was asked in: the app's binary body, or JSON.
 pub async fn sync(
     State(state): State<Shared>,
+    Query(query): Query<SyncQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let who = device_auth(&state, &headers).await?;
+    let who = Arc::new(device_auth(&state, &headers).await?);
     let binary = sync_wire::protocol_of(&body).is_some();
+    let hold = query
+        .wait
+        .map(|s| Duration::from_secs(s).min(MAX_HOLD))
+        .filter(|d| !d.is_zero());
+    // Before the first read, so a commit right after it still wakes the hold.
+    let moves = hold.map(|_| state.storage.feed_moves());
+    let (s, w) = (state.clone(), who.clone());
     // Inflating and decoding are CPU work: off the async workers.
-    let resp = blocking(move || {
+    let (resp, pushed) = blocking(move || {
         let (req, checked) = check_request(&body)?;
-        respond(&state, &who, req.cursor, &checked)
+        Ok((respond(&s, &w, req.cursor, &checked)?, !checked.is_empty()))
     })
     .await?;
+    let resp = match (hold, moves) {
+        (Some(hold), Some(moves)) if !pushed && is_quiet(&resp) => {
+            hold_until_news(&state, &who, resp, hold, moves).await?
+        }
+        _ => resp,
+    };
     Ok(if binary {
         (
             [(header::CONTENT_TYPE, SYNC_MEDIA_TYPE)],
@@ -51,6 +84,44 @@ pub async fn sync(
     } else {
         axum::Json(resp).into_response()
     })
+}
+
+/// Nothing for the device: holding the answer loses nothing.
+fn is_quiet(resp: &SyncResponse) -> bool {
+    resp.changes.is_empty() && !resp.more
+}
+
+/// Waits for a commit in one of the device's grids, the hold's end or the
+/// server stopping, and reads again after each commit that concerns it.
+async fn hold_until_news(
+    state: &Shared,
+    who: &Arc<DeviceAuth>,
+    mut resp: SyncResponse,
+    hold: Duration,
+    mut moves: Receiver<FeedMoved>,
+) -> Result<SyncResponse, ApiError> {
+    let _counted = state.metrics.hold();
+    let deadline = tokio::time::Instant::now() + hold;
+    let mut closing = state.closing.subscribe();
+    let grids = (who.role != Role::Admin).then_some(&who.grids);
+    loop {
+        tokio::select! {
+            news = moves.recv() => match news {
+                Ok(moved) if !moved.concerns(grids) => continue,
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            },
+            () = tokio::time::sleep_until(deadline) => break,
+            _ = closing.wait_for(|c| *c) => break,
+        }
+        let (s, w, cursor) = (state.clone(), who.clone(), resp.cursor);
+        resp = blocking(move || respond(&s, &w, cursor, &[])).await?;
+        if !is_quiet(&resp) {
+            return Ok(resp);
+        }
+    }
+    resp.server_time_ms = Some(now_ms());
+    Ok(resp)
 }
 
 pub async fn me(

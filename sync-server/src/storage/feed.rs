@@ -7,7 +7,7 @@ use gridwalk_domain::{DocId, DocKind, GridId};
 use std::collections::HashMap;
 
 use super::check_index::{IndexUpdate, write_index};
-use super::{AuditNote, Storage, StorageError, Value, placeholders};
+use super::{AuditNote, FeedMoved, Storage, StorageError, Value, placeholders};
 
 /// Documents looked up in one statement: far below both databases' limits
 /// on bound parameters, and as many as one push may touch.
@@ -132,7 +132,9 @@ impl Storage {
         index: &HashMap<DocId, IndexUpdate>,
         now_ms: i64,
     ) -> Result<AppendOutcome, StorageError> {
-        self.write(|tx| {
+        let moved = FeedMoved::in_grids(changes.iter().map(|c| &c.wire.scope));
+        let notice = self.backend.feed_notice_sql();
+        let outcome = self.write(|tx| {
             let mut inserted = 0;
             let mut known: HashMap<DocId, DocFacts> = HashMap::new();
             for (index, c) in changes.iter().enumerate() {
@@ -202,11 +204,19 @@ impl Storage {
             for (doc, update) in index {
                 write_index(tx, &doc.to_string(), update)?;
             }
+            if let (true, Some(sql)) = (inserted > 0, notice) {
+                tx.execute(sql, &[moved.payload().into()])?;
+            }
             Ok(AppendOutcome {
                 acked: changes.len(),
                 inserted,
             })
-        })
+        })?;
+        // Durable now: a held pull may read it.
+        if outcome.inserted > 0 && notice.is_none() {
+            self.signal.send(moved);
+        }
+        Ok(outcome)
     }
 
     /// The next page of what `filter` lets through after `cursor`. When the

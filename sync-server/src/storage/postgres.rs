@@ -24,10 +24,12 @@ use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 use super::group_commit::{GroupCommit, WriteConnection};
 use super::schema::Dialect;
-use super::{Backend, CommitCounts, Row, StorageError, Tx, TxFn, Value, migrations};
+use super::{Backend, CommitCounts, FeedSignal, Row, StorageError, Tx, TxFn, Value, migrations};
 
 /// Any number: only this server's writers take it.
 const WRITE_LOCK: i64 = 0x6772_6964; // "grid"
+/// Delivered to every listening instance when the push commits.
+const FEED_NOTICE: &str = "SELECT pg_notify('gridwalk_feed', $1)";
 const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 /// Connections at most; a request beyond waits for one to come back.
 const MAX_CONNECTIONS: usize = 16;
@@ -42,6 +44,8 @@ pub struct PostgresBackend {
     /// worker, where a runtime must not be shut down by blocking.
     runtime: Option<tokio::runtime::Runtime>,
     writes: GroupCommit<WriteConn>,
+    /// For the connection that listens for other instances' pushes.
+    config: tokio_postgres::Config,
 }
 
 /// The connection an instance's writes go through, taken from the pool.
@@ -95,7 +99,7 @@ impl PostgresBackend {
             .create_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|e| StorageError::Unavailable(e.to_string()))?;
-        migrate(&runtime, config)?;
+        migrate(&runtime, config.clone())?;
         let (for_writes, handle) = (pool.clone(), runtime.handle().clone());
         Ok(Self {
             writes: GroupCommit::new(
@@ -105,6 +109,7 @@ impl PostgresBackend {
             ),
             pool,
             runtime: Some(runtime),
+            config,
         })
     }
 }
@@ -168,6 +173,16 @@ impl Backend for PostgresBackend {
 
     fn commit_counts(&self) -> CommitCounts {
         self.writes.counts()
+    }
+
+    fn feed_notice_sql(&self) -> Option<&'static str> {
+        Some(FEED_NOTICE)
+    }
+
+    fn relay_feed_notices(&self, to: FeedSignal) {
+        if let Some(runtime) = &self.runtime {
+            runtime.spawn(super::pg_listen::relay(self.config.clone(), to));
+        }
     }
 
     fn integrity_check(&self) -> Result<String, StorageError> {

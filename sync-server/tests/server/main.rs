@@ -14,6 +14,7 @@ mod convergence;
 mod crash;
 mod export;
 mod fuzz_regressions;
+mod held_pull;
 mod http;
 mod metrics;
 mod migrations;
