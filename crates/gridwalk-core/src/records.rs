@@ -268,16 +268,18 @@ impl Writer<'_> {
     ) -> Result<()> {
         self.flush_search()?;
         let id_s = id.to_string();
-        self.tx.execute(
-            "INSERT INTO documents(doc_id, kind, scope, bytes, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(doc_id) DO UPDATE SET bytes = excluded.bytes, updated_at_ms = excluded.updated_at_ms",
-            params![id_s, kind.as_str(), scope.as_str(), doc.save(), self.now_ms],
-        )?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO documents(doc_id, kind, scope, bytes, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(doc_id) DO UPDATE SET bytes = excluded.bytes, updated_at_ms = excluded.updated_at_ms",
+            )?
+            .execute(params![id_s, kind.as_str(), scope.as_str(), doc.save(), self.now_ms])?;
         for c in changes {
-            self.tx.execute(
-                "INSERT OR IGNORE INTO outbox(change_hash, doc_id, scope, bytes) VALUES (?1, ?2, ?3, ?4)",
-                params![c.hash().to_string(), id_s, scope.as_str(), c.raw_bytes()],
-            )?;
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO outbox(change_hash, doc_id, scope, bytes) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![c.hash().to_string(), id_s, scope.as_str(), c.raw_bytes()])?;
         }
         project(&self.tx, id, scope, doc)
     }

@@ -12,7 +12,7 @@
 use gridwalk_domain::DocId;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::feed::{DocFacts, facts_rows};
+use super::feed::{DocFacts, facts_rows, stored_doc_id};
 use super::{Storage, StorageError, Tx, Value, placeholders};
 
 /// Values bound in one statement per list.
@@ -61,64 +61,109 @@ fn chunks(set: &BTreeSet<String>) -> Vec<Vec<Value>> {
 }
 
 impl Storage {
-    /// The index of every document in `wanted`, in one snapshot.
+    /// The index of every document in `wanted`, in one snapshot: a few
+    /// queries for the whole push (per 400 documents), not per document.
     pub fn doc_index(
         &self,
         wanted: &HashMap<DocId, Wanted>,
     ) -> Result<HashMap<DocId, DocIndex>, StorageError> {
         let docs: Vec<DocId> = wanted.keys().copied().collect();
         self.read(|tx| {
-            let mut out: HashMap<DocId, DocIndex> = HashMap::new();
+            let mut out: HashMap<DocId, DocIndex> =
+                docs.iter().map(|d| (*d, DocIndex::default())).collect();
             for (doc, facts) in facts_rows(tx, &docs)? {
                 out.entry(doc).or_default().facts = Some(facts);
             }
-            for (doc, want) in wanted {
-                let entry = out.entry(*doc).or_default();
-                if entry.facts.is_none() {
-                    continue; // New to the server: nothing stored to ask about.
-                }
-                let id: Value = doc.to_string().into();
-                entry.indexed = !tx
-                    .query(
-                        "SELECT 1 FROM indexed_docs WHERE doc_id = $1",
-                        std::slice::from_ref(&id),
-                    )?
-                    .is_empty();
-                if !entry.indexed {
-                    continue;
-                }
-                for row in tx.query(
-                    "SELECT user_id FROM doc_assignees WHERE doc_id = $1 ORDER BY user_id",
-                    std::slice::from_ref(&id),
-                )? {
-                    entry.assignees.push(row.text(0)?);
-                }
-                for hashes in chunks(&want.hashes) {
-                    let sql = format!(
-                        "SELECT hash FROM changes WHERE doc_id = $1 AND hash IN ({})",
-                        placeholders(2, hashes.len())
-                    );
-                    let params: Vec<Value> = std::iter::once(id.clone()).chain(hashes).collect();
-                    for row in tx.query(&sql, &params)? {
-                        entry.known.insert(row.text(0)?);
-                    }
-                }
-                for objects in chunks(&want.objects) {
-                    let sql = format!(
-                        "SELECT obj, path FROM doc_objects WHERE doc_id = $1 AND obj IN ({})",
-                        placeholders(2, objects.len())
-                    );
-                    let params: Vec<Value> = std::iter::once(id.clone()).chain(objects).collect();
-                    for row in tx.query(&sql, &params)? {
-                        let path: Vec<String> = serde_json::from_str(&row.text(1)?)
-                            .map_err(|e| StorageError::Corrupt(format!("object path: {e}")))?;
-                        entry.objects.insert(row.text(0)?, path);
-                    }
-                }
+            // Documents new to the server have nothing stored to ask about.
+            let stored: Vec<DocId> = out
+                .iter()
+                .filter(|(_, i)| i.facts.is_some())
+                .map(|(d, _)| *d)
+                .collect();
+            for chunk in stored.chunks(PER_QUERY) {
+                read_chunk(tx, chunk, wanted, &mut out)?;
+            }
+            // One stored before the index is checked by replay instead.
+            for index in out.values_mut().filter(|i| !i.indexed) {
+                *index = DocIndex {
+                    facts: index.facts.take(),
+                    ..Default::default()
+                };
             }
             Ok(out)
         })
     }
+}
+
+/// The entry a row of the stored document named `text` belongs to.
+fn entry<'a>(
+    out: &'a mut HashMap<DocId, DocIndex>,
+    text: &str,
+) -> Result<(DocId, &'a mut DocIndex), StorageError> {
+    let doc = stored_doc_id(text)?;
+    let index = out
+        .get_mut(&doc)
+        .ok_or_else(|| StorageError::Corrupt(format!("index row for unasked {doc}")))?;
+    Ok((doc, index))
+}
+
+/// The index rows of the stored documents `docs`, into `out`.
+fn read_chunk(
+    tx: &mut dyn Tx,
+    docs: &[DocId],
+    wanted: &HashMap<DocId, Wanted>,
+    out: &mut HashMap<DocId, DocIndex>,
+) -> Result<(), StorageError> {
+    let ids: Vec<Value> = docs.iter().map(|d| d.to_string().into()).collect();
+    let list = placeholders(1, ids.len());
+    let sql = format!("SELECT doc_id FROM indexed_docs WHERE doc_id IN ({list})");
+    for row in tx.query(&sql, &ids)? {
+        entry(out, &row.text(0)?)?.1.indexed = true;
+    }
+    let sql = format!(
+        "SELECT doc_id, user_id FROM doc_assignees WHERE doc_id IN ({list}) ORDER BY doc_id, user_id"
+    );
+    for row in tx.query(&sql, &ids)? {
+        entry(out, &row.text(0)?)?.1.assignees.push(row.text(1)?);
+    }
+    let asked = |of: fn(&Wanted) -> &BTreeSet<String>| -> BTreeSet<String> {
+        docs.iter()
+            .filter_map(|d| wanted.get(d))
+            .flat_map(|w| of(w).iter().cloned())
+            .collect()
+    };
+    // Both lists bound the query; a row counts only for the document that asked.
+    for hashes in chunks(&asked(|w| &w.hashes)) {
+        let sql = format!(
+            "SELECT doc_id, hash FROM changes WHERE doc_id IN ({list}) AND hash IN ({})",
+            placeholders(ids.len() + 1, hashes.len())
+        );
+        let params: Vec<Value> = ids.iter().cloned().chain(hashes).collect();
+        for row in tx.query(&sql, &params)? {
+            let (doc, index) = entry(out, &row.text(0)?)?;
+            let hash = row.text(1)?;
+            if wanted[&doc].hashes.contains(&hash) {
+                index.known.insert(hash);
+            }
+        }
+    }
+    for objects in chunks(&asked(|w| &w.objects)) {
+        let sql = format!(
+            "SELECT doc_id, obj, path FROM doc_objects WHERE doc_id IN ({list}) AND obj IN ({})",
+            placeholders(ids.len() + 1, objects.len())
+        );
+        let params: Vec<Value> = ids.iter().cloned().chain(objects).collect();
+        for row in tx.query(&sql, &params)? {
+            let (doc, index) = entry(out, &row.text(0)?)?;
+            let obj = row.text(1)?;
+            if wanted[&doc].objects.contains(&obj) {
+                let path: Vec<String> = serde_json::from_str(&row.text(2)?)
+                    .map_err(|e| StorageError::Corrupt(format!("object path: {e}")))?;
+                index.objects.insert(obj, path);
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Storage {

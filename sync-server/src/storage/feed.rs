@@ -397,7 +397,7 @@ pub(super) fn facts_rows(
     Ok(out)
 }
 
-fn stored_doc_id(text: &str) -> Result<DocId, StorageError> {
+pub(super) fn stored_doc_id(text: &str) -> Result<DocId, StorageError> {
     DocId::parse(text).map_err(|e| StorageError::Corrupt(e.to_string()))
 }
 

@@ -29,6 +29,8 @@ fn sessions_on(url: &str) -> i64 {
 
 /// The backend's pool size: more callers than this wait for a connection.
 const POOL: i64 = 16;
+/// Beside the pool, the one connection that listens for other instances' pushes.
+const LISTENER: i64 = 1;
 
 #[test]
 fn more_callers_than_connections_share_the_pool() {
@@ -78,7 +80,7 @@ fn more_callers_than_connections_share_the_pool() {
         "writes from {CALLERS} threads at once shared commits: {counts:?}"
     );
     assert!(
-        (1..=POOL).contains(&most),
+        (1..=POOL + LISTENER).contains(&most),
         "{} calls from {CALLERS} threads had {most} connections open at once",
         2 * CALLERS * CALLS
     );
