@@ -34,6 +34,8 @@ mod accounts;
 mod peer;
 #[path = "../../sync-server/benches/support/proc_memory.rs"]
 mod proc_memory;
+#[path = "../../sync-server/benches/support/scrape.rs"]
+mod scrape;
 #[path = "side_by_side/table.rs"]
 mod table;
 #[path = "side_by_side/wire_meter.rs"]
@@ -133,22 +135,10 @@ impl Server {
 
     /// Returns once the server holds at least `n` pulls (its `/metrics`).
     async fn wait_for_held_pulls(&self, n: u64) {
-        let client = reqwest::Client::new();
+        let url = format!("http://{}", self.addr);
         loop {
-            let text = client
-                .get(format!("http://{}/metrics", self.addr))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let held = text
-                .lines()
-                .find_map(|l| l.strip_prefix("gridwalk_sync_held_pulls "))
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .expect("/metrics counts held pulls");
-            if held >= n {
+            let held = scrape::metric(&url, "gridwalk_sync_held_pulls").await;
+            if held.expect("/metrics counts held pulls") >= n as f64 {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(1)).await;

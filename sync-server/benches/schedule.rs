@@ -22,6 +22,8 @@ mod accounts;
 mod proc_memory;
 #[path = "support/records.rs"]
 mod records;
+#[path = "support/scrape.rs"]
+mod scrape;
 #[path = "support/server_process.rs"]
 mod server_process;
 
@@ -233,15 +235,7 @@ impl Step {
 }
 
 async fn metric(url: &str, name: &str) -> f64 {
-    let text = reqwest::get(format!("{url}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or(0.0)
+    scrape::metric(url, name).await.unwrap_or(0.0)
 }
 
 /// Every device syncs every `APP_INTERVAL / speedup` for `seconds`, from a

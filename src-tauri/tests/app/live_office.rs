@@ -6,20 +6,14 @@ use gridwalk_app_lib::sync_loop::IDLE_INTERVAL;
 use gridwalk_domain::Role;
 use std::time::{Duration, Instant};
 
+use crate::scrape;
 use crate::support::{COMMUNITY, GRIDS, bind, device, grid_tree, invitation, report, server_at};
 use crate::sync_two_clients::{all_ids, pass};
 
 /// How many pulls the server holds now (its `/metrics`).
 async fn held_pulls(url: &str) -> u64 {
-    let text = reqwest::get(format!("{url}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("gridwalk_sync_held_pulls ")?.parse().ok())
-        .expect("/metrics counts held pulls")
+    let held = scrape::metric(url, "gridwalk_sync_held_pulls").await;
+    held.expect("/metrics counts held pulls") as u64
 }
 
 /// Returns once the server holds `n` pulls; fails rather than hangs.

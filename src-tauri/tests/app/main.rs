@@ -13,6 +13,8 @@ mod notices;
 mod orders_window;
 mod people;
 mod revocation;
+#[path = "../../../sync-server/benches/support/scrape.rs"]
+mod scrape;
 mod support;
 mod sync_two_clients;
 mod window;

@@ -4,12 +4,12 @@
 
 use gridwalk_domain::DeviceId;
 use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, SyncResponse};
-use gridwalk_sync_server::spawn;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
+use crate::scrape;
 use crate::support::{Backend, Doc, World, world};
 
 /// Longer than any of these tests should take: an answer that waited it
@@ -39,15 +39,8 @@ fn hold(url: String, token: String, device: DeviceId, cursor: u64) -> JoinHandle
 
 /// The `/metrics` sample of `series`.
 async fn metric(url: &str, series: &str) -> u64 {
-    let text = reqwest::get(format!("{url}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("{series} in:\n{text}"))
+    let value = scrape::metric(url, series).await;
+    value.unwrap_or_else(|| panic!("{series} in {url}/metrics")) as u64
 }
 
 /// Returns once the server at `url` holds `n` pulls; fails rather than hangs.
@@ -153,10 +146,7 @@ async fn a_stopping_server_answers_its_held_pulls_at_once() {
 #[tokio::test]
 async fn a_pull_held_by_one_instance_wakes_for_a_push_to_another() {
     let w = world(Backend::Postgres).await;
-    let other_dir = tempfile::tempdir().unwrap();
-    let mut config = w.config.clone();
-    config.data_dir = other_dir.path().to_owned();
-    let other = spawn(config).await.unwrap();
+    let (other, _other_dir) = w.another_instance().await;
     let cursor = head(&w, "office1").await;
     let started = Instant::now();
     let held = hold(

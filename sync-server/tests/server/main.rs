@@ -22,6 +22,8 @@ mod orders;
 mod photo_bucket;
 mod postgres_pool;
 mod routing;
+#[path = "../../benches/support/scrape.rs"]
+mod scrape;
 mod support;
 mod two_instances;
 mod wire;

@@ -5,13 +5,8 @@ use gridwalk_photo::sha256_hash;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::scrape::sample;
 use crate::support::{Backend, Doc, jpeg, world};
-
-/// The value of the sample line `series` (name with labels), if present.
-fn sample(text: &str, series: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-}
 
 #[tokio::test]
 async fn metrics_count_requests_changes_refusals_and_photo_bytes() {

@@ -257,6 +257,15 @@ pub async fn world_with(backend: Backend, tweak: impl FnOnce(&mut ServerConfig))
 }
 
 impl World {
+    /// A second server on the same database (for PostgreSQL: as behind a
+    /// load balancer), with a data folder of its own.
+    pub async fn another_instance(&self) -> (RunningServer, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = self.config.clone();
+        config.data_dir = dir.path().to_owned();
+        (spawn(config).await.unwrap(), dir)
+    }
+
     /// Stops this server and starts one on `config` in its place; devices
     /// keep their tokens, and sync with the new one from now on.
     pub async fn replace_server(&mut self, config: ServerConfig) {

@@ -4,7 +4,6 @@
 
 use gridwalk_domain::DeviceId;
 use gridwalk_domain::sync::{PROTOCOL_VERSION, SyncRequest, SyncResponse, WireChange};
-use gridwalk_sync_server::spawn;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -45,10 +44,7 @@ async fn feed(url: &str, token: &str, device: DeviceId) -> Vec<(u64, Vec<Vec<u8>
 #[tokio::test]
 async fn two_instances_on_one_postgres_serve_one_feed() {
     let w = world(Backend::Postgres).await;
-    let other_dir = tempfile::tempdir().unwrap();
-    let mut config = w.config.clone();
-    config.data_dir = other_dir.path().to_owned();
-    let other = spawn(config).await.unwrap();
+    let (other, _other_dir) = w.another_instance().await;
     let urls = [w.url(), other.url()];
 
     // Two workers push 40 reports, alternating instances, all at once.
