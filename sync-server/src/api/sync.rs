@@ -56,12 +56,13 @@ pub async fn sync(
 ) -> Result<Response, ApiError> {
     let who = Arc::new(device_auth(&state, &headers).await?);
     let binary = sync_wire::protocol_of(&body).is_some();
+    // Subscribed before the first read, so a commit right after it still
+    // wakes the hold.
     let hold = query
         .wait
         .map(|s| Duration::from_secs(s).min(MAX_HOLD))
-        .filter(|d| !d.is_zero());
-    // Before the first read, so a commit right after it still wakes the hold.
-    let moves = hold.map(|_| state.storage.feed_moves());
+        .filter(|d| !d.is_zero())
+        .map(|d| (d, state.storage.feed_moves()));
     let (s, w) = (state.clone(), who.clone());
     // Inflating and decoding are CPU work: off the async workers.
     let (resp, pushed) = blocking(move || {
@@ -69,8 +70,8 @@ pub async fn sync(
         Ok((respond(&s, &w, req.cursor, &checked)?, !checked.is_empty()))
     })
     .await?;
-    let resp = match (hold, moves) {
-        (Some(hold), Some(moves)) if !pushed && is_quiet(&resp) => {
+    let resp = match hold {
+        Some((hold, moves)) if !pushed && is_quiet(&resp) => {
             hold_until_news(&state, &who, resp, hold, moves).await?
         }
         _ => resp,

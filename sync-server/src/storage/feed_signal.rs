@@ -15,6 +15,9 @@ use tokio::sync::broadcast;
 
 /// The PostgreSQL channel the instances notify on.
 pub const CHANNEL: &str = "gridwalk_feed";
+/// Sends a notice on `CHANNEL` (`$1`: its payload); PostgreSQL delivers it
+/// to every listening instance when the transaction commits.
+pub const NOTICE_SQL: &str = "SELECT pg_notify('gridwalk_feed', $1)";
 /// `NOTIFY` payloads must stay under 8,000 bytes; beyond this the notice
 /// says "anywhere" instead of naming the grids.
 const MAX_PAYLOAD: usize = 7_000;
@@ -112,6 +115,11 @@ mod tests {
         assert!(!moved.concerns(Some(&[grid("g-9")])));
         assert!(moved.concerns(None::<&[GridId]>));
         assert!(FeedMoved::anywhere().concerns(Some(&[grid("g-9")])));
+    }
+
+    #[test]
+    fn notices_go_out_on_the_channel_the_instances_listen_on() {
+        assert!(NOTICE_SQL.contains(&format!("'{CHANNEL}'")));
     }
 
     #[test]

@@ -28,8 +28,6 @@ use super::{Backend, CommitCounts, FeedSignal, Row, StorageError, Tx, TxFn, Valu
 
 /// Any number: only this server's writers take it.
 const WRITE_LOCK: i64 = 0x6772_6964; // "grid"
-/// Delivered to every listening instance when the push commits.
-const FEED_NOTICE: &str = "SELECT pg_notify('gridwalk_feed', $1)";
 const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 /// Connections at most; a request beyond waits for one to come back.
 const MAX_CONNECTIONS: usize = 16;
@@ -176,7 +174,7 @@ impl Backend for PostgresBackend {
     }
 
     fn feed_notice_sql(&self) -> Option<&'static str> {
-        Some(FEED_NOTICE)
+        Some(super::feed_signal::NOTICE_SQL)
     }
 
     fn relay_feed_notices(&self, to: FeedSignal) {
