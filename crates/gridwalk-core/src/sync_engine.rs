@@ -123,6 +123,30 @@ impl Store {
                 sent.changes.len()
             )));
         }
+        // A page the server sent can be sent again: it need not be on disk
+        // before this returns. The cursor is in the same transaction, so a
+        // power cut that loses the page loses the cursor's move too, and
+        // the next pass pulls it again; acked outbox rows that come back
+        // are pushed again and acknowledged as known. The device's own
+        // edits commit with a full sync, which makes everything before
+        // them durable as well (WAL is written in order).
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let applied = self.apply_page(sent, resp, by_doc);
+        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        let outcome = applied?;
+        restored?;
+        Ok(outcome)
+    }
+
+    /// `apply_sync_response` once the answer is checked and decoded.
+    fn apply_page(
+        &mut self,
+        sent: &SyncRequest,
+        resp: &SyncResponse,
+        by_doc: BTreeMap<DocId, (String, Vec<Change>)>,
+    ) -> Result<PullOutcome> {
+        let acked = resp.acked as usize;
+        let epoch = resp.epoch.to_string();
         let device = self.device();
         let tx = self.conn.transaction()?;
         let mut outcome = PullOutcome::default();

@@ -250,3 +250,35 @@ fn an_ack_removes_only_the_pairs_that_were_sent() {
         "the twin for the other document is still queued"
     );
 }
+
+#[test]
+fn a_pulled_page_leaves_the_devices_own_edits_fully_durable() {
+    // Pages are written without waiting for the disk (the server sends them
+    // again); what the user does next must wait for it, even after a page
+    // that failed halfway.
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = Store::open(&dir.path().join("office.sqlite")).unwrap();
+    let mut a = Store::open_in_memory().unwrap();
+    new_report(&mut a, "井盖松动");
+    let feed = a.sync_request().unwrap().changes;
+    let synchronous = |s: &Store| {
+        s.conn
+            .query_row("PRAGMA synchronous", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    const FULL: i64 = 2;
+    assert_eq!(synchronous(&b), FULL);
+    let req = b.sync_request().unwrap();
+    let out = b.apply_sync_response(&req, &answer(&req, &feed)).unwrap();
+    assert_eq!(out.applied, 1);
+    assert_eq!(synchronous(&b), FULL, "after a page is applied");
+
+    b.conn.execute_batch("DROP TABLE parked_changes").unwrap();
+    let req = b.sync_request().unwrap();
+    let resp = SyncResponse {
+        changes: feed.clone(),
+        ..answer(&req, &feed)
+    };
+    assert!(b.apply_sync_response(&req, &resp).is_err());
+    assert_eq!(synchronous(&b), FULL, "after a page failed to apply");
+}
