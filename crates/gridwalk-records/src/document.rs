@@ -258,19 +258,23 @@ fn object_json_at(doc: &AutoCommit, obj: &ObjId, depth: usize) -> Value {
         automerge::Value::Scalar(_) => value_json(doc, v, id),
     };
     match doc.object_type(obj) {
-        Ok(ObjType::Map | ObjType::Table) => {
-            let mut map = Map::new();
-            for key in doc.keys(obj) {
-                if let Ok(Some((v, id))) = doc.get(obj, key.as_str()) {
-                    map.insert(key, value(&v, &id));
-                }
-            }
-            Value::Object(map)
-        }
+        // One pass over the object's visible values: looking each key or
+        // index up again was most of the cost of reading a record.
+        Ok(ObjType::Map | ObjType::Table) => Value::Object(
+            doc.map_range(obj, ..)
+                .map(|item| {
+                    let id = item.id();
+                    let v = value(&item.value.into_value(), &id);
+                    (item.key.into_owned(), v)
+                })
+                .collect::<Map<_, _>>(),
+        ),
         Ok(ObjType::List) => Value::Array(
-            (0..doc.length(obj))
-                .filter_map(|i| doc.get(obj, i).ok().flatten())
-                .map(|(v, id)| value(&v, &id))
+            doc.list_range(obj, ..)
+                .map(|item| {
+                    let id = item.id();
+                    value(&item.value.into_value(), &id)
+                })
                 .collect(),
         ),
         Ok(ObjType::Text) => Value::String(doc.text(obj).unwrap_or_default()),
