@@ -106,6 +106,27 @@ fn a_record_reads_back_as_it_was_written() {
 }
 
 #[test]
+fn a_stored_record_loads_as_saved_and_damaged_bytes_are_refused() {
+    let h = household();
+    let (mut doc, _) = create(&device(1), &h, None, 1_000).unwrap();
+    let saved = doc.save();
+    let loaded = load(&saved, "t").unwrap();
+    assert_eq!(read::<Household>(&loaded, "t").unwrap(), h);
+    assert_eq!(loaded.clone().get_heads(), doc.get_heads());
+    // Any one byte changed anywhere: the chunk no longer matches its
+    // checksum, or no longer parses.
+    for at in (0..saved.len()).step_by(7) {
+        let mut damaged = saved.clone();
+        damaged[at] ^= 0x20;
+        assert!(
+            load(&damaged, "t").is_err(),
+            "a byte changed at {at} of {} loads",
+            saved.len()
+        );
+    }
+}
+
+#[test]
 fn an_edit_writes_only_the_fields_that_changed() {
     let mut h = household();
     for i in 0..20 {
