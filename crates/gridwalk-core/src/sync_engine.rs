@@ -146,7 +146,6 @@ impl Store {
         by_doc: BTreeMap<DocId, (String, Vec<Change>)>,
     ) -> Result<PullOutcome> {
         let acked = resp.acked as usize;
-        let epoch = resp.epoch.to_string();
         let device = self.device();
         let tx = self.conn.transaction()?;
         let mut outcome = PullOutcome::default();
@@ -176,7 +175,7 @@ impl Store {
         write_search(&tx, &search)?;
         set_meta(&tx, "cursor", &resp.cursor.to_string())?;
         if resp.epoch != 0 {
-            set_meta(&tx, EPOCH_KEY, &epoch)?;
+            set_meta(&tx, EPOCH_KEY, &resp.epoch.to_string())?;
         }
         tx.commit()?;
         outcome.directory_changed =
@@ -237,13 +236,13 @@ fn drop_acked(tx: &Transaction<'_>, acked: &[WireChange]) -> Result<(usize, Vec<
     let mut removed = 0;
     let mut docs = Vec::with_capacity(acked.len());
     for c in acked {
-        let Ok(change) = Change::from_bytes(c.bytes.clone()) else {
-            continue;
-        };
         let doc = c.doc.to_string();
+        // A change's hash is a digest of its bytes, so equal bytes are the
+        // same change: matched among the document's few queued rows, with
+        // no decoding (which was most of the cost of an acknowledged page).
         removed += tx
-            .prepare_cached("DELETE FROM outbox WHERE doc_id = ?1 AND change_hash = ?2")?
-            .execute(params![doc, change.hash().to_string()])?;
+            .prepare_cached("DELETE FROM outbox WHERE doc_id = ?1 AND bytes = ?2")?
+            .execute(params![doc, c.bytes])?;
         docs.push(doc);
     }
     Ok((removed, docs))
