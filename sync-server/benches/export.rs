@@ -72,14 +72,12 @@ fn report(n: u64) -> (DocId, CheckedChange) {
         seconds: None,
     };
     let (_, change) = gridwalk_records::create(&device, &body, None, body.created_at_ms).unwrap();
-    let checked = CheckedChange {
-        hash: change.hash().to_string(),
-        wire: WireChange {
-            doc,
-            scope: GridId::parse(GRID).unwrap(),
-            bytes: change.raw_bytes().to_vec(),
-        },
-    };
+    let checked = CheckedChange::decode(WireChange {
+        doc,
+        scope: GridId::parse(GRID).unwrap(),
+        bytes: change.raw_bytes().to_vec(),
+    })
+    .unwrap();
     (doc, checked)
 }
 

@@ -20,7 +20,6 @@ use gridwalk_domain::sync::WireChange;
 use gridwalk_domain::{DeviceId, DocId, GridId, Role};
 use gridwalk_sync_server::auth::{self, DeviceAuth};
 use gridwalk_sync_server::storage::{CheckedChange, Storage};
-use gridwalk_sync_server::validate::decode_change_hash;
 use gridwalk_sync_server::write_check::authorize;
 use std::time::{Duration, Instant};
 
@@ -87,10 +86,7 @@ fn order_id() -> DocId {
 }
 
 fn checked(wire: WireChange) -> CheckedChange {
-    CheckedChange {
-        hash: decode_change_hash(&wire.bytes).unwrap(),
-        wire,
-    }
+    CheckedChange::decode(wire).unwrap()
 }
 
 /// Checks and stores one push as `/v1/sync` does; returns the check's and

@@ -8,7 +8,7 @@ use automerge::Change;
 use gridwalk_core::sync_wire::{self, WireError};
 use gridwalk_domain::ErrorCode;
 use gridwalk_domain::sync::{
-    MAX_CHANGE_BYTES, MAX_CHANGES_PER_PUSH, PROTOCOL_VERSION, SyncRequest,
+    MAX_CHANGE_BYTES, MAX_CHANGES_PER_PUSH, PROTOCOL_VERSION, SyncRequest, WireChange,
 };
 
 use crate::storage::CheckedChange;
@@ -78,15 +78,13 @@ pub fn check_request(body: &[u8]) -> Result<(SyncRequest, Vec<CheckedChange>), R
                 len: wire.bytes.len(),
             });
         }
-        let hash = decode_change_hash(&wire.bytes).map_err(|reason| RejectReason::BadChange {
-            index,
-            doc: wire.doc.to_string(),
-            reason,
-        })?;
-        checked.push(CheckedChange {
-            hash,
-            wire: wire.clone(),
-        });
+        let change =
+            CheckedChange::decode(wire.clone()).map_err(|reason| RejectReason::BadChange {
+                index,
+                doc: wire.doc.to_string(),
+                reason,
+            })?;
+        checked.push(change);
     }
     Ok((req, checked))
 }
@@ -111,6 +109,18 @@ pub fn decode_change(bytes: &[u8]) -> Result<Change, String> {
         Ok(Ok(change)) => Ok(change),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("the change parser failed on it".into()),
+    }
+}
+
+impl CheckedChange {
+    /// Decodes `wire`'s bytes, once for every check that follows.
+    pub fn decode(wire: WireChange) -> Result<Self, String> {
+        let change = decode_change(&wire.bytes)?;
+        Ok(Self {
+            hash: change.hash().to_string(),
+            change,
+            wire,
+        })
     }
 }
 

@@ -122,6 +122,7 @@ impl Batch {
                 scope: body.scope().clone(),
                 bytes: change.raw_bytes().to_vec(),
             },
+            change,
         });
         Ok(())
     }

@@ -17,6 +17,8 @@ const DOCS_PER_QUERY: usize = 500;
 #[derive(Debug, Clone)]
 pub struct CheckedChange {
     pub hash: String,
+    /// The change as decoded, so checking it does not parse its bytes again.
+    pub change: automerge::Change,
     pub wire: WireChange,
 }
 

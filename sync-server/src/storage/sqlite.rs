@@ -322,6 +322,14 @@ mod tests {
                 doc: gridwalk_domain::DocId::from_random_bytes([7; 16]),
                 ..page.changes[0].2.clone()
             },
+            // `append` stores the hash and bytes above; the decoded change
+            // is for the check, which a database this old predates.
+            change: {
+                use automerge::transaction::Transactable;
+                let mut doc = automerge::AutoCommit::new();
+                doc.put(automerge::ROOT, "k", 1).unwrap();
+                doc.get_last_local_change().unwrap()
+            },
         };
         let facts = super::super::DocFacts {
             scope: GridId::parse("demo-grid-1").unwrap(),
