@@ -20,6 +20,8 @@ pub const DEFAULT_SCOPE: &str = "demo-grid-1";
 pub struct Store {
     pub(crate) conn: Connection,
     device: DeviceId,
+    /// Records kept loaded after a pull merged into them.
+    pub(crate) loaded: crate::sync_engine::KeptLoaded,
 }
 
 impl Store {
@@ -69,7 +71,11 @@ impl Store {
                 id
             }
         };
-        Ok(Self { conn, device })
+        Ok(Self {
+            conn,
+            device,
+            loaded: Default::default(),
+        })
     }
 
     pub fn device(&self) -> DeviceId {

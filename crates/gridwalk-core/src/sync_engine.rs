@@ -162,9 +162,13 @@ impl Store {
                 .extend(kind.and_then(|k| DocKind::parse(&k).ok()));
         }
         let mut search = Vec::new();
-        let pulled = merge::read_stored(&tx, by_doc)?;
-        for merged in merge::merge_all(pulled, &device)? {
+        let pulled = merge::read_stored(&tx, by_doc, &mut self.loaded)?;
+        for mut merged in merge::merge_all(pulled, &device)? {
+            let keep = merged.loaded.take();
             let a = merge::write(&tx, merged)?;
+            if let Some((id, bytes, doc)) = keep {
+                self.loaded.keep(id, bytes, doc);
+            }
             outcome.applied += a.applied;
             outcome.parked += a.parked;
             if let (true, Some(kind)) = (a.applied > 0, a.kind) {
@@ -272,5 +276,6 @@ fn queue_own_changes(tx: &Transaction<'_>, device: &gridwalk_domain::DeviceId) -
 }
 
 mod merge;
+pub(crate) use merge::KeptLoaded;
 #[cfg(test)]
 mod tests;

@@ -7,16 +7,68 @@
 use automerge::{ActorId, AutoCommit, Change, ChangeHash};
 use gridwalk_domain::{DeviceId, DocId, DocKind, GridId};
 use rusqlite::{OptionalExtension, Transaction, params};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::error::{CoreError, Result};
 use crate::records::{Arrival, Prepared, prepare, write_prepared};
+
+/// Records kept loaded after a pull merged into them, each with the bytes
+/// stored for it, so the next change to the same record (an office's board
+/// following a worker's household) merges without loading it: loading is
+/// most of a small merge. An entry is used only while the store holds
+/// exactly its bytes, so a write by any other path, or a rolled-back one,
+/// just leaves it unused.
+#[derive(Default)]
+pub(crate) struct KeptLoaded {
+    docs: HashMap<DocId, (u64, Vec<u8>, AutoCommit)>,
+    order: VecDeque<(DocId, u64)>,
+    next: u64,
+}
+
+impl std::fmt::Debug for KeptLoaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeptLoaded")
+            .field("records", &self.docs.len())
+            .finish()
+    }
+}
+
+/// Records kept loaded at most.
+const KEPT_LOADED: usize = 64;
+
+impl KeptLoaded {
+    /// The loaded record, if it is still what `stored` holds.
+    fn take(&mut self, id: &DocId, stored: &[u8]) -> Option<AutoCommit> {
+        let (_, bytes, doc) = self.docs.remove(id)?;
+        (bytes == stored).then_some(doc)
+    }
+
+    pub(super) fn keep(&mut self, id: DocId, bytes: Vec<u8>, doc: AutoCommit) {
+        self.next += 1;
+        self.docs.insert(id, (self.next, bytes, doc));
+        self.order.push_back((id, self.next));
+        while self.docs.len() > KEPT_LOADED {
+            let Some((old, generation)) = self.order.pop_front() else {
+                break;
+            };
+            if self
+                .docs
+                .get(&old)
+                .is_some_and(|(g, _, _)| *g == generation)
+            {
+                self.docs.remove(&old);
+            }
+        }
+    }
+}
 
 /// One document's pulled changes and what the store holds of it.
 pub(super) struct Pulled {
     id: DocId,
     /// The stored document's bytes and grid; `None` when it is new here.
     stored: Option<(Vec<u8>, String)>,
+    /// The stored document already loaded (`KeptLoaded`).
+    loaded: Option<AutoCommit>,
     wire_scope: String,
     /// Pulled changes, then the ones parked for it earlier.
     changes: Vec<Change>,
@@ -36,6 +88,8 @@ pub(super) struct Merged {
     /// has no change yet (everything pulled is parked).
     stored: Option<(Vec<u8>, Option<DocKind>, Option<Prepared>)>,
     arrival: Arrival,
+    /// The merged document and its stored bytes, to keep loaded.
+    pub(super) loaded: Option<(DocId, Vec<u8>, AutoCommit)>,
 }
 
 /// What applying one document's pulled changes did.
@@ -51,6 +105,7 @@ pub(super) struct Applied {
 pub(super) fn read_stored(
     tx: &Transaction<'_>,
     by_doc: BTreeMap<DocId, (String, Vec<Change>)>,
+    kept: &mut KeptLoaded,
 ) -> Result<Vec<Pulled>> {
     let mut out = Vec::with_capacity(by_doc.len());
     for (id, (wire_scope, mut changes)) in by_doc {
@@ -73,9 +128,11 @@ pub(super) fn read_stored(
                 .query_row([&label], |r| r.get::<_, bool>(0))
                 .optional()?
                 .unwrap_or(true);
+        let loaded = stored.as_ref().and_then(|(bytes, _)| kept.take(&id, bytes));
         out.push(Pulled {
             id,
             stored,
+            loaded,
             wire_scope,
             changes,
             had_parked,
@@ -103,9 +160,10 @@ fn extends_linearly(mut heads: Vec<ChangeHash>, changes: &[Change]) -> bool {
 fn merge(p: Pulled, device: &DeviceId) -> Result<Merged> {
     let label = p.id.to_string();
     let new = p.stored.is_none();
-    let (mut doc, scope) = match p.stored {
-        Some((bytes, scope)) => (gridwalk_records::load(&bytes, &label)?, scope),
-        None => (AutoCommit::new(), p.wire_scope),
+    let (mut doc, scope) = match (p.stored, p.loaded) {
+        (Some((_, scope)), Some(doc)) => (doc, scope),
+        (Some((bytes, scope)), None) => (gridwalk_records::load(&bytes, &label)?, scope),
+        (None, _) => (AutoCommit::new(), p.wire_scope),
     };
     doc.set_actor(ActorId::from(&device.as_bytes()[..]));
     // Conflicts come only from concurrent changes: a conflict-free record
@@ -135,6 +193,7 @@ fn merge(p: Pulled, device: &DeviceId) -> Result<Merged> {
         new,
         may_conflict: !quiet,
     };
+    let mut loaded = None;
     let stored = if doc.get_heads().is_empty() {
         None
     } else {
@@ -143,7 +202,13 @@ fn merge(p: Pulled, device: &DeviceId) -> Result<Merged> {
             .filter(|_| complete && applied.len() == 1)
             .unwrap_or_else(|| doc.save());
         let prepared = prepare(&doc, &p.id, &grid, arrival);
-        Some((bytes, gridwalk_records::kind(&doc), prepared))
+        let kind = gridwalk_records::kind(&doc);
+        // Records new here arrive by the thousand in a first sync; the ones
+        // pulled again are those being worked on.
+        if !new && parked.is_empty() {
+            loaded = Some((p.id, bytes.clone(), doc));
+        }
+        Some((bytes, kind, prepared))
     };
     Ok(Merged {
         id: p.id,
@@ -153,6 +218,7 @@ fn merge(p: Pulled, device: &DeviceId) -> Result<Merged> {
         had_parked: p.had_parked,
         stored,
         arrival,
+        loaded,
     })
 }
 

@@ -282,3 +282,60 @@ fn a_pulled_page_leaves_the_devices_own_edits_fully_durable() {
     assert!(b.apply_sync_response(&req, &resp).is_err());
     assert_eq!(synchronous(&b), FULL, "after a page failed to apply");
 }
+
+/// `store`'s queued changes, acknowledged and put on `feed`.
+fn push_all(store: &mut Store, feed: &mut Vec<WireChange>) {
+    let req = store.sync_request().unwrap();
+    feed.extend(req.changes.iter().cloned());
+    store.apply_sync_response(&req, &answer(&req, &[])).unwrap();
+}
+
+/// A pull that pushes nothing (an office's held pull), answered from `feed`.
+fn pull_only(store: &mut Store, feed: &[WireChange]) {
+    let mut req = store.sync_request().unwrap();
+    req.changes.clear();
+    store
+        .apply_sync_response(&req, &answer(&req, feed))
+        .unwrap();
+}
+
+#[test]
+fn a_record_kept_loaded_after_a_pull_gives_way_to_what_the_device_wrote_since() {
+    use gridwalk_domain::household::{Household, HouseholdDraft, MemberDraft};
+    let (mut a, mut b) = crate::test_support::two_workers();
+    let notes = |notes: &str| HouseholdDraft {
+        estate: "安康小区".into(),
+        door: "12-302".into(),
+        tags: vec![],
+        notes: notes.into(),
+    };
+    let mut feed = Vec::new();
+    let h = a.create_household(&notes(""), None, 1_000).unwrap();
+    push_all(&mut a, &mut feed);
+    pull_only(&mut b, &feed);
+    // B merges A's edit into the household it stores, and keeps it loaded.
+    a.edit_household(&h, &notes("一楼"), 2_000).unwrap();
+    push_all(&mut a, &mut feed);
+    pull_only(&mut b, &feed);
+    // B adds a member and has not pushed it; A writes again meanwhile.
+    let member = MemberDraft {
+        name: "刘洋".into(),
+        relation: "head".into(),
+        ..Default::default()
+    };
+    b.add_member(&h, &member, 3_000).unwrap();
+    a.edit_household(&h, &notes("二楼"), 4_000).unwrap();
+    push_all(&mut a, &mut feed);
+    pull_only(&mut b, &feed);
+
+    let on_b = b.record::<Household>(&h).unwrap().unwrap();
+    assert_eq!(on_b.notes, "二楼", "A's second edit arrived");
+    assert_eq!(
+        on_b.members
+            .values()
+            .map(|m| m.name.as_str())
+            .collect::<Vec<_>>(),
+        ["刘洋"],
+        "B's own member, written after the copy was kept, is still there"
+    );
+}
