@@ -59,6 +59,13 @@ impl KeptLoaded {
                 self.docs.remove(&old);
             }
         }
+        // A record taken and kept again leaves its old place in line behind:
+        // an office pulling the same few records all day would grow it forever.
+        if self.order.len() > 4 * KEPT_LOADED {
+            let docs = &self.docs;
+            self.order
+                .retain(|(id, g)| docs.get(id).is_some_and(|(kept, _, _)| kept == g));
+        }
     }
 }
 
@@ -295,4 +302,37 @@ pub(super) fn write(tx: &Transaction<'_>, m: Merged) -> Result<Applied> {
         kind,
         search,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_records_are_bounded_however_often_the_same_ones_come_back() {
+        let mut kept = KeptLoaded::default();
+        let ids: Vec<DocId> = (0..200u8)
+            .map(|i| DocId::from_random_bytes([i; 16]))
+            .collect();
+        for round in 0..50 {
+            for id in &ids[..10] {
+                let doc = kept.take(id, b"stored");
+                assert_eq!(doc.is_some(), round > 0, "kept from the round before");
+                kept.keep(*id, b"stored".to_vec(), doc.unwrap_or_default());
+            }
+        }
+        assert_eq!(kept.docs.len(), 10);
+        assert!(
+            kept.order.len() <= 4 * KEPT_LOADED + 1,
+            "{}",
+            kept.order.len()
+        );
+        for id in &ids {
+            kept.keep(*id, b"stored".to_vec(), AutoCommit::new());
+        }
+        assert_eq!(kept.docs.len(), KEPT_LOADED, "the oldest went first");
+        assert!(kept.take(&ids[199], b"stored").is_some());
+        assert!(kept.take(&ids[0], b"stored").is_none());
+        assert!(kept.take(&ids[198], b"other bytes").is_none());
+    }
 }
